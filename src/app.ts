@@ -1,0 +1,53 @@
+/**
+ * buildApp(deps): the Fastify application with both protocols, OpenAPI and Swagger UI. It never
+ * listens, so tests and scripts build the very same app the server runs.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { queryProtocol } from "./aws/query-plugin.ts";
+import type { OperationRegistry } from "./elasticache/operations.ts";
+import { restApi } from "./http/rest-plugin.ts";
+import { validatorCompiler } from "./http/validation.ts";
+
+export interface AppDeps {
+  operations: OperationRegistry;
+  bodyLimit: number;
+  /** A pino logger; without one the app logs nothing (tests). */
+  logger?: FastifyBaseLogger;
+  version?: string;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: deps.bodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-amzn-requestid", request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "elasticache-local",
+        description:
+          "AWS ElastiCache on one machine, with real Redis and Memcached nodes. REST JSON under /v1 uses AWS's shapes and field names; the AWS Query protocol is served at /.",
+        version: deps.version ?? "0.1.0",
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
+
+  await app.register(restApi, { operations: deps.operations });
+  await app.register(queryProtocol, { operations: deps.operations, bodyLimit: deps.bodyLimit });
+  return app;
+}

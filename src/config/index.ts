@@ -1,0 +1,110 @@
+/**
+ * The one place that reads the environment. Every key is documented here and in the README's
+ * configuration table; values are validated once at start-up.
+ */
+import path from "node:path";
+
+export type RuntimeChoice = "auto" | "docker" | "process";
+
+export interface Config {
+  /** ECL_HOST: address the API listens on. */
+  host: string;
+  /** ECL_PORT: API port (4599; LocalStack owns 4566). */
+  port: number;
+  /** ECL_DATA_DIR: database, process-runtime node directories, logs. */
+  dataDir: string;
+  /** DATABASE_URL: SQLite URL; defaults to file:<dataDir>/elasticache-local.db. */
+  databaseUrl: string;
+  /** AWS_REGION / AWS_DEFAULT_REGION: region used in ARNs and availability zones. */
+  region: string;
+  /** ECL_ACCOUNT_ID: account id used in ARNs. */
+  accountId: string;
+  /** ECL_LOG_LEVEL: pino level. */
+  logLevel: string;
+  /** ECL_BODY_LIMIT: largest accepted request body in bytes. */
+  bodyLimit: number;
+  /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker or process. */
+  runtime: RuntimeChoice;
+  /** ECL_NODE_HOST: address nodes and endpoints bind to / publish on. */
+  nodeHost: string;
+  /** ECL_ADVERTISED_HOST: host name put in endpoints returned to clients. */
+  advertisedHost: string;
+  /** ECL_PORT_RANGE: ports handed to nodes and endpoints, "from-to". */
+  portRange: [number, number];
+  /** ECL_REDIS_SERVER / ECL_MEMCACHED: binaries for the process runtime. */
+  redisServerPath: string;
+  memcachedPath: string;
+  /** DOCKER_SOCKET: the Docker API socket. */
+  dockerSocket: string;
+  /** ECL_IN_DOCKER: the control plane itself runs in a container on the nodes' networks. */
+  inDocker: boolean;
+  /** ECL_IMAGE_REDIS, ECL_IMAGE_VALKEY, ECL_IMAGE_MEMCACHED: images for the Docker runtime. */
+  images: { redis?: string; valkey?: string; memcached?: string };
+  /** ECL_RECONCILE_INTERVAL_MS: fixed resync period of the reconciler. */
+  reconcileIntervalMs: number;
+  /** ECL_HEALTH_INTERVAL_MS, ECL_HEALTH_TIMEOUT_MS, ECL_HEALTH_FAILURES: health monitor tuning. */
+  healthIntervalMs: number;
+  healthTimeoutMs: number;
+  healthFailureThreshold: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, key: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${key} must be one of ${allowed.join(", ")}, got "${raw}"`);
+  return raw as T;
+}
+
+function range(env: Env, key: string, fallback: [number, number]): [number, number] {
+  const raw = env[key];
+  if (!raw) return fallback;
+  const match = /^(\d+)-(\d+)$/.exec(raw);
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (!match || from < 1024 || to > 65535 || from > to) {
+    throw new ConfigError(`${key} must look like 30000-39999 within 1024-65535, got "${raw}"`);
+  }
+  return [from, to];
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.ECL_DATA_DIR || "data");
+  const nodeHost = env.ECL_NODE_HOST || "127.0.0.1";
+  return {
+    host: env.ECL_HOST || "127.0.0.1",
+    port: int(env, "ECL_PORT", 4599, 0, 65535),
+    dataDir,
+    databaseUrl: env.DATABASE_URL || `file:${path.join(dataDir, "elasticache-local.db")}`,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    accountId: env.ECL_ACCOUNT_ID || "000000000000",
+    logLevel: env.ECL_LOG_LEVEL || "info",
+    bodyLimit: int(env, "ECL_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "process"] as const, "auto"),
+    nodeHost,
+    advertisedHost: env.ECL_ADVERTISED_HOST || nodeHost,
+    portRange: range(env, "ECL_PORT_RANGE", [30000, 39999]),
+    redisServerPath: env.ECL_REDIS_SERVER || "redis-server",
+    memcachedPath: env.ECL_MEMCACHED || "memcached",
+    dockerSocket: env.DOCKER_SOCKET || "/var/run/docker.sock",
+    inDocker: env.ECL_IN_DOCKER === "true",
+    images: { redis: env.ECL_IMAGE_REDIS, valkey: env.ECL_IMAGE_VALKEY, memcached: env.ECL_IMAGE_MEMCACHED },
+    reconcileIntervalMs: int(env, "ECL_RECONCILE_INTERVAL_MS", 2000, 50, 3_600_000),
+    healthIntervalMs: int(env, "ECL_HEALTH_INTERVAL_MS", 250, 20, 60_000),
+    healthTimeoutMs: int(env, "ECL_HEALTH_TIMEOUT_MS", 200, 10, 60_000),
+    healthFailureThreshold: int(env, "ECL_HEALTH_FAILURES", 3, 1, 100),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The REST API's resource paths, one row per AWS operation. The server registers routes from
+ * this table and the SDK shim builds its requests from it, so the two cannot drift apart.
+ * Path parameters carry AWS field names; GET routes take the operation's scalar input fields
+ * in the query string, every other method takes the AWS input shape as its JSON body.
+ */
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface RestRoute {
+  operation: string;
+  method: HttpMethod;
+  /** Fastify path; `:Name` segments are AWS input members. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** GET of one resource: the Describe output's list is unwrapped into a single member. */
+  single?: { list: string; as: string };
+}
+
+const route = (operation: string, method: HttpMethod, path: string, tag: string, summary: string, single?: RestRoute["single"]): RestRoute => ({
+  operation,
+  method,
+  path,
+  tag,
+  summary,
+  ...(single ? { single } : {}),
+});
+
+const SUBNET_GROUPS = "/v1/cache-subnet-groups";
+const REPLICATION_GROUPS = "/v1/replication-groups";
+const CACHE_CLUSTERS = "/v1/cache-clusters";
+
+export const REST_ROUTES: readonly RestRoute[] = [
+  route("CreateCacheSubnetGroup", "POST", SUBNET_GROUPS, "Cache subnet groups", "Create a cache subnet group"),
+  route("DescribeCacheSubnetGroups", "GET", SUBNET_GROUPS, "Cache subnet groups", "List cache subnet groups"),
+  route("DescribeCacheSubnetGroups", "GET", `${SUBNET_GROUPS}/:CacheSubnetGroupName`, "Cache subnet groups", "Describe one cache subnet group", { list: "CacheSubnetGroups", as: "CacheSubnetGroup" }),
+  route("ModifyCacheSubnetGroup", "PATCH", `${SUBNET_GROUPS}/:CacheSubnetGroupName`, "Cache subnet groups", "Modify a cache subnet group"),
+  route("DeleteCacheSubnetGroup", "DELETE", `${SUBNET_GROUPS}/:CacheSubnetGroupName`, "Cache subnet groups", "Delete a cache subnet group"),
+
+  route("CreateReplicationGroup", "POST", REPLICATION_GROUPS, "Replication groups", "Create a replication group"),
+  route("DescribeReplicationGroups", "GET", REPLICATION_GROUPS, "Replication groups", "List replication groups"),
+  route("DescribeReplicationGroups", "GET", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Describe one replication group", { list: "ReplicationGroups", as: "ReplicationGroup" }),
+  route("ModifyReplicationGroup", "PATCH", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Modify a replication group"),
+  route("DeleteReplicationGroup", "DELETE", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Delete a replication group"),
+  route("IncreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/increase-replica-count`, "Replication groups", "Add replicas"),
+  route("DecreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/decrease-replica-count`, "Replication groups", "Remove replicas"),
+  route("TestFailover", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/test-failover`, "Replication groups", "Fail over a node group's primary"),
+
+  route("CreateCacheCluster", "POST", CACHE_CLUSTERS, "Cache clusters", "Create a cache cluster"),
+  route("DescribeCacheClusters", "GET", CACHE_CLUSTERS, "Cache clusters", "List cache clusters"),
+  route("DescribeCacheClusters", "GET", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Describe one cache cluster", { list: "CacheClusters", as: "CacheCluster" }),
+  route("ModifyCacheCluster", "PATCH", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Modify a cache cluster"),
+  route("DeleteCacheCluster", "DELETE", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Delete a cache cluster"),
+  route("RebootCacheCluster", "POST", `${CACHE_CLUSTERS}/:CacheClusterId/reboot`, "Cache clusters", "Reboot cache nodes"),
+
+  route("DescribeEvents", "GET", "/v1/events", "Events", "List events"),
+  route("DescribeCacheEngineVersions", "GET", "/v1/cache-engine-versions", "Engines", "List the engines this machine can run"),
+
+  route("ListTagsForResource", "GET", "/v1/tags/:ResourceName", "Tags", "List the tags of a resource (ARN)"),
+  route("AddTagsToResource", "POST", "/v1/tags/:ResourceName", "Tags", "Add or overwrite tags on a resource (ARN)"),
+  route("RemoveTagsFromResource", "DELETE", "/v1/tags/:ResourceName", "Tags", "Remove tags from a resource (ARN)"),
+];
+
+export function pathParamsOf(path: string): string[] {
+  return [...path.matchAll(/:([A-Za-z]+)/g)].map((match) => match[1]);
+}
