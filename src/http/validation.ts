@@ -14,7 +14,9 @@ addFormats.default(ajv);
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   if (httpPart !== "body") return (data) => ({ value: data });
-  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  const validate = ajv.compile(schema as object);
+  // A body-less request (DELETE, POST of an action without options) is an empty input.
+  return (data) => (validate(data ?? {}) ? { value: data ?? {} } : { error: Object.assign(new Error("validation"), { validation: validate.errors }) });
 };
 
 function fieldName(error: ErrorObject): string {

@@ -1,0 +1,89 @@
+/**
+ * SigV4 shape check. The emulator accepts any credentials and does not verify signatures (there
+ * are no secrets to verify against); it only rejects requests whose signing information is
+ * present but malformed, the way AWS answers IncompleteSignature, and reads the region from the
+ * credential scope so resources get the region the client asked for.
+ *
+ * Unsigned requests (curl users: no Authorization header, no X-Amz-Signature parameter) pass.
+ */
+import { AwsError } from "../elasticache/errors.ts";
+
+export interface SignatureInfo {
+  /** True when the request carried SigV4 information (header or presigned query). */
+  signed: boolean;
+  accessKeyId?: string;
+  /** Region from the credential scope, e.g. "us-east-1". */
+  region?: string;
+}
+
+const ALGORITHM = "AWS4-HMAC-SHA256";
+const SERVICE = "elasticache";
+
+/** Presigned-URL parameters; they are protocol data, not operation parameters. */
+export function isAuthParam(name: string): boolean {
+  return name.toLowerCase().startsWith("x-amz-");
+}
+
+/**
+ * Checks the SigV4 shape of a request. `params` are the decoded query/body parameters.
+ * Throws AwsError IncompleteSignature (400) when signing information is present but malformed.
+ */
+export function checkSignature(
+  headers: Record<string, string | string[] | undefined>,
+  params: Record<string, string>,
+): SignatureInfo {
+  const header = headers["authorization"];
+  if (header !== undefined) {
+    return checkAuthorizationHeader(Array.isArray(header) ? header.join(",") : header);
+  }
+  const presigned = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders"];
+  if (presigned.some((p) => params[p] !== undefined)) {
+    if (params["X-Amz-Algorithm"] !== ALGORITHM) {
+      throw incomplete(`X-Amz-Algorithm must be ${ALGORITHM}`);
+    }
+    for (const p of presigned) if (!params[p]) throw incomplete(`Missing query parameter ${p}`);
+    return { signed: true, ...parseCredential(params["X-Amz-Credential"]!) };
+  }
+  return { signed: false };
+}
+
+/** `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/elasticache/aws4_request, SignedHeaders=..., Signature=...` */
+function checkAuthorizationHeader(header: string): SignatureInfo {
+  const trimmed = header.trim();
+  if (!trimmed.startsWith(`${ALGORITHM} `)) {
+    throw incomplete(`Authorization header requires the ${ALGORITHM} algorithm`);
+  }
+  const fields = new Map<string, string>();
+  for (const part of trimmed.slice(ALGORITHM.length).split(",")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  for (const name of ["Credential", "SignedHeaders", "Signature"]) {
+    if (!fields.get(name)) {
+      throw incomplete(`Authorization header requires '${name}' parameter. Authorization=${header}`);
+    }
+  }
+  return { signed: true, ...parseCredential(fields.get("Credential")!) };
+}
+
+/** `<access key>/<yyyymmdd>/<region>/elasticache/aws4_request` */
+function parseCredential(credential: string): { accessKeyId: string; region: string } {
+  const parts = credential.split("/");
+  const [accessKeyId, date, region, service, terminator] = parts;
+  if (
+    parts.length !== 5 ||
+    !accessKeyId ||
+    !/^\d{8}$/.test(date!) ||
+    !region ||
+    service !== SERVICE ||
+    terminator !== "aws4_request"
+  ) {
+    throw incomplete(
+      `Credential should be scoped to a valid region and service: ` +
+        `'<key>/<yyyymmdd>/<region>/${SERVICE}/aws4_request', got '${credential}'`,
+    );
+  }
+  return { accessKeyId, region };
+}
+
+const incomplete = (message: string) => new AwsError("IncompleteSignature", message, 400);

@@ -1,0 +1,105 @@
+/**
+ * Starts the real control plane (`tsx src/main.ts`) as a child process on a free loopback port
+ * with its own data directory, as a user would run it, and stops it afterwards.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { migrate } from "../../src/store/database.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let template: Promise<string> | undefined;
+
+/** A migrated empty database, made once per test file and copied, so each server skips the migration. */
+function templateDatabase(): Promise<string> {
+  template ??= (async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-template-"));
+    const file = path.join(dir, "template.db");
+    await migrate(`file:${file}`);
+    return file;
+  })();
+  return template;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  databaseFile: string;
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** Reuse a data directory (restart after a crash). */
+  dataDir?: string;
+  port?: number;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "ecl-data-"));
+  const databaseFile = path.join(dataDir, "elasticache-local.db");
+  if (!existsSync(databaseFile)) copyFileSync(await templateDatabase(), databaseFile);
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: root,
+    env: { ...process.env, ECL_PORT: String(port), ECL_DATA_DIR: dataDir, ECL_LOG_LEVEL: "warn", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    url,
+    port,
+    dataDir,
+    databaseFile,
+    process: child,
+    output: () => output,
+    stop: () => stopWith("SIGTERM"),
+    kill: () => stopWith("SIGKILL"),
+  };
+}
+
+export function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
