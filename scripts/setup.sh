@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Makes this machine ready to run elasticache-local (and, with --test, its tests). Idempotent and
+# quick when everything is already there; run automatically before `npm start` and `npm test`.
+#   - Debian packages: redis-server, memcached (nodes of the process runtime); with --test also
+#     awscli (the AWS CLI tests), docker.io (the Docker runtime tests) and haproxy (benchmarks)
+#   - npm packages (npm ci when node_modules is missing or older than package-lock.json)
+#   - with --test: starts dockerd when it is installed but not running, builds the local images
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=false
+[[ "${1:-}" == "--test" ]] && want_tests=true
+
+packages=(redis-server memcached)
+$want_tests && packages+=(awscli docker.io haproxy redis-tools)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install the Debian packages: ${missing[*]}" >&2
+  fi
+fi
+
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+if $want_tests && command -v dockerd >/dev/null; then
+  if ! docker info >/dev/null 2>&1; then
+    echo "setup: starting dockerd"
+    (dockerd >/tmp/elasticache-local-dockerd.log 2>&1 &)
+    for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start, see /tmp/elasticache-local-dockerd.log" >&2; exit 1; }
+  fi
+  bash scripts/build-images.sh
+fi

@@ -1,0 +1,233 @@
+/**
+ * Admin client for Redis/Valkey nodes: a pool of one ioredis connection per address, reused across
+ * calls (a health monitor probes hundreds of nodes every few hundred ms; no per-probe handshake).
+ * Connections never retry or queue: a call against an unreachable node fails fast, the broken
+ * connection is dropped, and the next call dials again.
+ */
+import { Redis } from "ioredis";
+import type { Address } from "../runtime/types.ts";
+
+export interface RedisAdminOptions {
+  /** TCP connect timeout; default 500 ms. */
+  connectTimeoutMs?: number;
+  /** Per-command timeout; default 2000 ms (the connection is dropped when it fires). */
+  commandTimeoutMs?: number;
+  /** AUTH password (and username) if the nodes require it. */
+  password?: string;
+  username?: string;
+}
+
+export interface ReplicaEntry {
+  ip: string;
+  port: number;
+  state: string;
+  offset: number;
+  lag: number;
+}
+
+export interface ReplicationInfo {
+  role: "master" | "slave";
+  connectedSlaves: number;
+  /** Replicas as the primary sees them (slave0, slave1, ...). */
+  slaves: ReplicaEntry[];
+  masterReplId?: string;
+  masterReplOffset: number;
+  /** Replica only. */
+  masterHost?: string;
+  masterPort?: number;
+  masterLinkStatus?: "up" | "down";
+  masterSyncInProgress?: boolean;
+  masterLastIoSecondsAgo?: number;
+  slaveReplOffset?: number;
+  slaveReadOnly?: boolean;
+}
+
+/** INFO text -> { section: { key: value } } (section names lowercased). */
+export function parseInfoSections(text: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let section = "default";
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (!line) continue;
+    if (line.startsWith("#")) {
+      section = line.slice(1).trim().toLowerCase();
+      continue;
+    }
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    (out[section] ??= {})[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return out;
+}
+
+/** INFO text -> flat { key: value } (all sections). */
+export function parseInfo(text: string): Record<string, string> {
+  return Object.assign({}, ...Object.values(parseInfoSections(text)));
+}
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** `INFO replication` text -> ReplicationInfo. */
+export function parseReplicationInfo(text: string): ReplicationInfo {
+  const kv = parseInfo(text);
+  const role = kv.role === "slave" || kv.role === "replica" ? "slave" : "master";
+  const slaves: ReplicaEntry[] = [];
+  for (const [key, value] of Object.entries(kv)) {
+    if (!/^slave\d+$/.test(key)) continue;
+    // ip=172.18.0.3,port=6379,state=online,offset=1234,lag=0
+    const f = Object.fromEntries(value.split(",").map((p) => p.split("=") as [string, string]));
+    slaves[Number(key.slice(5))] = { ip: f.ip ?? "", port: num(f.port) ?? 0, state: f.state ?? "", offset: num(f.offset) ?? 0, lag: num(f.lag) ?? 0 };
+  }
+  const info: ReplicationInfo = {
+    role,
+    connectedSlaves: num(kv.connected_slaves) ?? 0,
+    slaves: slaves.filter(Boolean),
+    masterReplId: kv.master_replid,
+    masterReplOffset: num(kv.master_repl_offset) ?? 0,
+  };
+  if (role === "slave") {
+    info.masterHost = kv.master_host;
+    info.masterPort = num(kv.master_port);
+    info.masterLinkStatus = kv.master_link_status === "up" ? "up" : "down";
+    info.masterSyncInProgress = kv.master_sync_in_progress === "1";
+    info.masterLastIoSecondsAgo = num(kv.master_last_io_seconds_ago);
+    info.slaveReplOffset = num(kv.slave_repl_offset);
+    if (kv.slave_read_only !== undefined) info.slaveReadOnly = kv.slave_read_only === "1";
+  }
+  return info;
+}
+
+interface PoolEntry {
+  client: Redis;
+  ready: Promise<Redis>;
+}
+
+export class RedisAdmin {
+  private readonly pool = new Map<string, PoolEntry>();
+  private readonly connectTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private closed = false;
+
+  constructor(private readonly opts: RedisAdminOptions = {}) {
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 500;
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 2000;
+  }
+
+  /** Round trip of a PING in ms (rejects when the node does not answer PONG). */
+  async ping(addr: Address): Promise<number> {
+    const t0 = performance.now();
+    const reply = await this.call(addr, "PING");
+    if (reply !== "PONG") throw new Error(`Unexpected PING reply from ${key(addr)}: ${String(reply)}`);
+    return performance.now() - t0;
+  }
+
+  async info(addr: Address, section?: string): Promise<string> {
+    return String(await this.call(addr, "INFO", ...(section ? [section] : [])));
+  }
+
+  async infoReplication(addr: Address): Promise<ReplicationInfo> {
+    return parseReplicationInfo(await this.info(addr, "replication"));
+  }
+
+  /** REPLICAOF host port: `primary` is the primary's peerAddress (reachable from the replica). */
+  async replicaOf(addr: Address, primary: Address): Promise<void> {
+    await this.call(addr, "REPLICAOF", primary.host, String(primary.port));
+  }
+
+  /** REPLICAOF NO ONE. */
+  async promote(addr: Address): Promise<void> {
+    await this.call(addr, "REPLICAOF", "NO", "ONE");
+  }
+
+  async configSet(addr: Address, key: string, value: string): Promise<void> {
+    await this.call(addr, "CONFIG", "SET", key, value);
+  }
+
+  async configGet(addr: Address, pattern: string): Promise<Record<string, string>> {
+    const reply = (await this.call(addr, "CONFIG", "GET", pattern)) as string[];
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i]] = reply[i + 1];
+    return out;
+  }
+
+  /** Any command over the pooled connection. Connection-level failures drop the connection. */
+  async call(addr: Address, command: string, ...args: (string | number)[]): Promise<unknown> {
+    const client = await this.connection(addr);
+    try {
+      return await client.call(command, ...args);
+    } catch (err) {
+      if ((err as Error)?.name !== "ReplyError") this.release(addr);
+      throw err;
+    }
+  }
+
+  /** Drops the pooled connection to `addr` (e.g. after the node was removed). */
+  release(addr: Address): void {
+    const k = key(addr);
+    const entry = this.pool.get(k);
+    if (!entry) return;
+    this.pool.delete(k);
+    entry.client.disconnect(false);
+  }
+
+  /** Number of pooled connections (for tests and metrics). */
+  get size(): number {
+    return this.pool.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const entries = [...this.pool.values()];
+    this.pool.clear();
+    for (const e of entries) e.client.disconnect(false);
+  }
+
+  private connection(addr: Address): Promise<Redis> {
+    if (this.closed) return Promise.reject(new Error("RedisAdmin is closed"));
+    const k = key(addr);
+    const existing = this.pool.get(k);
+    if (existing) return existing.ready;
+    const client = new Redis({
+      host: addr.host,
+      port: addr.port,
+      username: this.opts.username,
+      password: this.opts.password,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: () => null,
+      reconnectOnError: () => false,
+      connectTimeout: this.connectTimeoutMs,
+      commandTimeout: this.commandTimeoutMs,
+    });
+    client.on("error", () => {
+      /* reported through the failing call */
+    });
+    const entry: PoolEntry = {
+      client,
+      ready: client.connect().then(
+        () => client,
+        (err: unknown) => {
+          if (this.pool.get(k) === entry) this.pool.delete(k);
+          client.disconnect(false);
+          throw err;
+        },
+      ),
+    };
+    client.once("end", () => {
+      if (this.pool.get(k) === entry) this.pool.delete(k);
+    });
+    this.pool.set(k, entry);
+    return entry.ready;
+  }
+}
+
+function key(addr: Address): string {
+  return `${addr.host}:${addr.port}`;
+}

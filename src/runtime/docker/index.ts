@@ -1,0 +1,1 @@
+export { DockerRuntime, type DockerRuntimeOptions, LABEL, demuxDockerLogs } from "./docker-runtime.ts";

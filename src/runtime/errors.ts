@@ -1,0 +1,36 @@
+/**
+ * Errors raised by the runtime layer (both implementations). The control plane maps them to AWS
+ * faults; `code` is stable, `message` is for humans and always says what to do next when it can.
+ */
+export type RuntimeErrorCode =
+  /** The engine image is not present locally and could not be pulled. */
+  | "ImageUnavailable"
+  /** The Docker engine does not answer. */
+  | "DockerUnavailable"
+  /** The node did not accept connections within the readiness timeout (it was stopped/removed). */
+  | "StartTimeout"
+  /** The node's process/container exited during start. */
+  | "StartFailed"
+  /** restart() of a node the runtime does not know. */
+  | "NodeNotFound"
+  /** The spec is unusable (bad name, reserved setting, ...). */
+  | "InvalidSpec"
+  /** A container/directory of that name exists but is not ours. */
+  | "Conflict"
+  /** No free port in the requested range. */
+  | "NoFreePort";
+
+export class RuntimeError extends Error {
+  constructor(
+    readonly code: RuntimeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "RuntimeError";
+  }
+}
+
+export function isRuntimeError(err: unknown, code?: RuntimeErrorCode): err is RuntimeError {
+  return err instanceof RuntimeError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,1 @@
+export { ProcessRuntime, type ProcessRuntimeOptions, isAlive, isNodeProcess, stopPid } from "./process-runtime.ts";

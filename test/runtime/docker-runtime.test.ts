@@ -1,0 +1,259 @@
+/**
+ * DockerRuntime against the real Docker engine, with the images `scripts/build-images.sh` builds
+ * from the host's binaries (built in beforeAll when missing). Without a Docker engine this file
+ * fails on CI (CI=true) and skips locally. Everything it creates carries the name prefix PREFIX
+ * (container and network names, and the elasticache-local.prefix label) and is removed at the end.
+ */
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Docker from "dockerode";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { version as memcachedVersion } from "../../src/engines/memcached-admin.ts";
+import { RedisAdmin } from "../../src/engines/redis-admin.ts";
+import { DockerRuntime, LABEL } from "../../src/runtime/docker/index.ts";
+import { RuntimeError } from "../../src/runtime/errors.ts";
+import { LOCAL_IMAGES, resolveImageTable } from "../../src/runtime/images.ts";
+import type { NodeSpec } from "../../src/runtime/types.ts";
+import { eventually, freePorts, memcachedSetGet, ms } from "./helpers.ts";
+
+const PREFIX = "ecl-test-rt-";
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const docker = new Docker();
+const dockerError = await docker.ping().then(
+  () => undefined,
+  (err: Error) => err.message,
+);
+const onCI = process.env.CI === "true";
+if (dockerError && !onCI) {
+  console.warn(`Skipping DockerRuntime tests: the Docker engine does not answer (${dockerError}). Start dockerd to run them.`);
+}
+
+const images = resolveImageTable(LOCAL_IMAGES);
+const timings: Record<string, number[]> = {};
+const timed = (label: string, v: number) => (timings[label] ??= []).push(v);
+const clients: Redis[] = [];
+
+function redisClient(port: number): Redis {
+  const c = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  c.on("error", () => {});
+  clients.push(c);
+  return c;
+}
+
+function spec(name: string, engine: NodeSpec["engine"], hostPort: number, extra: Partial<NodeSpec> = {}): NodeSpec {
+  return { name, engine, engineVersion: engine === "memcached" ? "1.6" : "7.0", hostPort, network: "rt-net-a", maxMemoryMb: 64, ...extra };
+}
+
+/** Removes every container and network of this test's prefix (also leftovers of a crashed run). */
+async function cleanup(): Promise<void> {
+  const filters = { label: [`${LABEL.managed}=true`, `${LABEL.prefix}=${PREFIX}`] };
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+  for (const n of await docker.listNetworks({ filters })) {
+    await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+}
+
+describe.runIf(onCI && dockerError)("DockerRuntime prerequisites", () => {
+  it("needs a Docker engine on CI", () => {
+    expect.fail(`The Docker engine does not answer (${dockerError}); DockerRuntime tests cannot run on CI`);
+  });
+});
+
+describe.skipIf(Boolean(dockerError))("DockerRuntime", () => {
+  let rt: DockerRuntime;
+  const admin = new RedisAdmin();
+  let redisPort: number;
+  let memcachedPort: number;
+
+  beforeAll(async () => {
+    const missing = [...new Set(Object.values(LOCAL_IMAGES))].filter((img) => {
+      try {
+        execFileSync("docker", ["image", "inspect", img], { stdio: "ignore" });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (missing.length) execFileSync("bash", [path.join(ROOT, "scripts/build-images.sh")], { stdio: "inherit", timeout: 120_000 });
+    await cleanup();
+    rt = new DockerRuntime({ images, namePrefix: PREFIX, logger: process.env.ECL_TEST_DEBUG ? { debug: (o, m) => console.log(m, JSON.stringify(o)) } : undefined });
+  });
+
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.disconnect();
+  });
+
+  afterAll(async () => {
+    await admin.close();
+    await rt?.close();
+    await cleanup();
+    console.log("docker runtime timings (ms):", JSON.stringify(timings));
+  });
+
+  it("starts a redis and a memcached container that serve clients on the published ports", async () => {
+    [redisPort, memcachedPort] = await freePorts(2);
+    let t0 = performance.now();
+    const r = await rt.start(spec("dk-r1", "redis", redisPort, { labels: { "cluster-id": "c1" } }));
+    timed("start redis (incl. network create)", ms(t0));
+    t0 = performance.now();
+    const m = await rt.start(spec("dk-m1", "memcached", memcachedPort));
+    timed("start memcached", ms(t0));
+
+    expect(r.adminAddress).toEqual({ host: "127.0.0.1", port: redisPort });
+    expect(r.clientAddress).toEqual({ host: "127.0.0.1", port: redisPort });
+    expect(r.peerAddress).toEqual({ host: `${PREFIX}dk-r1`, port: 6379 });
+    expect(m.peerAddress).toEqual({ host: `${PREFIX}dk-m1`, port: 11211 });
+
+    const c = redisClient(redisPort);
+    expect(await c.ping()).toBe("PONG");
+    await c.set("k", "v1");
+    expect(await c.get("k")).toBe("v1");
+    expect(await c.config("GET", "maxmemory")).toEqual(["maxmemory", String(64 * 1024 * 1024)]);
+    expect(await memcachedVersion(m.adminAddress)).toMatch(/^1\.6/);
+    expect(await memcachedSetGet(m.adminAddress, "mk", "hello")).toBe("hello");
+
+    const info = await docker.getContainer(`${PREFIX}dk-r1`).inspect();
+    expect(info.HostConfig.RestartPolicy?.Name).toBe("no");
+    expect(info.Config.Labels[LABEL.node]).toBe("dk-r1");
+    expect(info.Config.Labels[`${LABEL.userPrefix}cluster-id`]).toBe("c1");
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${PREFIX}net-rt-net-a`]);
+    expect(info.NetworkSettings.Networks[`${PREFIX}net-rt-net-a`].Aliases).toContain("dk-r1");
+  });
+
+  it("list() shows both containers with their labels", async () => {
+    const nodes = await rt.list();
+    expect(nodes.map((n) => [n.name, n.running])).toEqual([
+      ["dk-m1", true],
+      ["dk-r1", true],
+    ]);
+    expect(nodes.find((n) => n.name === "dk-r1")!.labels).toEqual({ "cluster-id": "c1" });
+    expect(nodes.find((n) => n.name === "dk-r1")!.adminAddress).toEqual({ host: "127.0.0.1", port: redisPort });
+  });
+
+  it("a fresh runtime adopts running containers, and restarts stopped ones, without duplicates", async () => {
+    const before = (await rt.list()).find((n) => n.name === "dk-r1")!;
+    const rt2 = new DockerRuntime({ images, namePrefix: PREFIX });
+    let t0 = performance.now();
+    const h = await rt2.start(spec("dk-r1", "redis", redisPort));
+    timed("adopt running redis", ms(t0));
+    expect(h.runtimeId).toBe(before.runtimeId);
+    expect(await redisClient(redisPort).get("k")).toBe("v1");
+
+    await docker.getContainer(`${PREFIX}dk-m1`).stop({ t: 0 });
+    t0 = performance.now();
+    const hm = await rt2.start(spec("dk-m1", "memcached", memcachedPort));
+    timed("adopt stopped memcached", ms(t0));
+    expect(hm.runtimeId).toBe((await rt.list()).find((n) => n.name === "dk-m1")!.runtimeId);
+    expect(await memcachedVersion(hm.adminAddress)).toBeTruthy();
+    const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.prefix}=${PREFIX}`] } });
+    expect(all.length).toBe(2);
+    await rt2.close();
+  });
+
+  it("restart() keeps the container and its port", async () => {
+    const before = (await rt.list()).find((n) => n.name === "dk-r1")!;
+    const startedAt = (await docker.getContainer(`${PREFIX}dk-r1`).inspect()).State.StartedAt;
+    const t0 = performance.now();
+    const h = await rt.restart("dk-r1");
+    timed("restart redis", ms(t0));
+    expect(h.runtimeId).toBe(before.runtimeId);
+    expect(h.adminAddress.port).toBe(redisPort);
+    expect((await docker.getContainer(`${PREFIX}dk-r1`).inspect()).State.StartedAt).not.toBe(startedAt);
+    expect(await redisClient(redisPort).ping()).toBe("PONG");
+    await expect(rt.restart("no-such-node")).rejects.toMatchObject({ code: "NodeNotFound" });
+  });
+
+  it("kill() stops the container; list() reports it not running; kill() again is fine", async () => {
+    await rt.kill("dk-m1");
+    expect((await docker.getContainer(`${PREFIX}dk-m1`).inspect()).State.Running).toBe(false);
+    expect((await rt.list()).find((n) => n.name === "dk-m1")!.running).toBe(false);
+    await rt.kill("dk-m1");
+    await rt.kill("never-existed");
+  });
+
+  it("remove() deletes the containers; removing again is fine; removeNetwork() removes the idle network", async () => {
+    await rt.remove("dk-r1");
+    await rt.remove("dk-m1");
+    await rt.remove("dk-m1");
+    expect(await rt.list()).toEqual([]);
+    await expect(docker.getContainer(`${PREFIX}dk-r1`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await rt.removeNetwork("rt-net-a");
+    await rt.removeNetwork("rt-net-a");
+    await expect(docker.getNetwork(`${PREFIX}net-rt-net-a`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("replicates over the Docker network by container name (peerAddress)", async () => {
+    const ports = await freePorts(3);
+    // Two runtimes create the same network concurrently: exactly one network must result.
+    const rtB = new DockerRuntime({ images, namePrefix: PREFIX });
+    const t0 = performance.now();
+    const [p, r1, r2] = await Promise.all(
+      ports.map((port, i) => (i === 2 ? rtB : rt).start(spec(`dk-g1-000${i + 1}`, "redis", port, { network: "rt-net-b" }))),
+    );
+    timed("start 3 redis in parallel (incl. network create)", ms(t0));
+    await rtB.close();
+    const nets = (await docker.listNetworks()).filter((n) => n.Name === `${PREFIX}net-rt-net-b`);
+    expect(nets.length).toBe(1);
+
+    const t1 = performance.now();
+    await Promise.all([r1, r2].map((r) => admin.replicaOf(r.adminAddress, p.peerAddress)));
+    for (const r of [r1, r2]) {
+      const info = await eventually(async () => {
+        const i = await admin.infoReplication(r.adminAddress);
+        return i.masterLinkStatus === "up" ? i : undefined;
+      }, 15_000, "master_link_status:up");
+      expect(info.masterHost).toBe(`${PREFIX}dk-g1-0001`);
+      expect(info.masterPort).toBe(6379);
+    }
+    timed("replication link-up (2 replicas)", ms(t1));
+    const pc = redisClient(p.clientAddress.port);
+    await pc.set("repl-key", "from-primary");
+    expect(await pc.call("WAIT", "2", "2000")).toBe(2);
+    for (const r of [r1, r2]) expect(await redisClient(r.clientAddress.port).get("repl-key")).toBe("from-primary");
+
+    // The network is in use: removeNetwork() leaves it.
+    await rt.removeNetwork("rt-net-b");
+    expect((await docker.getNetwork(`${PREFIX}net-rt-net-b`).inspect()).Name).toBe(`${PREFIX}net-rt-net-b`);
+    for (const h of [p, r1, r2]) await rt.remove(h.name);
+    await rt.removeNetwork("rt-net-b");
+  });
+
+  it("a node that never becomes ready is removed and reported with its logs", async () => {
+    const [port] = await freePorts(1);
+    const err = await rt.start(spec("dk-bad", "redis", port, { settings: { "maxmemory-policy": "no-such-policy" } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).code).toBe("StartFailed");
+    expect((err as Error).message).toMatch(/maxmemory-policy/);
+    await expect(docker.getContainer(`${PREFIX}dk-bad`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("a missing image that cannot be pulled names the image and the build script", async () => {
+    const rtMissing = new DockerRuntime({ images: resolveImageTable({ memcached: "localhost:1/ecl-missing:0" }), namePrefix: PREFIX });
+    const [port] = await freePorts(1);
+    const err = await rtMissing.start(spec("dk-missing", "memcached", port)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).code).toBe("ImageUnavailable");
+    expect((err as Error).message).toContain("localhost:1/ecl-missing:0");
+    expect((err as Error).message).toContain("bash scripts/build-images.sh");
+    await rtMissing.close();
+  });
+
+  it("controlPlaneInDocker: admin address is the container name and internal port", async () => {
+    const rtIn = new DockerRuntime({ images, namePrefix: PREFIX, controlPlaneInDocker: true, advertisedHost: "cache.local" });
+    const listed = await rtIn.list();
+    expect(listed).toEqual([]);
+    // handle shape only (the test process is not on the network, so no node is started here)
+    const h = (rtIn as unknown as { handle(n: string, id: string, e: string, p: number): unknown }).handle("x1", "id", "redis", 7000);
+    expect(h).toEqual({
+      name: "x1",
+      runtimeId: "id",
+      adminAddress: { host: `${PREFIX}x1`, port: 6379 },
+      peerAddress: { host: `${PREFIX}x1`, port: 6379 },
+      clientAddress: { host: "cache.local", port: 7000 },
+    });
+  });
+});

@@ -1,0 +1,68 @@
+/** Shared helpers for runtime and engine tests (real sockets, no mocks). */
+import { readdirSync, readFileSync } from "node:fs";
+import { memcachedRequest } from "../../src/engines/memcached-admin.ts";
+import { pickFreePort } from "../../src/runtime/ports.ts";
+import type { Address } from "../../src/runtime/types.ts";
+
+const handedOut = new Set<number>();
+
+/** `n` distinct free ports on 127.0.0.1 from a random window (never the same port twice in a run). */
+export async function freePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  for (let i = 0; i < n; i++) {
+    const port = await pickFreePort("127.0.0.1", [base, base + 5_000], handedOut);
+    handedOut.add(port);
+    out.push(port);
+  }
+  return out;
+}
+
+/** Pids whose command line names `binary` and `port` (how many engine processes serve that port). */
+export function enginePids(binary: string, port: number): number[] {
+  const re = new RegExp(`(^|[^0-9])${port}([^0-9]|$)`);
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") continue;
+      if (cmd.includes(binary) && re.test(cmd)) out.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** memcached set + get over the text protocol; returns the value read back. */
+export async function memcachedSetGet(addr: Address, key: string, value: string): Promise<string | undefined> {
+  const stored = await memcachedRequest(addr, `set ${key} 0 0 ${Buffer.byteLength(value)}\r\n${value}\r\n`, (t) => (t.includes("\r\n") ? t.trim() : undefined));
+  if (stored !== "STORED") throw new Error(`memcached set: ${stored}`);
+  return memcachedRequest(addr, `get ${key}\r\n`, (t) => {
+    if (!t.endsWith("END\r\n")) return undefined;
+    const m = /^VALUE \S+ \d+ \d+\r\n([\s\S]*?)\r\nEND\r\n$/.exec(t);
+    return m ? m[1] : "";
+  });
+}
+
+/** Polls `fn` until it returns a truthy value (5 ms interval); throws after `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function ms(t0: number): number {
+  return Math.round(performance.now() - t0);
+}
