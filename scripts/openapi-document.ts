@@ -6,6 +6,13 @@ import { createServices, operationRegistry } from "../src/elasticache/services.t
 import { openApiDocument } from "../src/http/openapi.ts";
 
 export async function currentOpenApi(): Promise<string> {
-  const services = createServices({ db: undefined as never, account: { region: "us-east-1", accountId: "000000000000" }, kick: () => {} });
+  const services = createServices({
+    db: undefined as never,
+    account: { region: "us-east-1", accountId: "000000000000" },
+    endpointHost: "127.0.0.1",
+    ports: { range: [30000, 39999], isFree: async () => true },
+    catalog: { engines: [] },
+    kick: () => {},
+  });
   return openApiDocument(operationRegistry(services));
 }

@@ -1,12 +1,19 @@
 /**
- * Composition root: configuration, logger, store, services, then the HTTP server; graceful
- * shutdown on SIGINT/SIGTERM.
+ * Composition root: configuration, logger, store, runtime, engines, services, reconciler, then
+ * the HTTP server; graceful shutdown on SIGINT/SIGTERM. Nodes keep running across a shutdown
+ * and are adopted by the next start.
  */
 import { mkdirSync } from "node:fs";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
+import { probeCatalog } from "./elasticache/catalog-probe.ts";
+import type { ServiceContext } from "./elasticache/context.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
+import { RedisAdmin } from "./engines/redis-admin.ts";
+import { Reconciler } from "./reconcile/reconciler.ts";
+import { chooseRuntime } from "./runtime/choose.ts";
+import { isPortFree } from "./runtime/ports.ts";
 import { migrate, openDatabase } from "./store/database.ts";
 
 export async function start(config: Config) {
@@ -16,22 +23,57 @@ export async function start(config: Config) {
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
   const db = openDatabase(config.databaseUrl);
 
-  const ctx = {
+  const runtime = await chooseRuntime({
+    choice: config.runtime,
+    dockerSocket: config.dockerSocket,
+    images: config.images,
+    instance: config.instance,
+    dataDir: config.dataDir,
+    nodeHost: config.nodeHost,
+    advertisedHost: config.advertisedHost,
+    inDocker: config.inDocker,
+    redisServerPath: config.redisServerPath,
+    memcachedPath: config.memcachedPath,
+    valkeyServerPath: config.valkeyServerPath,
+    logger: logger.child({ component: "runtime" }),
+  });
+  const catalog = await probeCatalog({
+    runtime: runtime.kind,
+    images: config.images,
+    binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
+  });
+  logger.info({ runtime: runtime.kind, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
+
+  const redis = new RedisAdmin();
+  const account = { region: config.region, accountId: config.accountId };
+  let reconciler: Reconciler | undefined;
+  const ctx: ServiceContext = {
     db,
-    account: { region: config.region, accountId: config.accountId },
-    kick: () => {},
+    account,
+    endpointHost: config.advertisedHost,
+    ports: { range: config.portRange, isFree: (port) => isPortFree(config.nodeHost, port) },
+    catalog,
+    kick: () => reconciler?.kick(),
   };
+  reconciler = new Reconciler(
+    { db, runtime, redis, account, syncTimeoutMs: 10_000 },
+    { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
+  );
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
 
   const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, logger });
   await app.listen({ host: config.host, port: config.port });
+  reconciler.start();
 
   let closing: Promise<void> | undefined;
   const stop = () =>
     (closing ??= (async () => {
       logger.info("shutting down");
       await app.close();
+      await reconciler.stop();
+      await redis.close();
+      await runtime.close();
       await db.$disconnect();
     })());
   return { app, db, stop, logger };

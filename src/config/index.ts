@@ -3,6 +3,7 @@
  * configuration table; values are validated once at start-up.
  */
 import path from "node:path";
+import { imageOverridesFromEnv, type ImageOverrides } from "../runtime/images.ts";
 
 export type RuntimeChoice = "auto" | "docker" | "process";
 
@@ -34,12 +35,19 @@ export interface Config {
   /** ECL_REDIS_SERVER / ECL_MEMCACHED: binaries for the process runtime. */
   redisServerPath: string;
   memcachedPath: string;
+  /** ECL_VALKEY_SERVER: Valkey binary; Valkey is offered only when it exists. */
+  valkeyServerPath: string;
   /** DOCKER_SOCKET: the Docker API socket. */
   dockerSocket: string;
   /** ECL_IN_DOCKER: the control plane itself runs in a container on the nodes' networks. */
   inDocker: boolean;
-  /** ECL_IMAGE_REDIS, ECL_IMAGE_VALKEY, ECL_IMAGE_MEMCACHED: images for the Docker runtime. */
-  images: { redis?: string; valkey?: string; memcached?: string };
+  /**
+   * ECL_IMAGES=local (the images scripts/build-images.sh builds), ECL_IMAGE_REDIS, ECL_IMAGE_VALKEY,
+   * ECL_IMAGE_MEMCACHED ("image" or "7.0=image,6.2=image"): overrides of the official images.
+   */
+  images: ImageOverrides;
+  /** ECL_INSTANCE: prefix of container and network names, so several control planes can share one Docker engine. */
+  instance: string;
   /** ECL_RECONCILE_INTERVAL_MS: fixed resync period of the reconciler. */
   reconcileIntervalMs: number;
   /** ECL_HEALTH_INTERVAL_MS, ECL_HEALTH_TIMEOUT_MS, ECL_HEALTH_FAILURES: health monitor tuning. */
@@ -81,6 +89,12 @@ function range(env: Env, key: string, fallback: [number, number]): [number, numb
   return [from, to];
 }
 
+function instanceName(raw: string | undefined): string {
+  const name = raw || "ecl";
+  if (!/^[a-z][a-z0-9]{0,15}$/.test(name)) throw new ConfigError(`ECL_INSTANCE must be 1-16 lowercase letters and digits, got "${name}"`);
+  return name;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.ECL_DATA_DIR || "data");
   const nodeHost = env.ECL_NODE_HOST || "127.0.0.1";
@@ -99,9 +113,11 @@ export function loadConfig(env: Env = process.env): Config {
     portRange: range(env, "ECL_PORT_RANGE", [30000, 39999]),
     redisServerPath: env.ECL_REDIS_SERVER || "redis-server",
     memcachedPath: env.ECL_MEMCACHED || "memcached",
+    valkeyServerPath: env.ECL_VALKEY_SERVER || "valkey-server",
     dockerSocket: env.DOCKER_SOCKET || "/var/run/docker.sock",
     inDocker: env.ECL_IN_DOCKER === "true",
-    images: { redis: env.ECL_IMAGE_REDIS, valkey: env.ECL_IMAGE_VALKEY, memcached: env.ECL_IMAGE_MEMCACHED },
+    images: imageOverridesFromEnv(env),
+    instance: instanceName(env.ECL_INSTANCE),
     reconcileIntervalMs: int(env, "ECL_RECONCILE_INTERVAL_MS", 2000, 50, 3_600_000),
     healthIntervalMs: int(env, "ECL_HEALTH_INTERVAL_MS", 250, 20, 60_000),
     healthTimeoutMs: int(env, "ECL_HEALTH_TIMEOUT_MS", 200, 10, 60_000),

@@ -2,25 +2,37 @@
  * The services and the operation registry both protocols dispatch to. Adding an operation is a
  * line here plus its service method; the wire formats come from the service model.
  */
+import { CacheClusterService } from "./cache-clusters.ts";
 import type { ServiceContext } from "./context.ts";
+import { EngineVersionService } from "./engine-versions.ts";
+import { EventService } from "./events.ts";
 import type { OperationHandler, OperationRegistry } from "./operations.ts";
+import { ReplicationGroupService } from "./replication-groups.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
 
 export interface Services {
   subnetGroups: SubnetGroupService;
   tags: TagService;
+  replicationGroups: ReplicationGroupService;
+  cacheClusters: CacheClusterService;
+  events: EventService;
+  engineVersions: EngineVersionService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
   return {
     subnetGroups: new SubnetGroupService(ctx),
     tags: new TagService(ctx),
+    replicationGroups: new ReplicationGroupService(ctx),
+    cacheClusters: new CacheClusterService(ctx),
+    events: new EventService(ctx),
+    engineVersions: new EngineVersionService(ctx),
   };
 }
 
 export function operationRegistry(services: Services): OperationRegistry {
-  const { subnetGroups, tags } = services;
+  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions } = services;
   const ops: Record<string, OperationHandler> = {
     CreateCacheSubnetGroup: (input) => subnetGroups.create(input),
     DescribeCacheSubnetGroups: (input) => subnetGroups.describe(input),
@@ -29,6 +41,19 @@ export function operationRegistry(services: Services): OperationRegistry {
     AddTagsToResource: (input) => tags.add(input),
     ListTagsForResource: (input) => tags.list(input),
     RemoveTagsFromResource: (input) => tags.remove(input),
+    CreateReplicationGroup: (input) => replicationGroups.create(input),
+    DescribeReplicationGroups: (input) => replicationGroups.describe(input),
+    ModifyReplicationGroup: (input) => replicationGroups.modify(input),
+    DeleteReplicationGroup: (input) => replicationGroups.delete(input),
+    IncreaseReplicaCount: (input) => replicationGroups.increaseReplicaCount(input),
+    DecreaseReplicaCount: (input) => replicationGroups.decreaseReplicaCount(input),
+    CreateCacheCluster: (input) => cacheClusters.create(input),
+    DescribeCacheClusters: (input) => cacheClusters.describe(input),
+    ModifyCacheCluster: (input) => cacheClusters.modify(input),
+    DeleteCacheCluster: (input) => cacheClusters.delete(input),
+    RebootCacheCluster: (input) => cacheClusters.reboot(input),
+    DescribeEvents: (input) => events.describe(input),
+    DescribeCacheEngineVersions: (input) => engineVersions.describe(input),
   };
   return ops;
 }

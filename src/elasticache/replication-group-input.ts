@@ -1,0 +1,128 @@
+/**
+ * CreateReplicationGroup's input checked with AWS's rules, into a plan. Pure: no store access, so
+ * the rules get dense unit tests. Existence checks (subnet group, primary cluster) happen later.
+ */
+import { DEFAULT_NODE_TYPE, nodeTypeMemory, parameterGroupFor, resolveEngine, type Catalog, type EngineOffer } from "./catalog.ts";
+import { errors } from "./errors.ts";
+import { parseTags, type Tag } from "./tags.ts";
+import {
+  oneOf,
+  optionalBool,
+  optionalInt,
+  optionalString,
+  requiredString,
+  resourceId,
+  stringList,
+  subnetGroupName,
+} from "./validate.ts";
+
+export const MAX_REPLICAS = 5;
+export const MAX_CACHE_CLUSTERS = MAX_REPLICAS + 1;
+
+export interface ReplicationGroupPlan {
+  id: string;
+  description: string;
+  engine: EngineOffer;
+  cacheNodeType: string;
+  /** Members including the primary. */
+  numCacheClusters: number;
+  automaticFailover: boolean;
+  multiAz: boolean;
+  port?: number;
+  subnetGroupName: string;
+  parameterGroupName: string;
+  preferredAzs?: string[];
+  primaryClusterId?: string;
+  snapshotRetentionLimit: number;
+  snapshotWindow: string | null;
+  atRestEncryption: boolean;
+  tags: Tag[];
+}
+
+const notSupported = (what: string) => errors.invalidParameterValue(`${what} is not supported by elasticache-local yet.`);
+
+export function parseSnapshotWindow(value: unknown): string | null {
+  const window = optionalString(value, "SnapshotWindow", 11);
+  if (window === undefined) return null;
+  const match = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(window);
+  if (!match) throw errors.invalidParameterValue(`Invalid SnapshotWindow "${window}"; expected hh24:mi-hh24:mi in UTC.`);
+  return window;
+}
+
+export function parseAvailabilityZones(value: unknown, param: string, region: string): string[] | undefined {
+  const zones = stringList(value, param);
+  const bad = zones?.find((zone) => !zone.startsWith(region) || !/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(zone));
+  if (bad !== undefined) throw errors.invalidParameterValue(`Invalid availability zone ${bad} for region ${region}.`);
+  return zones;
+}
+
+export function parseCreateReplicationGroup(input: Record<string, unknown>, catalog: Catalog, region: string): ReplicationGroupPlan {
+  const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
+  const description = requiredString(input.ReplicationGroupDescription, "ReplicationGroupDescription");
+  if (description.length > 255) throw errors.invalidParameterValue("ReplicationGroupDescription must be at most 255 characters.");
+
+  const engineName = oneOf(input.Engine, "Engine", ["redis", "valkey", "memcached"] as const) ?? "redis";
+  if (engineName === "memcached") {
+    throw errors.invalidParameterValue("Replication groups run Redis or Valkey; use CreateCacheCluster for Memcached.");
+  }
+  const engine = resolveEngine(catalog, engineName, optionalString(input.EngineVersion, "EngineVersion", 20));
+  const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64) ?? DEFAULT_NODE_TYPE;
+  nodeTypeMemory(cacheNodeType);
+
+  const numNodeGroups = optionalInt(input.NumNodeGroups, "NumNodeGroups", 1, 500);
+  const nodeGroupConfiguration = input.NodeGroupConfiguration as unknown[] | undefined;
+  const clusterMode = oneOf(input.ClusterMode, "ClusterMode", ["enabled", "disabled", "compatible"] as const);
+  if ((numNodeGroups ?? 1) > 1 || (nodeGroupConfiguration?.length ?? 0) > 1 || (clusterMode && clusterMode !== "disabled")) {
+    throw notSupported("Cluster mode enabled (more than one node group)");
+  }
+  for (const field of ["GlobalReplicationGroupId", "SnapshotArns", "SnapshotName", "UserGroupIds", "ServerlessCacheSnapshotName"]) {
+    const value = input[field];
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
+  }
+  if (optionalBool(input.TransitEncryptionEnabled, "TransitEncryptionEnabled") || input.AuthToken !== undefined) {
+    throw notSupported("Transit encryption and AuthToken");
+  }
+
+  const numCacheClusters = optionalInt(input.NumCacheClusters, "NumCacheClusters", 1, MAX_CACHE_CLUSTERS);
+  const replicas = optionalInt(input.ReplicasPerNodeGroup, "ReplicasPerNodeGroup", 0, MAX_REPLICAS);
+  if (numCacheClusters !== undefined && replicas !== undefined && numCacheClusters !== replicas + 1) {
+    throw errors.invalidParameterCombination("NumCacheClusters must be ReplicasPerNodeGroup + 1 when both are given.");
+  }
+  const automaticFailover = optionalBool(input.AutomaticFailoverEnabled, "AutomaticFailoverEnabled") ?? false;
+  const total = numCacheClusters ?? (replicas !== undefined ? replicas + 1 : automaticFailover ? 2 : 1);
+  if (automaticFailover && total < 2) {
+    throw errors.invalidParameterCombination(
+      "Automatic failover needs at least two cache clusters (NumCacheClusters >= 2, or ReplicasPerNodeGroup >= 1).",
+    );
+  }
+  const multiAz = optionalBool(input.MultiAZEnabled, "MultiAZEnabled") ?? false;
+  if (multiAz && !automaticFailover) {
+    throw errors.invalidParameterCombination("MultiAZEnabled requires AutomaticFailoverEnabled.");
+  }
+
+  const preferredAzs = parseAvailabilityZones(input.PreferredCacheClusterAZs, "PreferredCacheClusterAZs", region);
+  if (preferredAzs && preferredAzs.length !== total) {
+    throw errors.invalidParameterValue(
+      `PreferredCacheClusterAZs has ${preferredAzs.length} zones but the group has ${total} cache clusters; give one zone per cluster.`,
+    );
+  }
+
+  return {
+    id,
+    description,
+    engine,
+    cacheNodeType,
+    numCacheClusters: total,
+    automaticFailover,
+    multiAz,
+    port: optionalInt(input.Port, "Port", 1024, 65535),
+    subnetGroupName: input.CacheSubnetGroupName === undefined ? "default" : subnetGroupName(input.CacheSubnetGroupName),
+    parameterGroupName: parameterGroupFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255)),
+    preferredAzs,
+    primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
+    snapshotRetentionLimit: optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0,
+    snapshotWindow: parseSnapshotWindow(input.SnapshotWindow),
+    atRestEncryption: optionalBool(input.AtRestEncryptionEnabled, "AtRestEncryptionEnabled") ?? false,
+    tags: parseTags(input.Tags),
+  };
+}
