@@ -11,6 +11,7 @@ import type { OperationInput, OperationRegistry } from "../elasticache/operation
 import { errorSchema, querySchemaOf, schemaOf, type JsonSchema } from "./json-schema.ts";
 import { pathParamsOf, REST_ROUTES, type RestRoute } from "./routes.ts";
 import { sendJsonError } from "./error-handler.ts";
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, parseWait, waitForSettled } from "./wait.ts";
 
 export interface RestOptions {
   operations: OperationRegistry;
@@ -56,6 +57,16 @@ function routeSchema(route: RestRoute): Record<string, unknown> {
   } else if (operation.input) {
     schema.body = schemaOf(operation.input, { closed: true, omit: params });
   }
+  if (route.waits) {
+    schema.querystring = {
+      type: "object",
+      properties: {
+        wait: { type: "boolean", description: "Return once the resource is no longer creating, modifying or deleting." },
+        waitSeconds: { type: "integer", minimum: 1, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS, description: "Longest wait; then the current state is returned." },
+      },
+      additionalProperties: false,
+    };
+  }
   return schema;
 }
 
@@ -98,7 +109,9 @@ export async function restApi(app: FastifyInstance, options: RestOptions) {
       schema: routeSchema(route),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const input = route.method === "GET" ? queryInput(route, request) : bodyInput(request);
-        const output = (await handler(input, { requestId: request.id })) ?? {};
+        const wait = route.method === "GET" ? undefined : parseWait(request.query as Record<string, unknown>, Boolean(route.waits));
+        let output = (await handler(input, { requestId: request.id })) ?? {};
+        if (wait && route.waits) output = await waitForSettled(options.operations, route.waits, output, wait);
         if (!route.single) return reply.send(output);
         const [item] = (output as Record<string, unknown[]>)[route.single.list] ?? [];
         return reply.send({ [route.single.as]: item });

@@ -15,7 +15,21 @@ export interface RestRoute {
   tag: string;
   /** GET of one resource: the Describe output's list is unwrapped into a single member. */
   single?: { list: string; as: string };
+  /** Writes that a client can wait on with ?wait=true: how to find the resource and its status. */
+  waits?: WaitTarget;
 }
+
+export interface WaitTarget {
+  /** Output member holding the resource, e.g. "ReplicationGroup". */
+  output: string;
+  idField: string;
+  statusField: string;
+  describe: string;
+  list: string;
+}
+
+const GROUP_WAIT: WaitTarget = { output: "ReplicationGroup", idField: "ReplicationGroupId", statusField: "Status", describe: "DescribeReplicationGroups", list: "ReplicationGroups" };
+const CLUSTER_WAIT: WaitTarget = { output: "CacheCluster", idField: "CacheClusterId", statusField: "CacheClusterStatus", describe: "DescribeCacheClusters", list: "CacheClusters" };
 
 const route = (operation: string, method: HttpMethod, path: string, tag: string, summary: string, single?: RestRoute["single"]): RestRoute => ({
   operation,
@@ -25,6 +39,8 @@ const route = (operation: string, method: HttpMethod, path: string, tag: string,
   summary,
   ...(single ? { single } : {}),
 });
+
+const waiting = (target: WaitTarget, base: RestRoute): RestRoute => ({ ...base, waits: target });
 
 const SUBNET_GROUPS = "/v1/cache-subnet-groups";
 const REPLICATION_GROUPS = "/v1/replication-groups";
@@ -37,21 +53,21 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route("ModifyCacheSubnetGroup", "PATCH", `${SUBNET_GROUPS}/:CacheSubnetGroupName`, "Cache subnet groups", "Modify a cache subnet group"),
   route("DeleteCacheSubnetGroup", "DELETE", `${SUBNET_GROUPS}/:CacheSubnetGroupName`, "Cache subnet groups", "Delete a cache subnet group"),
 
-  route("CreateReplicationGroup", "POST", REPLICATION_GROUPS, "Replication groups", "Create a replication group"),
+  waiting(GROUP_WAIT, route("CreateReplicationGroup", "POST", REPLICATION_GROUPS, "Replication groups", "Create a replication group")),
   route("DescribeReplicationGroups", "GET", REPLICATION_GROUPS, "Replication groups", "List replication groups"),
   route("DescribeReplicationGroups", "GET", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Describe one replication group", { list: "ReplicationGroups", as: "ReplicationGroup" }),
-  route("ModifyReplicationGroup", "PATCH", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Modify a replication group"),
-  route("DeleteReplicationGroup", "DELETE", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Delete a replication group"),
-  route("IncreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/increase-replica-count`, "Replication groups", "Add replicas"),
-  route("DecreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/decrease-replica-count`, "Replication groups", "Remove replicas"),
-  route("TestFailover", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/test-failover`, "Replication groups", "Fail over a node group's primary"),
+  waiting(GROUP_WAIT, route("ModifyReplicationGroup", "PATCH", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Modify a replication group")),
+  waiting(GROUP_WAIT, route("DeleteReplicationGroup", "DELETE", `${REPLICATION_GROUPS}/:ReplicationGroupId`, "Replication groups", "Delete a replication group")),
+  waiting(GROUP_WAIT, route("IncreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/increase-replica-count`, "Replication groups", "Add replicas")),
+  waiting(GROUP_WAIT, route("DecreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/decrease-replica-count`, "Replication groups", "Remove replicas")),
+  waiting(GROUP_WAIT, route("TestFailover", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/test-failover`, "Replication groups", "Fail over a node group's primary")),
 
-  route("CreateCacheCluster", "POST", CACHE_CLUSTERS, "Cache clusters", "Create a cache cluster"),
+  waiting(CLUSTER_WAIT, route("CreateCacheCluster", "POST", CACHE_CLUSTERS, "Cache clusters", "Create a cache cluster")),
   route("DescribeCacheClusters", "GET", CACHE_CLUSTERS, "Cache clusters", "List cache clusters"),
   route("DescribeCacheClusters", "GET", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Describe one cache cluster", { list: "CacheClusters", as: "CacheCluster" }),
-  route("ModifyCacheCluster", "PATCH", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Modify a cache cluster"),
-  route("DeleteCacheCluster", "DELETE", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Delete a cache cluster"),
-  route("RebootCacheCluster", "POST", `${CACHE_CLUSTERS}/:CacheClusterId/reboot`, "Cache clusters", "Reboot cache nodes"),
+  waiting(CLUSTER_WAIT, route("ModifyCacheCluster", "PATCH", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Modify a cache cluster")),
+  waiting(CLUSTER_WAIT, route("DeleteCacheCluster", "DELETE", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Delete a cache cluster")),
+  waiting(CLUSTER_WAIT, route("RebootCacheCluster", "POST", `${CACHE_CLUSTERS}/:CacheClusterId/reboot`, "Cache clusters", "Reboot cache nodes")),
 
   route("DescribeEvents", "GET", "/v1/events", "Events", "List events"),
   route("DescribeCacheEngineVersions", "GET", "/v1/cache-engine-versions", "Engines", "List the engines this machine can run"),

@@ -35,6 +35,3 @@ export function nodeSpecOf(cluster: ClusterRowLike, node: NodeRowLike): NodeSpec
     },
   };
 }
-
-/** Statuses in which a resource waits for the reconciler. */
-export const TRANSITIONAL = new Set(["creating", "modifying", "deleting", "rebooting cluster nodes"]);

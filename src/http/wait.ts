@@ -1,0 +1,64 @@
+/**
+ * ?wait=true on REST writes: the request returns once the resource has left its transitional
+ * status (available, create-failed, or gone after a delete), so scripts need no polling loop.
+ * On timeout the current state is returned; its status says it is not done.
+ */
+import { AwsError, errors } from "../elasticache/errors.ts";
+import type { OperationRegistry } from "../elasticache/operations.ts";
+import { TRANSITIONAL_STATUSES } from "../elasticache/statuses.ts";
+import type { WaitTarget } from "./routes.ts";
+
+export const DEFAULT_WAIT_SECONDS = 120;
+export const MAX_WAIT_SECONDS = 900;
+
+export interface WaitRequest {
+  seconds: number;
+}
+
+/** Reads wait / waitSeconds from a write's query string; anything else there is an error. */
+export function parseWait(query: Record<string, unknown> | undefined, waitable: boolean): WaitRequest | undefined {
+  const { wait, waitSeconds, ...rest } = query ?? {};
+  const unknown = waitable ? Object.keys(rest)[0] : Object.keys(query ?? {})[0];
+  if (unknown !== undefined) {
+    throw errors.invalidParameterValue(`Unknown query parameter ${unknown}; ${waitable ? "writes take only wait and waitSeconds" : "this route takes none"}.`);
+  }
+  if (wait === undefined || wait === "false") {
+    if (waitSeconds !== undefined) throw errors.invalidParameterCombination("waitSeconds needs wait=true.");
+    return undefined;
+  }
+  if (wait !== "true") throw errors.invalidParameterValue("wait must be true or false.");
+  if (waitSeconds === undefined) return { seconds: DEFAULT_WAIT_SECONDS };
+  const seconds = Number(waitSeconds);
+  if (typeof waitSeconds !== "string" || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_SECONDS) {
+    throw errors.invalidParameterValue(`waitSeconds must be an integer from 1 to ${MAX_WAIT_SECONDS}.`);
+  }
+  return { seconds };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function waitForSettled(
+  operations: OperationRegistry,
+  target: WaitTarget,
+  output: Record<string, unknown>,
+  request: WaitRequest,
+): Promise<Record<string, unknown>> {
+  const resource = output[target.output] as Record<string, unknown> | undefined;
+  const id = resource?.[target.idField];
+  if (resource === undefined || typeof id !== "string") return output;
+  const describe = operations[target.describe];
+  const deadline = Date.now() + request.seconds * 1000;
+  let current = resource;
+  while (TRANSITIONAL_STATUSES.has(String(current[target.statusField])) && Date.now() < deadline) {
+    await sleep(25);
+    try {
+      const described = (await describe({ [target.idField]: id, ShowCacheNodeInfo: target.output === "CacheCluster" ? true : undefined }, { requestId: "wait" })) as Record<string, unknown[]>;
+      current = described[target.list][0] as Record<string, unknown>;
+    } catch (error) {
+      // Gone: a delete has finished.
+      if (error instanceof AwsError && error.status === 404) return { ...output, [target.output]: { ...current, [target.statusField]: "deleted" } };
+      throw error;
+    }
+  }
+  return { ...output, [target.output]: current };
+}
