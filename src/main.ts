@@ -10,7 +10,9 @@ import { ConfigError, loadConfig, type Config } from "./config/index.ts";
 import { probeCatalog } from "./elasticache/catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
+import { MemcachedProbe } from "./engines/memcached-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
+import { HealthMonitor } from "./reconcile/health-monitor.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
@@ -55,8 +57,23 @@ export async function start(config: Config) {
     catalog,
     kick: () => reconciler?.kick(),
   };
+  // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
+  const probeRedis = new RedisAdmin({ connectTimeoutMs: config.healthTimeoutMs, commandTimeoutMs: config.healthTimeoutMs });
+  const probeMemcached = new MemcachedProbe(config.healthTimeoutMs);
+  const monitor = new HealthMonitor({
+    db,
+    redis: probeRedis,
+    memcached: probeMemcached,
+    intervalMs: config.healthIntervalMs,
+    failureThreshold: config.healthFailureThreshold,
+    logger: logger.child({ component: "health" }),
+    onFailure: () => reconciler?.kick(),
+  });
+  const onTopology = () => {
+    void monitor.refresh();
+  };
   reconciler = new Reconciler(
-    { db, runtime, redis, account, syncTimeoutMs: 10_000 },
+    { db, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
     { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
   );
   const services = createServices(ctx);
@@ -65,14 +82,18 @@ export async function start(config: Config) {
   const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, logger });
   await app.listen({ host: config.host, port: config.port });
   reconciler.start();
+  monitor.start();
 
   let closing: Promise<void> | undefined;
   const stop = () =>
     (closing ??= (async () => {
       logger.info("shutting down");
       await app.close();
+      monitor.stop();
       await reconciler.stop();
       await redis.close();
+      await probeRedis.close();
+      probeMemcached.close();
       await runtime.close();
       await db.$disconnect();
     })());

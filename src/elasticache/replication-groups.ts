@@ -19,6 +19,9 @@ import { groupWithMembers, primaryOf, toReplicationGroup, type GroupRow } from "
 import { writeTags } from "./tags.ts";
 import { optionalBool, optionalInt, optionalString, resourceId, stringList } from "./validate.ts";
 
+/** AWS allows 15 tested shards per rolling 24 hours. */
+export const TEST_FAILOVERS_PER_DAY = 15;
+
 /** The account-wide node quota AWS applies by default. */
 export const NODE_QUOTA = 300;
 
@@ -115,6 +118,10 @@ export class ReplicationGroupService {
       const memberIds = existingPrimaryId
         ? await nextMemberIds(tx, plan.id, newMembers)
         : Array.from({ length: newMembers }, (_, index) => memberIdOf(plan.id, index + 1));
+      // The group itself first: its members <id>-00N exist too, and a duplicate is a group error.
+      if (await tx.replicationGroup.findUnique({ where: { id: plan.id }, select: { id: true } })) {
+        throw new AwsError("ReplicationGroupAlreadyExists", `Replication group ${plan.id} already exists.`);
+      }
       await requireClusterIdsFree(tx, memberIds);
       const primaryId = existingPrimaryId ?? memberIds[0];
       await tx.replicationGroup.create({
@@ -341,6 +348,49 @@ export class ReplicationGroupService {
       await tx.cacheNode.updateMany({ where: { clusterId: { in: removing } }, data: { desired: "absent", status: "deleting" } });
       await tx.replicationGroup.update({ where: { id }, data: { status: "modifying" } });
       await recordEvent(tx, "replication-group", id, `Decreasing replica count of replication group ${id} to ${replicas.length - removing.length}`);
+      return loadGroup(tx, id);
+    });
+    this.ctx.kick();
+    return { ReplicationGroup: this.shape(group) };
+  }
+
+  /**
+   * TestFailover: records a failover of the node group's primary; the reconciler really stops
+   * the primary, promotes the best replica and recovers the old primary as a replica.
+   */
+  async testFailover(input: Record<string, unknown>) {
+    const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
+    const nodeGroupId = optionalString(input.NodeGroupId, "NodeGroupId", 4);
+    if (nodeGroupId === undefined) throw errors.missingParameter("NodeGroupId");
+    if (!/^\d{1,4}$/.test(nodeGroupId)) throw errors.invalidParameterValue(`Invalid NodeGroupId "${nodeGroupId}": 1 to 4 digits.`);
+    const group = await this.ctx.db.$transaction(async (tx) => {
+      const current = await loadGroup(tx, id);
+      if (!current.nodeGroups.some((nodeGroup) => nodeGroup.nodeGroupId === nodeGroupId.padStart(4, "0"))) {
+        throw new AwsError("NodeGroupNotFoundFault", `Node group ${nodeGroupId} not found in replication group ${id}.`);
+      }
+      requireAvailable(current);
+      const primary = primaryOf(current);
+      const healthyReplicas = current.clusters.filter(
+        (cluster) => cluster.role === "replica" && cluster.nodes.some((node) => node.status === "available" && node.healthy),
+      );
+      if (!current.automaticFailover || !primary || healthyReplicas.length === 0) {
+        throw new AwsError(
+          "TestFailoverNotAvailableFault",
+          `Test failover is not available for replication group ${id}: it needs automatic failover enabled and at least one available replica.`,
+        );
+      }
+      const since = new Date(Date.now() - 24 * 3600_000);
+      const recent = await tx.event.count({
+        where: { sourceType: "replication-group", sourceIdentifier: id, message: { startsWith: "Test Failover API called" }, date: { gte: since } },
+      });
+      if (recent >= TEST_FAILOVERS_PER_DAY) {
+        throw new AwsError("APICallRateForCustomerExceeded", `At most ${TEST_FAILOVERS_PER_DAY} test failovers per node group in a rolling 24 hours.`);
+      }
+      await tx.replicationGroup.update({
+        where: { id },
+        data: { status: "modifying", failover: JSON.stringify({ from: primary.id, test: true, phase: "decide" }) },
+      });
+      await recordEvent(tx, "replication-group", id, `Test Failover API called for node group ${nodeGroupId.padStart(4, "0")}`);
       return loadGroup(tx, id);
     });
     this.ctx.kick();

@@ -47,6 +47,7 @@ export function operationRegistry(services: Services): OperationRegistry {
     DeleteReplicationGroup: (input) => replicationGroups.delete(input),
     IncreaseReplicaCount: (input) => replicationGroups.increaseReplicaCount(input),
     DecreaseReplicaCount: (input) => replicationGroups.decreaseReplicaCount(input),
+    TestFailover: (input) => replicationGroups.testFailover(input),
     CreateCacheCluster: (input) => cacheClusters.create(input),
     DescribeCacheClusters: (input) => cacheClusters.describe(input),
     ModifyCacheCluster: (input) => cacheClusters.modify(input),

@@ -42,6 +42,9 @@ export async function reconcileCluster(work: GroupWork, id: string, observed: Ob
         data: { status: "available", healthy: true },
       });
     }
+    for (const node of fresh.filter((candidate) => candidate.status === "failed")) {
+      await recordEvent(tx, "cache-cluster", cluster.id, `Finished recovery for cache nodes ${node.nodeId}`);
+    }
     for (const node of added) {
       await recordEvent(tx, "cache-cluster", cluster.id, `Added cache node ${node.nodeId} in availability zone ${node.az}`);
     }

@@ -11,6 +11,7 @@ import { groupWithMembers, type ClusterRow, type GroupRow } from "../elasticache
 import type { RedisAdmin } from "../engines/redis-admin.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import { deleteCluster, ensureNodes, removeNodes, type NodeWork, type Observed } from "./nodes.ts";
+import { decideFailover, failoverOf, resumeFailover } from "./failover.ts";
 import { configureReplication, waitForReplicaLinks } from "./replication.ts";
 
 export interface GroupWork extends NodeWork {
@@ -21,12 +22,33 @@ export interface GroupWork extends NodeWork {
   onTopology?(groupId: string): void;
 }
 
+/** The member's node ran and is now dead or failing its health checks. */
+function isDown(cluster: ClusterRow, observed: Observed): boolean {
+  const node = cluster.nodes[0];
+  if (!node || node.desired !== "present") return false;
+  if (node.status === "failed") return true;
+  return node.status === "available" && !observed.get(node.runtimeName)?.running;
+}
+
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
 
 export async function reconcileGroup(work: GroupWork, id: string, observed: Observed): Promise<void> {
   const group = await work.db.replicationGroup.findUnique({ where: { id }, include: groupWithMembers });
   if (!group || group.status === "create-failed") return;
   if (group.status === "deleting") return deleteGroup(work, group);
+  if (failoverOf(group)) return resumeFailover(work, id);
+  const primaryMember = group.clusters.find((member) => member.role === "primary");
+  if (primaryMember && isDown(primaryMember, observed)) {
+    if (group.automaticFailover && (await decideFailover(work, group, primaryMember, false))) return resumeFailover(work, id);
+    await recordEvent(
+      work.db,
+      "replication-group",
+      id,
+      group.automaticFailover
+        ? `Primary node ${primaryMember.id} failed and no replica can take over; restarting it in place`
+        : `Primary node ${primaryMember.id} failed; restarting it in place because automatic failover is disabled`,
+    );
+  }
 
   for (const cluster of group.clusters.filter((member) => member.status === "deleting")) {
     await deleteCluster(work, cluster);
@@ -72,6 +94,8 @@ async function markAvailable(work: GroupWork, group: GroupRow, members: ClusterR
       });
       if (node.status === "creating") {
         await recordEvent(tx, "cache-cluster", cluster.id, `Added cache node ${node.nodeId} in availability zone ${node.az}`);
+      } else if (node.status === "failed") {
+        await recordEvent(tx, "cache-cluster", cluster.id, `Finished recovery for cache nodes ${node.nodeId}`);
       }
     }
     await tx.cacheCluster.updateMany({ where: { id: { in: pendingClusters.map((cluster) => cluster.id) } }, data: { status: "available" } });

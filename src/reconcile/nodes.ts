@@ -36,18 +36,40 @@ export async function ensureNodes(work: NodeWork, cluster: ClusterRow, observed:
             });
             await recordEvent(tx, "cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`);
           });
-        } else if (seen?.running) {
+        } else if (seen?.running && node.status !== "failed") {
           handle = seen;
         } else {
-          handle = await work.runtime.start(nodeSpecOf(cluster, node));
-          if (node.status === "available") {
-            await recordEvent(work.db, "cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`);
+          // A node that ran before and died (or hangs: status failed) is recovered in place.
+          const recovering = node.status === "available" || node.status === "failed";
+          if (recovering) {
+            await work.db.$transaction(async (tx) => {
+              await tx.cacheNode.update({
+                where: { clusterId_nodeId: { clusterId: cluster.id, nodeId: node.nodeId } },
+                data: { status: "failed", healthy: false },
+              });
+              await recordEvent(tx, "cache-cluster", cluster.id, `Recovering cache nodes ${node.nodeId}`);
+            });
+            node.status = "failed";
           }
+          handle = seen?.running ? await work.runtime.restart(node.runtimeName) : await work.runtime.start(nodeSpecOf(cluster, node));
         }
-        if (node.runtimeId !== handle.runtimeId) {
+        const addresses = {
+          runtimeId: handle.runtimeId,
+          adminHost: handle.adminAddress.host,
+          adminPort: handle.adminAddress.port,
+          peerHost: handle.peerAddress.host,
+          peerPort: handle.peerAddress.port,
+        };
+        const recorded =
+          node.runtimeId === addresses.runtimeId &&
+          node.adminHost === addresses.adminHost &&
+          node.adminPort === addresses.adminPort &&
+          node.peerHost === addresses.peerHost &&
+          node.peerPort === addresses.peerPort;
+        if (!recorded) {
           await work.db.cacheNode.update({
             where: { clusterId_nodeId: { clusterId: cluster.id, nodeId: node.nodeId } },
-            data: { runtimeId: handle.runtimeId },
+            data: addresses,
           });
         }
         handles.set(node.nodeId, handle);

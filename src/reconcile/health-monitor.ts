@@ -1,0 +1,136 @@
+/**
+ * Probes every running node on a fixed interval over persistent connections: Redis/Valkey with
+ * INFO replication (it answers only when the node serves commands, and says its role), Memcached
+ * with `version`. A node that fails `threshold` probes in a row is recorded as failed (status,
+ * event) and the reconciler is woken to fail over or recover it. A node that the store calls a
+ * replica but that claims to be a primary (an old primary come back) is demoted at once.
+ */
+import type { Logger } from "pino";
+import { recordEvent } from "../elasticache/events.ts";
+import type { MemcachedProbe } from "../engines/memcached-probe.ts";
+import type { RedisAdmin } from "../engines/redis-admin.ts";
+import type { Address } from "../runtime/types.ts";
+import type { Db } from "../store/database.ts";
+
+export interface HealthMonitorOptions {
+  db: Db;
+  /** A RedisAdmin with timeouts as short as the probe timeout. */
+  redis: RedisAdmin;
+  memcached: MemcachedProbe;
+  intervalMs: number;
+  failureThreshold: number;
+  logger: Logger;
+  /** Called after a node is recorded as failed. */
+  onFailure(): void;
+}
+
+interface Target {
+  clusterId: string;
+  nodeId: string;
+  engine: string;
+  admin: Address;
+  /** The primary's peer address when the store says this node is a replica. */
+  primaryPeer?: Address;
+}
+
+/** How often the list of targets is re-read besides explicit refreshes. */
+const REFRESH_EVERY_TICKS = 8;
+
+export class HealthMonitor {
+  private targets: Target[] = [];
+  private readonly failures = new Map<string, number>();
+  private readonly inflight = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private ticks = 0;
+  private refreshing?: Promise<void>;
+
+  constructor(private readonly options: HealthMonitorOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    this.timer.unref();
+    void this.refresh();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Re-reads which nodes to probe (after a topology change). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const nodes = await this.options.db.cacheNode.findMany({
+      where: { status: "available", desired: "present", adminHost: { not: null } },
+      include: { cluster: { select: { engine: true, role: true, replicationGroupId: true } } },
+    });
+    const primaries = await this.options.db.cacheNode.findMany({
+      where: { cluster: { role: "primary" } },
+      select: { peerHost: true, peerPort: true, cluster: { select: { replicationGroupId: true } } },
+    });
+    const primaryOf = new Map(primaries.map((node) => [node.cluster.replicationGroupId, node]));
+    this.targets = nodes.map((node) => {
+      const primary = node.cluster.role === "replica" ? primaryOf.get(node.cluster.replicationGroupId) : undefined;
+      return {
+        clusterId: node.clusterId,
+        nodeId: node.nodeId,
+        engine: node.cluster.engine,
+        admin: { host: node.adminHost!, port: node.adminPort! },
+        primaryPeer: primary?.peerHost ? { host: primary.peerHost, port: primary.peerPort! } : undefined,
+      };
+    });
+  }
+
+  private tick(): void {
+    if (++this.ticks % REFRESH_EVERY_TICKS === 0) void this.refresh();
+    for (const target of this.targets) {
+      const id = `${target.clusterId}/${target.nodeId}`;
+      // A probe still waiting is not stacked with another; its own timeout decides.
+      if (this.inflight.has(id)) continue;
+      this.inflight.add(id);
+      void this.probe(target)
+        .then(
+          () => this.failures.delete(id),
+          () => this.failed(target, id),
+        )
+        .finally(() => this.inflight.delete(id));
+    }
+  }
+
+  private async probe(target: Target): Promise<void> {
+    if (target.engine === "memcached") {
+      await this.options.memcached.version(target.admin);
+      return;
+    }
+    const info = await this.options.redis.infoReplication(target.admin);
+    if (target.primaryPeer && info.role === "master") {
+      this.options.logger.warn({ node: target }, "a replica claims to be a primary; demoting it");
+      await this.options.redis.replicaOf(target.admin, target.primaryPeer);
+    }
+  }
+
+  private async failed(target: Target, id: string): Promise<void> {
+    const count = (this.failures.get(id) ?? 0) + 1;
+    this.failures.set(id, count);
+    if (count !== this.options.failureThreshold) return;
+    this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    const where = { clusterId_nodeId: { clusterId: target.clusterId, nodeId: target.nodeId } };
+    try {
+      await this.options.db.$transaction(async (tx) => {
+        const node = await tx.cacheNode.findUnique({ where });
+        // Only a node still believed available is failed here; the reconciler owns every other status.
+        if (node?.status !== "available") return;
+        await tx.cacheNode.update({ where, data: { status: "failed", healthy: false } });
+        await recordEvent(tx, "cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`);
+      });
+    } catch (error) {
+      this.options.logger.error({ err: error, node: id }, "could not record a node failure");
+    }
+    this.failures.delete(id);
+    this.targets = this.targets.filter((candidate) => candidate !== target);
+    this.options.onFailure();
+  }
+}
