@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(200);
 });
-afterAll(async () => server?.stop());
+afterAll(async () => server?.cleanup());
 
 interface Case {
   name: string;

@@ -8,7 +8,7 @@ let server: RunningServer;
 beforeAll(async () => {
   server = await startServer();
 });
-afterAll(async () => server?.stop());
+afterAll(async () => server?.cleanup());
 
 it("openapi/openapi.json is up to date (run `npm run openapi` after changing routes)", async () => {
   const committed = readFileSync(new URL("../../openapi/openapi.json", import.meta.url), "utf8");

@@ -13,7 +13,7 @@ beforeAll(async () => {
   server = await startServer();
   for (const client of allClients(server.url)) clients[client.name] = client;
 });
-afterAll(async () => server?.stop());
+afterAll(async () => server?.cleanup());
 
 const arnOf = (name: string) => `arn:aws:elasticache:us-east-1:000000000000:subnetgroup:${name}`;
 

@@ -2,8 +2,8 @@
  * Starts the real control plane (`tsx src/main.ts`) as a child process on a free loopback port
  * with its own data directory, as a user would run it, and stops it afterwards.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -46,6 +46,33 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
+  /** Stops the server and removes everything it ran: node processes, its containers, its data directory. */
+  cleanup(): Promise<void>;
+}
+
+/** Kills the process-runtime nodes recorded under a data directory. */
+export function killNodeProcesses(dataDir: string): void {
+  const nodes = path.join(dataDir, "nodes");
+  if (!existsSync(nodes)) return;
+  for (const name of readdirSync(nodes)) {
+    try {
+      process.kill(Number(readFileSync(path.join(nodes, name, "pid"), "utf8")), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Removes the containers and networks of one control-plane instance (ECL_INSTANCE). */
+export function removeInstanceContainers(instance: string): void {
+  try {
+    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=elasticache-local.prefix=${instance}-`], { encoding: "utf8" }).trim();
+    if (ids) execFileSync("docker", ["rm", "-f", ...ids.split("\n")], { stdio: "ignore" });
+    const networks = execFileSync("docker", ["network", "ls", "-q", "--filter", `name=${instance}-net-`], { encoding: "utf8" }).trim();
+    if (networks) execFileSync("docker", ["network", "rm", ...networks.split("\n")], { stdio: "ignore" });
+  } catch {
+    // no Docker here
+  }
 }
 
 export interface StartOptions {
@@ -97,6 +124,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     output: () => output,
     stop: () => stopWith("SIGTERM"),
     kill: () => stopWith("SIGKILL"),
+    cleanup: async () => {
+      await stopWith("SIGTERM");
+      killNodeProcesses(dataDir);
+      const instance = options.env?.ECL_INSTANCE;
+      if (instance) removeInstanceContainers(instance);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
