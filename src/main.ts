@@ -12,6 +12,7 @@ import type { ServiceContext } from "./elasticache/context.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
 import { MemcachedProbe } from "./engines/memcached-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
+import { EndpointSync } from "./reconcile/endpoint-sync.ts";
 import { HealthMonitor } from "./reconcile/health-monitor.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
@@ -67,10 +68,20 @@ export async function start(config: Config) {
     intervalMs: config.healthIntervalMs,
     failureThreshold: config.healthFailureThreshold,
     logger: logger.child({ component: "health" }),
-    onFailure: () => reconciler?.kick(),
+    onFailure: () => {
+      reconciler?.kick();
+      void endpoints.sync();
+    },
+  });
+  const endpoints = new EndpointSync({
+    db,
+    bindHost: config.nodeHost,
+    advertisedHost: config.advertisedHost,
+    logger: logger.child({ component: "endpoints" }),
   });
   const onTopology = () => {
     void monitor.refresh();
+    void endpoints.sync();
   };
   reconciler = new Reconciler(
     { db, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
@@ -81,6 +92,10 @@ export async function start(config: Config) {
 
   const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, logger });
   await app.listen({ host: config.host, port: config.port });
+  await endpoints.sync();
+  // A safety net besides the topology callbacks: endpoints converge even if one was missed.
+  const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs);
+  endpointResync.unref();
   reconciler.start();
   monitor.start();
 
@@ -90,7 +105,9 @@ export async function start(config: Config) {
       logger.info("shutting down");
       await app.close();
       monitor.stop();
+      clearInterval(endpointResync);
       await reconciler.stop();
+      await endpoints.close();
       await redis.close();
       await probeRedis.close();
       probeMemcached.close();

@@ -11,7 +11,7 @@ import { AwsError, errors } from "./errors.ts";
 import { recordEvent } from "./events.ts";
 import { addNodeRows, createClusterRows, nodeIdOf, requireClusterIdsFree, type NewCluster } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
-import { checkRequestedPort, pickPorts } from "./ports.ts";
+import { checkRequestedPort, claimPorts, endpointPortOwner, pickPorts } from "./ports.ts";
 import { isUniqueViolation } from "./prisma-errors.ts";
 import { MAX_REPLICAS, parseAvailabilityZones, parseSnapshotWindow } from "./replication-group-input.ts";
 import { loadGroup, requireAvailable, requireNodeQuota, settingsOf, zonesOf } from "./replication-groups.ts";
@@ -97,16 +97,19 @@ export class CacheClusterService {
     await requireNodeQuota(this.ctx.db, numNodes);
     await requireClusterIdsFree(this.ctx.db, [id]);
     if (port !== undefined) await checkRequestedPort(this.ctx.db, this.ctx.ports, port);
-    const picked = await pickPorts(this.ctx.db, this.ctx.ports, numNodes - (port !== undefined ? 1 : 0));
-    const ports = port !== undefined ? [port, ...picked] : picked;
+    // Memcached: the configuration endpoint gets the requested Port; Redis: its one node does.
+    const picked = await pickPorts(this.ctx.db, this.ctx.ports, numNodes + (memcached ? 1 : 0) - (port !== undefined ? 1 : 0));
+    const configEndpointPort = memcached ? port ?? picked.pop()! : undefined;
+    const ports = !memcached && port !== undefined ? [port, ...picked] : picked;
     const row: NewCluster = {
       ...settings,
       id,
       preferredAz: azMode === "cross-az" ? "Multiple" : zoneOf(0),
       status: "creating",
+      configEndpointPort,
       nodes: ports.map((hostPort, index) => ({ nodeId: nodeIdOf(index + 1), az: zoneOf(index), hostPort })),
     };
-    await this.insert(row);
+    await this.insert(row, configEndpointPort === undefined ? undefined : (tx) => claimPorts(tx, [{ port: configEndpointPort, owner: endpointPortOwner(id, "configuration") }]));
     return id;
   }
 

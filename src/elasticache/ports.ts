@@ -51,3 +51,5 @@ export async function releasePorts(tx: Tx, owners: string[]): Promise<void> {
 }
 
 export const nodePortOwner = (runtimeName: string) => `node:${runtimeName}`;
+/** Endpoint ports of a replication group (primary, reader) or a Memcached cluster (configuration). */
+export const endpointPortOwner = (resourceId: string, kind: "primary" | "reader" | "configuration") => `endpoint:${resourceId}:${kind}`;

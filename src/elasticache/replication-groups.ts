@@ -12,7 +12,7 @@ import { AwsError, errors } from "./errors.ts";
 import { recordEvent } from "./events.ts";
 import { createClusterRows, memberIdOf, nextMemberIds, nodeIdOf, requireClusterIdsFree, type ClusterSettings } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
-import { checkRequestedPort, pickPorts } from "./ports.ts";
+import { checkRequestedPort, claimPorts, endpointPortOwner, pickPorts } from "./ports.ts";
 import { isUniqueViolation } from "./prisma-errors.ts";
 import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
 import { groupWithMembers, primaryOf, toReplicationGroup, type GroupRow } from "./shapes.ts";
@@ -81,7 +81,7 @@ export class ReplicationGroupService {
     const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan) : undefined;
     const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
     await requireNodeQuota(this.ctx.db, newMembers);
-    if (plan.port !== undefined && !existingPrimary) await checkRequestedPort(this.ctx.db, this.ctx.ports, plan.port);
+    if (plan.port !== undefined) await checkRequestedPort(this.ctx.db, this.ctx.ports, plan.port);
     // Three tries: a concurrent create may claim a port we picked between the pick and the claim.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -111,10 +111,16 @@ export class ReplicationGroupService {
   }
 
   private async insert(plan: ReplicationGroupPlan, zones: string[], newMembers: number, existingPrimaryId?: string): Promise<GroupRow> {
-    const usePort = plan.port !== undefined && !existingPrimaryId;
-    const picked = await pickPorts(this.ctx.db, this.ctx.ports, newMembers - (usePort ? 1 : 0));
-    const ports = usePort ? [plan.port!, ...picked] : picked;
+    // Nodes get ports from the range; the primary endpoint gets the requested Port when given.
+    const picked = await pickPorts(this.ctx.db, this.ctx.ports, newMembers + (plan.port === undefined ? 2 : 1));
+    const primaryEndpointPort = plan.port ?? picked.pop()!;
+    const readerEndpointPort = picked.pop()!;
+    const ports = picked;
     return this.ctx.db.$transaction(async (tx) => {
+      await claimPorts(tx, [
+        { port: primaryEndpointPort, owner: endpointPortOwner(plan.id, "primary") },
+        { port: readerEndpointPort, owner: endpointPortOwner(plan.id, "reader") },
+      ]);
       const memberIds = existingPrimaryId
         ? await nextMemberIds(tx, plan.id, newMembers)
         : Array.from({ length: newMembers }, (_, index) => memberIdOf(plan.id, index + 1));
@@ -141,6 +147,8 @@ export class ReplicationGroupService {
           snapshotRetentionLimit: plan.snapshotRetentionLimit,
           snapshotWindow: plan.snapshotWindow,
           primaryClusterId: primaryId,
+          primaryEndpointPort,
+          readerEndpointPort,
           nodeGroups: { create: { nodeGroupId: "0001", status: "creating" } },
         },
       });
@@ -283,7 +291,7 @@ export class ReplicationGroupService {
       throw errors.invalidParameterValue(`NewReplicaCount ${wanted} must be greater than the current ${replicas} replicas.`);
     }
     if (wanted > MAX_REPLICAS) {
-      throw new AwsError("NodeQuotaForClusterExceeded", `A node group can have at most ${MAX_REPLICAS} replicas.`);
+      throw errors.invalidParameterValue(`NewReplicaCount ${wanted} is above the ${MAX_REPLICAS} replicas a node group can have.`);
     }
     const adding = wanted - replicas;
     await requireNodeQuota(this.ctx.db, adding);

@@ -4,7 +4,7 @@
  */
 import { arnOf, type Account } from "../elasticache/arn.ts";
 import { recordEvent, type SourceType } from "../elasticache/events.ts";
-import { nodePortOwner, releasePorts } from "../elasticache/ports.ts";
+import { endpointPortOwner, nodePortOwner, releasePorts } from "../elasticache/ports.ts";
 import type { ClusterRow } from "../elasticache/shapes.ts";
 import type { NodeHandle, NodeRuntime, ObservedNode } from "../runtime/types.ts";
 import type { Db } from "../store/database.ts";
@@ -101,7 +101,7 @@ export async function deleteCluster(work: NodeWork, cluster: ClusterRow, sourceT
   await removeNodes(work, cluster.nodes.map((node) => node.runtimeName));
   await work.db.$transaction(async (tx) => {
     await releasePorts(tx, cluster.nodes.map((node) => nodePortOwner(node.runtimeName)));
-    if (cluster.configEndpointPort !== null) await releasePorts(tx, [`endpoint:${cluster.id}:configuration`]);
+    await releasePorts(tx, [endpointPortOwner(cluster.id, "configuration")]);
     await tx.tag.deleteMany({ where: { arn: arnOf(work.account, "cluster", cluster.id) } });
     await tx.cacheCluster.delete({ where: { id: cluster.id } });
     await recordEvent(tx, sourceType, cluster.id, "Cache cluster deleted");

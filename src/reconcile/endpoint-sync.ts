@@ -1,0 +1,178 @@
+/**
+ * Keeps the endpoint proxies in step with the store: one primary and one reader endpoint per
+ * replication group, one configuration endpoint per Memcached cluster, on the ports recorded
+ * for them (so they are the same after a restart). The primary endpoint follows the member the
+ * store calls primary; the reader endpoint spreads over healthy replicas; the configuration
+ * endpoint answers Auto Discovery with the cluster's nodes and version.
+ */
+import type { Logger } from "pino";
+import { MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets } from "../proxy/index.ts";
+import type { Address } from "../runtime/types.ts";
+import type { Db } from "../store/database.ts";
+
+export interface EndpointSyncOptions {
+  db: Db;
+  /** Address the endpoints listen on. */
+  bindHost: string;
+  /** Host name clients are given for nodes in Auto Discovery replies. */
+  advertisedHost: string;
+  logger: Logger;
+}
+
+interface GroupEndpoints {
+  endpoints: ReplicationGroupEndpoints;
+  ports: string;
+}
+
+interface ConfigEndpoint {
+  endpoint: MemcachedConfigEndpoint;
+  port: number;
+  config: ClusterConfig;
+  upstreams: Address[];
+  next: number;
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+export class EndpointSync {
+  private readonly groups = new Map<string, GroupEndpoints>();
+  private readonly configs = new Map<string, ConfigEndpoint>();
+  private running?: Promise<void>;
+  private again = false;
+  private closed = false;
+
+  constructor(private readonly options: EndpointSyncOptions) {}
+
+  /** Brings every endpoint up to date; concurrent calls coalesce into one more run. */
+  sync(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run()
+      .catch((error) => this.options.logger.error({ err: error }, "endpoint sync failed"))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.closed) {
+          this.again = false;
+          void this.sync();
+        }
+      });
+    return this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.running;
+    await Promise.all([...this.groups.values()].map((group) => group.endpoints.close()));
+    await Promise.all([...this.configs.values()].map((config) => config.endpoint.close()));
+    this.groups.clear();
+    this.configs.clear();
+  }
+
+  private async run(): Promise<void> {
+    await this.syncGroups();
+    await this.syncConfigEndpoints();
+  }
+
+  private async syncGroups(): Promise<void> {
+    const groups = await this.options.db.replicationGroup.findMany({
+      where: { primaryEndpointPort: { not: null }, status: { not: "deleting" } },
+      include: { clusters: { include: { nodes: true } } },
+    });
+    const wanted = new Set(groups.map((group) => group.id));
+    for (const [id, group] of this.groups) {
+      if (!wanted.has(id)) {
+        this.groups.delete(id);
+        await group.endpoints.close();
+      }
+    }
+    for (const group of groups) {
+      const targets: Targets = { replicas: [] };
+      for (const cluster of group.clusters) {
+        const node = cluster.nodes[0];
+        if (!node?.adminHost || !node.adminPort || node.desired !== "present") continue;
+        const address = { host: node.adminHost, port: node.adminPort };
+        if (cluster.role === "primary") targets.primary = address;
+        else if (cluster.role === "replica" && node.status === "available" && node.healthy) targets.replicas.push(address);
+      }
+      const ports = `${group.primaryEndpointPort}/${group.readerEndpointPort}`;
+      let current = this.groups.get(group.id);
+      if (current && current.ports !== ports) {
+        this.groups.delete(group.id);
+        await current.endpoints.close();
+        current = undefined;
+      }
+      if (!current) {
+        const endpoints = new ReplicationGroupEndpoints({
+          host: this.options.bindHost,
+          primaryPort: group.primaryEndpointPort!,
+          readerPort: group.readerEndpointPort!,
+          targets,
+          onEvent: (event) => this.options.logger.debug({ group: group.id, event: event.type }, "endpoint event"),
+        });
+        try {
+          await endpoints.listen();
+        } catch (error) {
+          this.options.logger.error({ err: error, group: group.id }, "could not open the group's endpoints");
+          await endpoints.close().catch(() => undefined);
+          continue;
+        }
+        this.groups.set(group.id, { endpoints, ports });
+      } else {
+        current.endpoints.setTargets(targets);
+      }
+    }
+  }
+
+  private async syncConfigEndpoints(): Promise<void> {
+    const clusters = await this.options.db.cacheCluster.findMany({
+      where: { engine: "memcached", configEndpointPort: { not: null }, status: { not: "deleting" } },
+      include: { nodes: { orderBy: { nodeId: "asc" } } },
+    });
+    const wanted = new Set(clusters.map((cluster) => cluster.id));
+    for (const [id, config] of this.configs) {
+      if (!wanted.has(id)) {
+        this.configs.delete(id);
+        await config.endpoint.close();
+      }
+    }
+    const advertised = this.options.advertisedHost;
+    for (const cluster of clusters) {
+      // A node is listed from when it is available until it is removed, so the list and its
+      // version change together (the reconciler bumps the version when it adds or removes one).
+      const nodes = cluster.nodes.filter((node) => node.status !== "creating");
+      const config: ClusterConfig = {
+        version: cluster.configVersion,
+        nodes: nodes.map((node) => ({ hostname: advertised, ip: IPV4.test(advertised) ? advertised : "", port: node.hostPort })),
+      };
+      const upstreams = nodes
+        .filter((node) => node.adminHost && node.adminPort && node.status === "available" && node.desired === "present")
+        .map((node) => ({ host: node.adminHost!, port: node.adminPort! }));
+      const current = this.configs.get(cluster.id);
+      if (current && current.port === cluster.configEndpointPort) {
+        current.config = config;
+        current.upstreams = upstreams;
+        continue;
+      }
+      if (current) {
+        this.configs.delete(cluster.id);
+        await current.endpoint.close();
+      }
+      const entry: ConfigEndpoint = { endpoint: undefined as never, port: cluster.configEndpointPort!, config, upstreams, next: 0 };
+      entry.endpoint = new MemcachedConfigEndpoint({
+        host: this.options.bindHost,
+        port: entry.port,
+        getConfig: () => entry.config,
+        pickUpstream: () => (entry.upstreams.length === 0 ? undefined : entry.upstreams[entry.next++ % entry.upstreams.length]),
+      });
+      try {
+        await entry.endpoint.listen();
+        this.configs.set(cluster.id, entry);
+      } catch (error) {
+        this.options.logger.error({ err: error, cluster: cluster.id }, "could not open the configuration endpoint");
+        await entry.endpoint.close().catch(() => undefined);
+      }
+    }
+  }
+}

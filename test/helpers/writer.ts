@@ -1,0 +1,70 @@
+/**
+ * A client writing continuously through an endpoint, as an application would during a failover:
+ * SET k<i> <i> in a loop over ioredis, reconnecting on its own; it remembers which writes were
+ * acknowledged and when writes failed and resumed.
+ */
+import { Redis } from "ioredis";
+
+export interface WriterReport {
+  acked: number[];
+  failures: number;
+  /** performance.now() of every acknowledged write, same index as acked. */
+  ackTimes: number[];
+}
+
+export class ContinuousWriter {
+  readonly client: Redis;
+  private running = true;
+  private readonly loop: Promise<void>;
+  readonly report: WriterReport = { acked: [], failures: 0, ackTimes: [] };
+
+  constructor(port: number, host = "127.0.0.1", private readonly prefix = "w") {
+    this.client = new Redis({
+      host,
+      port,
+      // Reconnect at once and fail fast while disconnected: the loop itself retries.
+      retryStrategy: () => 10,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: 1000,
+      commandTimeout: 1000,
+    });
+    this.client.on("error", () => undefined);
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    for (let i = 0; this.running; i++) {
+      try {
+        await this.client.set(`${this.prefix}${i}`, String(i));
+        this.report.acked.push(i);
+        this.report.ackTimes.push(performance.now());
+      } catch {
+        this.report.failures++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+  }
+
+  /** First acknowledged write after `since` (performance.now()), or undefined. */
+  firstAckAfter(since: number): number | undefined {
+    return this.report.ackTimes.find((time) => time > since);
+  }
+
+  async waitForAckAfter(since: number, timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const at = this.firstAckAfter(since);
+      if (at !== undefined) return at;
+      if (performance.now() > deadline) throw new Error(`no write acknowledged within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  async stop(): Promise<WriterReport> {
+    this.running = false;
+    await this.loop;
+    this.client.disconnect();
+    return this.report;
+  }
+}
