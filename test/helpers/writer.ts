@@ -10,15 +10,19 @@ export interface WriterReport {
   failures: number;
   /** performance.now() of every acknowledged write, same index as acked. */
   ackTimes: number[];
+  /** performance.now() at which each acknowledged write was sent, same index as acked. */
+  sentTimes: number[];
+  /** performance.now() of every failed write. */
+  failureTimes: number[];
 }
 
 export class ContinuousWriter {
   readonly client: Redis;
   private running = true;
   private readonly loop: Promise<void>;
-  readonly report: WriterReport = { acked: [], failures: 0, ackTimes: [] };
+  readonly report: WriterReport = { acked: [], failures: 0, ackTimes: [], sentTimes: [], failureTimes: [] };
 
-  constructor(port: number, host = "127.0.0.1", private readonly prefix = "w") {
+  constructor(port: number, host = "127.0.0.1", readonly prefix = "w") {
     this.client = new Redis({
       host,
       port,
@@ -35,12 +39,15 @@ export class ContinuousWriter {
 
   private async run(): Promise<void> {
     for (let i = 0; this.running; i++) {
+      const sentAt = performance.now();
       try {
         await this.client.set(`${this.prefix}${i}`, String(i));
         this.report.acked.push(i);
         this.report.ackTimes.push(performance.now());
+        this.report.sentTimes.push(sentAt);
       } catch {
         this.report.failures++;
+        this.report.failureTimes.push(performance.now());
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     }
@@ -49,6 +56,18 @@ export class ContinuousWriter {
   /** First acknowledged write after `since` (performance.now()), or undefined. */
   firstAckAfter(since: number): number | undefined {
     return this.report.ackTimes.find((time) => time > since);
+  }
+
+  /**
+   * When writes worked again after a crash at `crashedAt`: the first acknowledged write sent
+   * after the first failure that followed the crash (a write in flight at the crash may still
+   * have been acknowledged by the dying node). Undefined while writes have not failed and resumed.
+   */
+  recoveredAt(crashedAt: number): number | undefined {
+    const firstFailure = this.report.failureTimes.find((time) => time >= crashedAt);
+    if (firstFailure === undefined) return undefined;
+    const index = this.report.sentTimes.findIndex((time) => time > firstFailure);
+    return index < 0 ? undefined : this.report.ackTimes[index];
   }
 
   async waitForAckAfter(since: number, timeoutMs: number): Promise<number> {

@@ -1,0 +1,108 @@
+/**
+ * Failover recovery time and acknowledged writes lost, both runtimes: an application writes
+ * continuously through the group's PrimaryEndpoint; the primary is SIGKILLed (process) or
+ * `docker kill`ed; recovery is the time from the kill to the first acknowledged SET after it.
+ * Lost writes are acknowledged writes missing from the new primary afterwards (Redis replication
+ * is asynchronous: a write the old primary acknowledged but had not yet streamed is lost).
+ * Usage: npx tsx bench/failover.ts [runs]
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { startServer, type RunningServer } from "../test/helpers/server.ts";
+import { ContinuousWriter } from "../test/helpers/writer.ts";
+import { api, createGroup } from "./lib/api.ts";
+import { fmt, median, percentile, table } from "./lib/measure.ts";
+
+const runs = Number(process.argv[2] ?? 10);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitSettled(url: string, id: string): Promise<any> {
+  for (;;) {
+    const { ReplicationGroup: group } = await api(url, "GET", `/v1/replication-groups/${id}`);
+    const { CacheClusters } = await api(url, "GET", `/v1/cache-clusters?ShowCacheNodeInfo=true`);
+    const nodesOk = CacheClusters.filter((cluster: any) => cluster.ReplicationGroupId === id).every((cluster: any) =>
+      cluster.CacheNodes.every((node: any) => node.CacheNodeStatus === "available"),
+    );
+    if (group.Status === "available" && nodesOk) return group;
+    await sleep(50);
+  }
+}
+
+function crash(server: RunningServer, runtime: string, instance: string, node: string): void {
+  if (runtime === "process") process.kill(Number(readFileSync(path.join(server.dataDir, "nodes", node, "pid"), "utf8")), "SIGKILL");
+  else execFileSync("docker", ["kill", `${instance}-${node}`], { stdio: "ignore" });
+}
+
+interface RunResult {
+  recoveryMs: number;
+  acked: number;
+  lost: number;
+}
+
+async function oneRun(server: RunningServer, runtime: string, instance: string, id: string): Promise<RunResult> {
+  const group = await waitSettled(server.url, id);
+  const primaryMember = group.NodeGroups[0].NodeGroupMembers.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
+  const endpoint = group.NodeGroups[0].PrimaryEndpoint;
+  const writer = new ContinuousWriter(endpoint.Port, endpoint.Address, `r${Date.now()}-`);
+  while (writer.report.acked.length < 200) await sleep(5);
+  const killedAt = performance.now();
+  crash(server, runtime, instance, `${primaryMember}-0001`);
+  const deadline = killedAt + 30_000;
+  let resumedAt: number | undefined;
+  // A crash shows as failed writes first; recovery is the first write sent after those that succeeds.
+  while ((resumedAt = writer.recoveredAt(killedAt)) === undefined) {
+    if (performance.now() > deadline) throw new Error("writes did not recover within 30 s");
+    await sleep(5);
+  }
+  await sleep(200);
+  const report = await writer.stop();
+  const after = await waitSettled(server.url, id);
+  const fresh = new Redis({ host: after.NodeGroups[0].PrimaryEndpoint.Address, port: after.NodeGroups[0].PrimaryEndpoint.Port });
+  const prefix = writer.prefix;
+  const values = await fresh.mget(...report.acked.map((i) => `${prefix}${i}`));
+  fresh.disconnect();
+  return { recoveryMs: resumedAt - killedAt, acked: report.acked.length, lost: values.filter((value) => value === null).length };
+}
+
+async function benchRuntime(runtime: "process" | "docker"): Promise<RunResult[]> {
+  const instance = `bfo${process.pid}`;
+  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: instance, ECL_PORT_RANGE: "47000-47999" } });
+  const results: RunResult[] = [];
+  try {
+    await createGroup(server.url, "bench", 3, { AutomaticFailoverEnabled: true });
+    for (let run = 0; run < runs; run++) results.push(await oneRun(server, runtime, instance, "bench"));
+  } finally {
+    await server.cleanup();
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+export async function benchFailover(): Promise<string> {
+  const rows = [];
+  for (const runtime of ["process", "docker"] as const) {
+    try {
+      const results = await benchRuntime(runtime);
+      const recovery = results.map((result) => result.recoveryMs);
+      rows.push({
+        runtime,
+        runs: results.length,
+        "recovery median ms": fmt(median(recovery)),
+        "recovery p95 ms": fmt(percentile(recovery, 95)),
+        "recovery max ms": fmt(Math.max(...recovery)),
+        "acked writes per run (median)": fmt(median(results.map((result) => result.acked))),
+        "acked writes lost (total)": results.reduce((sum, result) => sum + result.lost, 0),
+        "lost per run": results.map((result) => result.lost).join(","),
+      });
+    } catch (error) {
+      console.error(`${runtime} runtime not measured:`, (error as Error).message);
+    }
+  }
+  return table(rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await benchFailover());
+}

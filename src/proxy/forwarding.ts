@@ -1,0 +1,212 @@
+/**
+ * Moves bytes between an accepted client socket and its connected upstream socket, both ways,
+ * and tears both down together. Two interchangeable engines (measurements: see tcp-endpoint.ts):
+ *
+ * - "fast": drives the libuv stream handles directly (`useUserBuffer` + `writeBuffer`), the way
+ *   Node's own stream_base code does but without the Readable/Writable machinery on top. Each
+ *   direction reads into ONE preallocated buffer and writes it straight to the other handle. A
+ *   write that libuv finishes synchronously (the normal case on loopback) leaves nothing behind,
+ *   so the buffer can be reused by the next read; a write that went asynchronous still points into
+ *   the buffer, so reading from that side stops until the write completes. That is at once the
+ *   backpressure and the guarantee that no byte is overwritten before it left. No allocation per
+ *   chunk except the rare async WriteWrap.
+ *   It uses `process.binding('stream_wrap')` (allow-listed, documentation-only deprecated), so it is
+ *   feature-detected once and "auto" falls back to "portable" when anything is missing.
+ * - "portable": public API only: 'data' events, `write()` returning false pauses the source until
+ *   'drain'. Used when the fast path is unavailable and kept tested as the reference behaviour.
+ *
+ * Half-close, same in both engines: client EOF → end (FIN) the upstream and keep relaying its
+ * replies until it closes (Redis/memcached answer what they already read, then close);
+ * upstream EOF → flush and end the client, then destroy both. Any error or destroy of either side
+ * destroys both. Errors are swallowed here and reported through `done(error)`: a proxy must never
+ * raise an unhandled 'error' in the control plane's process.
+ */
+import type net from "node:net";
+
+export type ForwardingEngine = "fast" | "portable";
+export type ForwardingMode = ForwardingEngine | "auto";
+
+/** libuv's UV_EOF; the same value on every platform libuv supports. */
+const UV_EOF = -4095;
+
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteReq;
+  streamBaseState: Int32Array;
+  kReadBytesOrError: number;
+  kLastWriteWasAsync: number;
+}
+
+interface WriteReq {
+  handle: unknown;
+  oncomplete: (status: number) => void;
+  async: boolean;
+}
+
+/** The parts of a TCPWrap handle the fast engine uses. */
+interface StreamHandle {
+  onread: (() => void) | null;
+  useUserBuffer(buffer: Uint8Array): void;
+  readStart(): number;
+  readStop(): number;
+  writeBuffer(req: WriteReq, data: Uint8Array): number;
+}
+
+function loadBinding(): StreamWrapBinding | undefined {
+  try {
+    const binding = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding("stream_wrap");
+    if (
+      typeof binding.WriteWrap === "function" &&
+      binding.streamBaseState instanceof Int32Array &&
+      typeof binding.kReadBytesOrError === "number" &&
+      typeof binding.kLastWriteWasAsync === "number"
+    ) {
+      return binding as StreamWrapBinding;
+    }
+  } catch {
+    // not available on this runtime (policy, future Node): portable engine
+  }
+  return undefined;
+}
+
+const binding = loadBinding();
+
+function isStreamHandle(value: unknown): value is StreamHandle {
+  const h = value as Partial<StreamHandle> | null;
+  return (
+    !!h &&
+    typeof h.useUserBuffer === "function" &&
+    typeof h.readStart === "function" &&
+    typeof h.readStop === "function" &&
+    typeof h.writeBuffer === "function" &&
+    "onread" in h
+  );
+}
+
+/** True when the fast engine can run on this Node.js. */
+export const fastForwardingAvailable: boolean = binding !== undefined;
+
+export function resolveEngine(mode: ForwardingMode = "auto"): ForwardingEngine {
+  if (mode === "portable") return "portable";
+  if (mode === "fast" && !fastForwardingAvailable) throw new Error("fast forwarding is not available on this Node.js");
+  return fastForwardingAvailable ? "fast" : "portable";
+}
+
+export interface ForwardOptions {
+  engine: ForwardingEngine;
+  /** Fast engine: bytes read per syscall, one buffer per direction per connection. */
+  bufferSize?: number;
+}
+
+const DEFAULT_BUFFER_SIZE = 16 * 1024;
+
+/**
+ * Starts relaying between `client` and `upstream`. Both must be connected and not yet reading:
+ * the client accepted with `pauseOnConnect: true`, the upstream `pause()`d before it connected.
+ * `done` is called exactly once, after both sockets are being destroyed.
+ */
+export function forward(client: net.Socket, upstream: net.Socket, options: ForwardOptions, done: (error?: Error) => void): void {
+  let finished = false;
+  let upstreamEnded = false;
+  const teardown = (error?: Error) => {
+    if (finished) return;
+    finished = true;
+    client.destroy();
+    upstream.destroy();
+    done(error);
+  };
+  const onUpstreamEof = () => {
+    upstreamEnded = true;
+    // Flush what is still queued for the client, send FIN, then drop both.
+    client.end(() => teardown());
+  };
+  const onClientEof = () => {
+    upstream.end();
+  };
+  client.on("error", teardown);
+  upstream.on("error", teardown);
+  client.on("close", () => teardown());
+  // After upstream EOF the client's end() callback tears down; a graceful upstream close must not
+  // cut the client's pending flush short.
+  upstream.on("close", () => {
+    if (!upstreamEnded) teardown();
+  });
+
+  if (options.engine === "fast" && binding) {
+    const clientHandle: unknown = (client as unknown as { _handle: unknown })._handle;
+    const upstreamHandle: unknown = (upstream as unknown as { _handle: unknown })._handle;
+    if (isStreamHandle(clientHandle) && isStreamHandle(upstreamHandle)) {
+      const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+      const fail = (status: number) => teardown(new Error(`socket error ${status}`));
+      const isDone = () => finished;
+      relayFast(binding, clientHandle, upstreamHandle, upstream, size, onClientEof, fail, isDone);
+      relayFast(binding, upstreamHandle, clientHandle, client, size, onUpstreamEof, fail, isDone);
+      return;
+    }
+  }
+  relayPortable(client, upstream);
+  relayPortable(upstream, client);
+  client.on("end", onClientEof);
+  upstream.on("end", onUpstreamEof);
+  client.resume();
+  upstream.resume();
+}
+
+/** One direction of the fast engine: `src` handle → `dst` handle. */
+function relayFast(
+  b: StreamWrapBinding,
+  src: StreamHandle,
+  dst: StreamHandle,
+  dstSocket: net.Socket,
+  size: number,
+  onEof: () => void,
+  fail: (status: number) => void,
+  isDone: () => boolean,
+): void {
+  const state = b.streamBaseState;
+  const kRead = b.kReadBytesOrError;
+  const kAsync = b.kLastWriteWasAsync;
+  const buffer = Buffer.allocUnsafe(size);
+  const afterAsyncWrite = (status: number) => {
+    if (isDone()) return;
+    if (status < 0) return fail(status);
+    src.readStart();
+  };
+  const newRequest = (): WriteReq => {
+    const req = new b.WriteWrap();
+    req.handle = dst;
+    req.oncomplete = afterAsyncWrite;
+    req.async = false;
+    return req;
+  };
+  // A request object is only touched by C++ when a write goes asynchronous, so one object serves
+  // every synchronous write; after an async write it belongs to that write and a new one is made.
+  let req = newRequest();
+  src.useUserBuffer(buffer);
+  src.onread = () => {
+    const n = state[kRead];
+    if (n > 0) {
+      if (isDone() || dstSocket.destroyed) return;
+      const err = dst.writeBuffer(req, n === size ? buffer : buffer.subarray(0, n));
+      if (err !== 0) return fail(err);
+      if (state[kAsync] !== 0) {
+        // Bytes still point into `buffer`: stop reading until they are gone (see file comment).
+        req = newRequest();
+        src.readStop();
+      }
+    } else if (n < 0) {
+      if (isDone()) return;
+      if (n === UV_EOF) onEof();
+      else fail(n);
+    }
+  };
+  const err = src.readStart();
+  if (err !== 0) fail(err);
+}
+
+/** One direction of the portable engine, with write backpressure. */
+function relayPortable(src: net.Socket, dst: net.Socket): void {
+  src.on("data", (chunk: Buffer) => {
+    if (!dst.write(chunk)) src.pause();
+  });
+  dst.on("drain", () => src.resume());
+}
