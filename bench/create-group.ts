@@ -12,7 +12,7 @@ import { freePort, startServer } from "../test/helpers/server.ts";
 import { createGroup, deleteGroup } from "./lib/api.ts";
 import { fmt, median, percentile, table } from "./lib/measure.ts";
 
-const runs = Number(process.argv[2] ?? 10);
+const runs = Number(process.argv[2]) || 10;
 
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
   for (;;) {
@@ -43,7 +43,7 @@ async function byHand(): Promise<number> {
 }
 
 async function throughApi(runtime: "process" | "docker"): Promise<number[]> {
-  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: `bench${process.pid}`, ECL_PORT_RANGE: "46000-46999" } });
+  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: `bench${process.pid}`, ECL_PORT_RANGE: "21000-21999" } });
   const times: number[] = [];
   try {
     await createGroup(server.url, "warmup", 3);

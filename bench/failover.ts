@@ -15,7 +15,7 @@ import { ContinuousWriter } from "../test/helpers/writer.ts";
 import { api, createGroup } from "./lib/api.ts";
 import { fmt, median, percentile, table } from "./lib/measure.ts";
 
-const runs = Number(process.argv[2] ?? 10);
+const runs = Number(process.argv[2]) || 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitSettled(url: string, id: string): Promise<any> {
@@ -68,7 +68,7 @@ async function oneRun(server: RunningServer, runtime: string, instance: string, 
 
 async function benchRuntime(runtime: "process" | "docker"): Promise<RunResult[]> {
   const instance = `bfo${process.pid}`;
-  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: instance, ECL_PORT_RANGE: "47000-47999" } });
+  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: instance, ECL_PORT_RANGE: "22000-22999" } });
   const results: RunResult[] = [];
   try {
     await createGroup(server.url, "bench", 3, { AutomaticFailoverEnabled: true });

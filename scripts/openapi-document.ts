@@ -10,7 +10,7 @@ export async function currentOpenApi(): Promise<string> {
     db: undefined as never,
     account: { region: "us-east-1", accountId: "000000000000" },
     endpointHost: "127.0.0.1",
-    ports: { range: [30000, 39999], isFree: async () => true },
+    ports: { range: [20000, 29999], isFree: async () => true },
     catalog: { engines: [] },
     kick: () => {},
   });

@@ -3,7 +3,7 @@
  * the HTTP server; graceful shutdown on SIGINT/SIGTERM. Nodes keep running across a shutdown
  * and are adopted by the next start.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
@@ -50,11 +50,13 @@ export async function start(config: Config) {
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
+  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(config.nodeHost, port) };
+  warnOnEphemeralOverlap(config.portRange, logger);
   const ctx: ServiceContext = {
     db,
     account,
     endpointHost: config.advertisedHost,
-    ports: { range: config.portRange, isFree: (port) => isPortFree(config.nodeHost, port) },
+    ports,
     catalog,
     kick: () => reconciler?.kick(),
   };
@@ -84,7 +86,7 @@ export async function start(config: Config) {
     void endpoints.sync();
   };
   reconciler = new Reconciler(
-    { db, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
+    { db, runtime, redis, account, ports, syncTimeoutMs: 10_000, onTopology },
     { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
   );
   const services = createServices(ctx);
@@ -115,6 +117,18 @@ export async function start(config: Config) {
       await db.$disconnect();
     })());
   return { app, db, stop, logger };
+}
+
+/** Ports in the kernel's ephemeral range can be taken by any outgoing connection at any time. */
+function warnOnEphemeralOverlap([from, to]: [number, number], logger: pino.Logger): void {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (from <= high && to >= low) {
+      logger.warn({ portRange: `${from}-${to}`, ephemeral: `${low}-${high}` }, "ECL_PORT_RANGE overlaps the kernel's ephemeral port range; nodes may have to move ports");
+    }
+  } catch {
+    // not Linux: nothing to check
+  }
 }
 
 async function main() {

@@ -17,7 +17,10 @@ export async function createGroup(url: string, id: string, nodes: number, extra:
     NumCacheClusters: nodes,
     ...extra,
   });
-  if (ReplicationGroup.Status !== "available") throw new Error(`group ${id} is ${ReplicationGroup.Status}`);
+  if (ReplicationGroup.Status !== "available") {
+    const { Events } = await api(url, "GET", `/v1/events?SourceType=replication-group&SourceIdentifier=${id}`);
+    throw new Error(`group ${id} is ${ReplicationGroup.Status}: ${Events.map((event: any) => event.Message).join("; ")}`);
+  }
   return ReplicationGroup;
 }
 

@@ -30,7 +30,7 @@ export interface Config {
   nodeHost: string;
   /** ECL_ADVERTISED_HOST: host name put in endpoints returned to clients. */
   advertisedHost: string;
-  /** ECL_PORT_RANGE: ports handed to nodes and endpoints, "from-to". */
+  /** ECL_PORT_RANGE: ports handed to nodes and endpoints, "from-to"; below Linux's ephemeral range (32768+). */
   portRange: [number, number];
   /** ECL_REDIS_SERVER / ECL_MEMCACHED: binaries for the process runtime. */
   redisServerPath: string;
@@ -110,7 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "process"] as const, "auto"),
     nodeHost,
     advertisedHost: env.ECL_ADVERTISED_HOST || nodeHost,
-    portRange: range(env, "ECL_PORT_RANGE", [30000, 39999]),
+    portRange: range(env, "ECL_PORT_RANGE", [20000, 29999]),
     redisServerPath: env.ECL_REDIS_SERVER || "redis-server",
     memcachedPath: env.ECL_MEMCACHED || "memcached",
     valkeyServerPath: env.ECL_VALKEY_SERVER || "valkey-server",

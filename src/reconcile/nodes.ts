@@ -4,7 +4,7 @@
  */
 import { arnOf, type Account } from "../elasticache/arn.ts";
 import { recordEvent, type SourceType } from "../elasticache/events.ts";
-import { endpointPortOwner, nodePortOwner, releasePorts } from "../elasticache/ports.ts";
+import { claimPorts, endpointPortOwner, nodePortOwner, pickPorts, releasePorts, type PortPool } from "../elasticache/ports.ts";
 import type { ClusterRow } from "../elasticache/shapes.ts";
 import type { NodeHandle, NodeRuntime, ObservedNode } from "../runtime/types.ts";
 import type { Db } from "../store/database.ts";
@@ -14,6 +14,32 @@ export interface NodeWork {
   db: Db;
   runtime: NodeRuntime;
   account: Account;
+  ports: PortPool;
+}
+
+/** A start that failed because another program took the node's port after it was allocated. */
+const PORT_TAKEN = /address already in use|port is already allocated/i;
+
+/**
+ * Starts a new node; if its port was taken in the meantime (ports checked free at allocation can
+ * be grabbed by any program, e.g. as an outgoing connection's ephemeral port), the node moves to
+ * another free port once and starts there.
+ */
+async function startNew(work: NodeWork, cluster: ClusterRow, node: ClusterRow["nodes"][number]): Promise<NodeHandle> {
+  try {
+    return await work.runtime.start(nodeSpecOf(cluster, node));
+  } catch (error) {
+    if (node.status !== "creating" || !PORT_TAKEN.test(String((error as Error).message))) throw error;
+    await work.runtime.remove(node.runtimeName);
+    const [port] = await pickPorts(work.db, work.ports, 1);
+    await work.db.$transaction(async (tx) => {
+      await tx.portAllocation.deleteMany({ where: { owner: nodePortOwner(node.runtimeName) } });
+      await claimPorts(tx, [{ port, owner: nodePortOwner(node.runtimeName) }]);
+      await tx.cacheNode.update({ where: { clusterId_nodeId: { clusterId: cluster.id, nodeId: node.nodeId } }, data: { hostPort: port } });
+    });
+    node.hostPort = port;
+    return work.runtime.start(nodeSpecOf(cluster, node));
+  }
 }
 
 export type Observed = Map<string, ObservedNode>;
@@ -51,7 +77,7 @@ export async function ensureNodes(work: NodeWork, cluster: ClusterRow, observed:
             });
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(node.runtimeName) : await work.runtime.start(nodeSpecOf(cluster, node));
+          handle = seen?.running ? await work.runtime.restart(node.runtimeName) : await startNew(work, cluster, node);
         }
         const addresses = {
           runtimeId: handle.runtimeId,

@@ -84,12 +84,15 @@ export async function requireRuntime(runtime: RuntimeKind): Promise<void> {
 
 let rangeSlot = 0;
 
-/** A port range of `size` ports unlikely to be used by anything else on the machine (nor by other servers of this run). */
+/**
+ * A port range of `size` ports unlikely to be used by anything else: 21000-29999, below the
+ * kernel's ephemeral ports (32768-60999, where client sockets and "listen on 0" land) and away
+ * from the default 30000-39999; a random window per call.
+ */
 export function portRange(size = 40): [number, number] {
-  // 42000-59999, away from the default 30000-39999; a random window per call.
-  const slots = Math.floor(18_000 / 50);
+  const slots = Math.floor(9_000 / 60);
   const slot = (Math.floor(Math.random() * slots) + rangeSlot++ * 7) % slots;
-  const from = 42_000 + slot * 50;
+  const from = 21_000 + slot * 60;
   return [from, from + size - 1];
 }
 
@@ -269,7 +272,10 @@ export class Api {
     return eventually(
       async () => {
         const group = await this.group(id);
-        if (group.Status === "create-failed" && status !== "create-failed") throw new Fatal(`group ${id} is create-failed`);
+        if (group.Status === "create-failed" && status !== "create-failed") {
+          const events = await this.events("replication-group", id).catch(() => []);
+          throw new Fatal(`group ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
+        }
         return group.Status === status ? group : undefined;
       },
       timeoutMs,
@@ -281,7 +287,10 @@ export class Api {
     return eventually(
       async () => {
         const cluster = await this.cluster(id);
-        if (cluster.CacheClusterStatus === "create-failed" && status !== "create-failed") throw new Fatal(`cluster ${id} is create-failed`);
+        if (cluster.CacheClusterStatus === "create-failed" && status !== "create-failed") {
+          const events = await this.events("cache-cluster", id).catch(() => []);
+          throw new Fatal(`cluster ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
+        }
         return cluster.CacheClusterStatus === status ? cluster : undefined;
       },
       timeoutMs,
@@ -470,7 +479,20 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Every live process whose working directory is a node directory under `<dataDir>/nodes/` (pid file or not). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every live engine process whose working directory is a node directory under `<dataDir>/nodes/`
+ * (pid file or not). Children an engine forks for its own work (Redis' "redis-rdb-to-slaves" for
+ * a replica's sync, BGSAVE) share its directory and are not nodes: left out.
+ */
 export function nodeProcessesUnder(dataDir: string): number[] {
   const prefix = path.join(path.resolve(dataDir), "nodes") + "/";
   const pids: number[] = [];
@@ -484,7 +506,8 @@ export function nodeProcessesUnder(dataDir: string): number[] {
       /* gone, or not ours to read */
     }
   }
-  return pids.sort((a, b) => a - b);
+  const all = new Set(pids);
+  return pids.filter((pid) => !all.has(parentOf(pid) ?? -1)).sort((a, b) => a - b);
 }
 
 /** Node directory name of a live process (its cwd), for processes found by nodeProcessesUnder. */

@@ -1,9 +1,12 @@
 /**
- * Cache clusters on real nodes, with both runtimes: a standalone Redis cluster whose reboot
- * really restarts its node, and a 3-node Memcached cluster (set/get on every node) grown to 4
- * nodes and shrunk with CacheNodeIdsToRemove, the removed nodes really gone and the others
- * untouched (their data is still there).
+ * Cache clusters on real nodes, with both runtimes: DescribeCacheEngineVersions lists what this
+ * machine runs (the host's redis-server and memcached, which the local images carry too), a
+ * standalone Redis cluster whose reboot really restarts its node, and a 3-node Memcached cluster
+ * (set/get on every node) grown to 4 nodes and shrunk with CacheNodeIdsToRemove, the removed
+ * nodes really gone and the others untouched (their data is still there).
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CLUSTERS,
@@ -23,6 +26,15 @@ import {
 } from "../helpers/nodes.ts";
 
 const RUNTIMES = await runtimesUnderTest();
+const run = promisify(execFile);
+
+/** Versions of the engines installed on this machine. */
+async function hostVersions(): Promise<{ redis: string; memcached: string }> {
+  const redis = /v=(\d+\.\d+\.\d+)/.exec((await run("redis-server", ["--version"])).stdout)?.[1];
+  const memcached = /memcached (\d+\.\d+\.\d+)/.exec((await run("memcached", ["-V"])).stdout)?.[1];
+  if (!redis || !memcached) throw new Error("cannot read the host's engine versions");
+  return { redis, memcached };
+}
 const ADDED = /^Added cache node (\d{4}) in availability zone us-east-1[a-z]$/;
 
 afterAll(() => closeRedisClients());
@@ -32,22 +44,55 @@ const endpointsOf = (cluster: any): Record<string, Endpoint> =>
 
 describe.each(RUNTIMES)("cache clusters on real nodes (%s runtime)", (runtime) => {
   let target: NodeServer;
+  let host: { redis: string; memcached: string };
   beforeAll(async () => {
-    target = await startNodeServer(runtime, { tag: "cc" });
+    [target, host] = await Promise.all([startNodeServer(runtime, { tag: "cc" }), hostVersions()]);
   });
   afterAll(async () => target?.destroy());
+
+  describe("DescribeCacheEngineVersions", () => {
+    it("lists exactly Redis 7.0.x and Memcached 1.6.x, the versions of this machine (AWS SDK)", async () => {
+      expect(host.redis).toMatch(/^7\.0\.\d+$/);
+      expect(host.memcached).toMatch(/^1\.6\.\d+$/);
+      const out = await target.api.send("DescribeCacheEngineVersions", {});
+      const offers = out.CacheEngineVersions.map((offer: any) => [offer.Engine, offer.EngineVersion, offer.CacheParameterGroupFamily]);
+      expect(offers).toContainEqual(["redis", host.redis, "redis7"]);
+      expect(offers).toContainEqual(["memcached", host.memcached, "memcached1.6"]);
+      // Nothing this machine cannot run: Valkey only where a valkey-server binary exists (never with the local images).
+      const others = offers.filter(([engine]: string[]) => engine !== "redis" && engine !== "memcached");
+      if (runtime === "docker") expect(others).toEqual([]);
+      for (const [engine] of others) expect(engine).toBe("valkey");
+      expect(offers.filter(([engine]: string[]) => engine === "redis")).toHaveLength(1);
+      expect(offers.filter(([engine]: string[]) => engine === "memcached")).toHaveLength(1);
+      for (const offer of out.CacheEngineVersions) {
+        expect(offer.CacheEngineDescription).toBeTruthy();
+        expect(offer.CacheEngineVersionDescription).toContain(offer.EngineVersion);
+      }
+    });
+
+    it("filters by engine, version prefix and DefaultOnly through REST", async () => {
+      const redis = await target.api.ok("GET", "/v1/cache-engine-versions?Engine=redis&EngineVersion=7.0");
+      expect(redis.CacheEngineVersions.map((offer: any) => offer.EngineVersion)).toEqual([host.redis]);
+      const memcached = await target.api.ok("GET", "/v1/cache-engine-versions?Engine=memcached&DefaultOnly=true");
+      expect(memcached.CacheEngineVersions.map((offer: any) => offer.EngineVersion)).toEqual([host.memcached]);
+      const none = await target.api.ok("GET", "/v1/cache-engine-versions?Engine=redis&EngineVersion=6.2");
+      expect(none.CacheEngineVersions).toEqual([]);
+    });
+  });
 
   describe("standalone Redis", () => {
     const id = "solo-redis";
 
     it("CreateCacheCluster (AWS SDK) gives one real Redis node, alone (a master without replicas)", async () => {
-      const created = await target.api.send("CreateCacheCluster", { CacheClusterId: id, Engine: "redis", CacheNodeType: "cache.t3.small", NumCacheNodes: 1 });
+      const created = await target.api.send("CreateCacheCluster", { CacheClusterId: id, Engine: "redis", EngineVersion: "7.0", CacheNodeType: "cache.t3.small", NumCacheNodes: 1 });
       expect(created.CacheCluster.CacheClusterStatus).toBe("creating");
       const cluster = await target.api.waitCluster(id);
       expect(cluster.NumCacheNodes).toBe(1);
       expect(cluster.CacheNodes.map((node: any) => node.CacheNodeId)).toEqual(["0001"]);
       expect(cluster.ReplicationGroupId).toBeUndefined();
+      expect(cluster.EngineVersion).toBe(host.redis);
       const endpoint = cluster.CacheNodes[0].Endpoint;
+      expect((await redisInfo(endpoint, "server")).redis_version).toBe(host.redis);
       expect(endpoint.Address).toBe("127.0.0.1");
       expect(await redisCommand(endpoint, "SET", "k", "v")).toBe("OK");
       expect(await redisCommand(endpoint, "GET", "k")).toBe("v");
@@ -95,7 +140,7 @@ describe.each(RUNTIMES)("cache clusters on real nodes (%s runtime)", (runtime) =
       const created = response.body.CacheCluster;
       expect(created.CacheClusterStatus).toBe("available");
       expect(created.Engine).toBe("memcached");
-      expect(created.EngineVersion).toMatch(/^1\.6\.\d+$/);
+      expect(created.EngineVersion).toBe(host.memcached);
       expect(created.NumCacheNodes).toBe(3);
       const cluster = await target.api.cluster(id);
       expect(cluster.CacheNodes.map((node: any) => node.CacheNodeId)).toEqual(["0001", "0002", "0003"]);

@@ -2,7 +2,10 @@
  * Deletes leave nothing, with both runtimes: after DeleteReplicationGroup / DeleteCacheCluster
  * (REST ?wait=true, or the AWS SDK and polling) no node process (pid files and /proc under the
  * data dir) and no container (docker ps -a by the elasticache-local labels) is left, no port is
- * still claimed or listening, and a new resource can take the very ports the deleted one had.
+ * still claimed or listening, and new resources can take the very ports the deleted ones had:
+ * the server gets only PORTS ports (ECL_PORT_RANGE), just enough for one 3-node group (3 nodes,
+ * plus the primary and reader endpoints when those have ports of their own), so a create after a
+ * delete succeeds only when the delete released every port.
  */
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +25,7 @@ import {
   nodeIdentity,
   nodeProcessesUnder,
   portOpen,
+  portRange,
   redisCommand,
   runningNodes,
   runtimesUnderTest,
@@ -31,6 +35,7 @@ import {
 } from "../helpers/nodes.ts";
 
 const RUNTIMES = await runtimesUnderTest();
+const PORTS = 5;
 
 afterAll(() => closeRedisClients());
 
@@ -66,23 +71,37 @@ async function identitiesOf(target: NodeServer, nodes: string[]) {
 
 describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
   let target: NodeServer;
+  let range: [number, number];
   beforeAll(async () => {
-    target = await startNodeServer(runtime, { tag: "del" });
+    range = portRange(PORTS);
+    target = await startNodeServer(runtime, { tag: "del", portRange: range });
   });
   afterAll(async () => target?.destroy());
 
-  let groupPorts: number[] = [];
+  const inRange = (port: number) => port >= range[0] && port <= range[1];
+
+  /** Creates a 3-node group with ?wait=true and checks that it replicates (through the member endpoints). */
+  async function createGroup(id: string) {
+    const response = await target.api.rest("POST", `${GROUPS}?wait=true`, { ReplicationGroupId: id, ReplicationGroupDescription: "d", NumCacheClusters: 3 });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    const group = response.body.ReplicationGroup;
+    expect(group.Status).toBe("available");
+    const { members } = endpointsOf(group);
+    const [primaryId, ...replicaIds] = memberIds(id, 3);
+    await redisCommand(members[primaryId].endpoint, "SET", "k", id);
+    for (const replica of replicaIds) await waitForValue(members[replica].endpoint, "k", id);
+    for (const { port } of claimedPorts(target)) expect(inRange(port)).toBe(true);
+    return group;
+  }
 
   it("DeleteReplicationGroup ?wait=true: the group, its members, their nodes and ports are gone", async () => {
     const id = "doomed-rg";
     const members = memberIds(id, 3);
     const nodes = members.map((member) => `${member}-0001`);
-    const group = (await target.api.ok("POST", `${GROUPS}?wait=true`, { ReplicationGroupId: id, ReplicationGroupDescription: "d", NumCacheClusters: 3 })).ReplicationGroup;
-    expect(group.Status).toBe("available");
-    const { primary, members: byId } = endpointsOf(group);
-    await redisCommand(primary, "SET", "k", "v");
-    for (const member of members.slice(1)) await waitForValue(byId[member].endpoint, "k", "v");
-    groupPorts = members.map((member) => byId[member].endpoint.Port);
+    const group = await createGroup(id);
+    const ports = claimedPorts(target).map((row) => row.port);
+    expect(ports.length).toBeGreaterThanOrEqual(3);
+    for (const member of Object.values(endpointsOf(group).members)) expect(ports).toContain(member.endpoint.Port);
     const identities = await identitiesOf(target, nodes);
     for (const node of nodes) expect(identities[node]).toBeDefined();
 
@@ -96,58 +115,53 @@ describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
       expect(response.status).toBe(404);
       expect(response.body.Error.Code).toBe("CacheClusterNotFound");
     }
-    await expectNothingLeft(target, nodes, identities, groupPorts);
+    await expectNothingLeft(target, nodes, identities, ports);
+    expect(claimedPorts(target)).toEqual([]);
     const messages = (await target.api.events("replication-group", id)).map((event) => event.Message);
     expect(messages.slice(-1)).toEqual([`Replication group ${id} deleted`]);
   });
 
-  it("a new group can take the deleted group's port (Port = its old primary port)", async () => {
-    const out = await target.api.ok("POST", `${GROUPS}?wait=true`, {
-      ReplicationGroupId: "reborn-rg",
-      ReplicationGroupDescription: "on old ports",
-      NumCacheClusters: 2,
-      Port: groupPorts[0],
-    });
-    const { primary, members } = endpointsOf(out.ReplicationGroup);
-    expect(out.ReplicationGroup.Status).toBe("available");
-    expect(primary.Port).toBe(groupPorts[0]);
-    await redisCommand(primary, "SET", "again", "yes");
-    await waitForValue(members["reborn-rg-002"].endpoint, "again", "yes");
+  it("a new 3-node group fits in the same few ports: the delete released them all", async () => {
+    await createGroup("reborn-rg");
   });
 
   it("DeleteCacheCluster of a replica member (AWS SDK): that node is gone, the group keeps the others", async () => {
     const group = await target.api.group("reborn-rg");
-    const replicaPort = endpointsOf(group).members["reborn-rg-002"].endpoint.Port;
-    const identities = await identitiesOf(target, ["reborn-rg-001-0001", "reborn-rg-002-0001"]);
-    const out = await target.api.send("DeleteCacheCluster", { CacheClusterId: "reborn-rg-002" });
+    const replicaPort = endpointsOf(group).members["reborn-rg-003"].endpoint.Port;
+    const identities = await identitiesOf(target, ["reborn-rg-001-0001", "reborn-rg-002-0001", "reborn-rg-003-0001"]);
+    const out = await target.api.send("DeleteCacheCluster", { CacheClusterId: "reborn-rg-003" });
     expect(out.CacheCluster.CacheClusterStatus).toBe("deleting");
-    await eventually(async () => (await target.api.rest("GET", `${CLUSTERS}/reborn-rg-002`)).status === 404, 60_000, "reborn-rg-002 deleted");
+    await eventually(async () => (await target.api.rest("GET", `${CLUSTERS}/reborn-rg-003`)).status === 404, 60_000, "reborn-rg-003 deleted");
     const after = await target.api.waitGroup("reborn-rg");
-    expect(after.MemberClusters).toEqual(["reborn-rg-001"]);
-    await expectNothingLeft(target, ["reborn-rg-002-0001"], identities, [replicaPort]);
-    expect(await nodeIdentity(target, "reborn-rg-001-0001")).toBe(identities["reborn-rg-001-0001"]);
-    expect(await redisCommand(endpointsOf(after).primary, "GET", "again")).toBe("yes");
+    expect(after.MemberClusters).toEqual(["reborn-rg-001", "reborn-rg-002"]);
+    await expectNothingLeft(target, ["reborn-rg-003-0001"], identities, [replicaPort]);
+    for (const node of ["reborn-rg-001-0001", "reborn-rg-002-0001"]) expect(await nodeIdentity(target, node)).toBe(identities[node]);
+    const { members } = endpointsOf(after);
+    expect(await redisCommand(members["reborn-rg-001"].endpoint, "GET", "k")).toBe("reborn-rg");
+    expect((await target.api.events("cache-cluster", "reborn-rg-003")).map((event) => event.Message).slice(-1)).toEqual(["Cache cluster deleted"]);
   });
 
   it("DeleteReplicationGroup through the AWS SDK, then polling: gone as well", async () => {
-    const group = await target.api.group("reborn-rg");
-    const ports = Object.values(endpointsOf(group).members).map((member) => member.endpoint.Port);
-    const identities = await identitiesOf(target, ["reborn-rg-001-0001"]);
+    const ports = claimedPorts(target).map((row) => row.port);
+    const nodes = ["reborn-rg-001-0001", "reborn-rg-002-0001"];
+    const identities = await identitiesOf(target, nodes);
     const out = await target.api.send("DeleteReplicationGroup", { ReplicationGroupId: "reborn-rg" });
     expect(out.ReplicationGroup.Status).toBe("deleting");
     await eventually(async () => !(await target.api.groupExists("reborn-rg")), 60_000, "reborn-rg deleted");
-    await expectNothingLeft(target, ["reborn-rg-001-0001"], identities, ports);
+    await expectNothingLeft(target, nodes, identities, ports);
+    expect(claimedPorts(target)).toEqual([]);
   });
 
-  it("DeleteCacheCluster ?wait=true of a 3-node Memcached cluster and of a standalone Redis: nothing left, ports reusable", async () => {
-    const mc = (await target.api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "doomed-mc", Engine: "memcached", NumCacheNodes: 3 })).CacheCluster;
-    const redisCluster = (await target.api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "doomed-redis", Engine: "redis" })).CacheCluster;
+  it("DeleteCacheCluster ?wait=true of a Memcached cluster and of a standalone Redis: nothing left, the ports serve new clusters", async () => {
+    const [{ CacheCluster: mc }, { CacheCluster: redisCluster }] = await Promise.all([
+      target.api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "doomed-mc", Engine: "memcached", NumCacheNodes: 2 }),
+      target.api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "doomed-redis", Engine: "redis" }),
+    ]);
     expect(mc.CacheClusterStatus).toBe("available");
     expect(redisCluster.CacheClusterStatus).toBe("available");
-    const mcPorts = mc.CacheNodes.map((node: any) => node.Endpoint.Port);
-    const redisPort = redisCluster.CacheNodes[0].Endpoint.Port;
     for (const node of mc.CacheNodes) await memcachedSet(node.Endpoint, "k", "v");
-    const nodes = ["doomed-mc-0001", "doomed-mc-0002", "doomed-mc-0003", "doomed-redis-0001"];
+    const ports = claimedPorts(target).map((row) => row.port);
+    const nodes = ["doomed-mc-0001", "doomed-mc-0002", "doomed-redis-0001"];
     const identities = await identitiesOf(target, nodes);
     for (const node of nodes) expect(identities[node]).toBeDefined();
 
@@ -159,18 +173,19 @@ describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
     expect(mcDeleted.body.CacheCluster.CacheClusterStatus).toBe("deleted");
     expect(redisDeleted.body.CacheCluster.CacheClusterStatus).toBe("deleted");
     expect((await target.api.rest("GET", `${CLUSTERS}/doomed-mc`)).status).toBe(404);
-    await expectNothingLeft(target, nodes, identities, [...mcPorts, redisPort]);
+    await expectNothingLeft(target, nodes, identities, ports);
+    expect(claimedPorts(target)).toEqual([]);
     expect((await target.api.events("cache-cluster", "doomed-mc")).map((event) => event.Message).slice(-1)).toEqual(["Cache cluster deleted"]);
 
-    // The same ports serve new clusters.
-    const again = (await target.api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "reborn-mc", Engine: "memcached", Port: mcPorts[0] })).CacheCluster;
-    expect(again.CacheNodes[0].Endpoint.Port).toBe(mcPorts[0]);
-    expect(await memcachedGet(again.CacheNodes[0].Endpoint, "k")).toBeUndefined();
-    await memcachedSet(again.CacheNodes[0].Endpoint, "k", "fresh");
-    const redisAgain = (await target.api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "reborn-redis", Engine: "redis", Port: redisPort })).CacheCluster;
-    expect(redisAgain.CacheNodes[0].Endpoint.Port).toBe(redisPort);
-    expect(await redisCommand(redisAgain.CacheNodes[0].Endpoint, "PING")).toBe("PONG");
-    for (const id of ["reborn-mc", "reborn-redis"]) expect((await target.api.rest("DELETE", `${CLUSTERS}/${id}?wait=true`)).status).toBe(200);
+    // Four Memcached nodes (and a configuration endpoint, if it has a port) need the whole range again.
+    const again = await target.api.rest("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "reborn-mc", Engine: "memcached", NumCacheNodes: 4 });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    for (const node of again.body.CacheCluster.CacheNodes) {
+      expect(inRange(node.Endpoint.Port)).toBe(true);
+      expect(await memcachedGet(node.Endpoint, "k")).toBeUndefined();
+      await memcachedSet(node.Endpoint, "k", "fresh");
+    }
+    expect((await target.api.rest("DELETE", `${CLUSTERS}/reborn-mc?wait=true`)).status).toBe(200);
   });
 
   it("after every delete the runtime holds nothing of this control plane and no port is claimed", async () => {
@@ -181,6 +196,7 @@ describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
     if (runtime === "process") expect(nodeDirs(target.dataDir)).toEqual([]);
     else expect(await containersOf(target.instance)).toEqual([]);
     expect(claimedPorts(target)).toEqual([]);
+    for (let port = range[0]; port <= range[1]; port++) expect(await portOpen(port), `port ${port}`).toBe(false);
   });
 
   it.runIf(runtime === "docker")("deleting a cache subnet group after its clusters removes its Docker network", async () => {
@@ -190,6 +206,6 @@ describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
     expect((await target.api.rest("DELETE", `${CLUSTERS}/in-subnet?wait=true`)).status).toBe(200);
     expect((await target.api.rest("DELETE", "/v1/cache-subnet-groups/net-del")).status).toBe(200);
     expect(await containersOf(target.instance)).toEqual([]);
-    await eventually(async () => !(await dockerNetworks(target.instance)).includes(`${target.instance}-net-net-del`), 10_000, "network removed");
+    await eventually(async () => !(await dockerNetworks(target.instance)).includes(`${target.instance}-net-net-del`), 3_000, "network removed");
   });
 });

@@ -56,14 +56,32 @@ function expectAvailableGroup(group: any, id: string, members: string[]) {
   expect(roles.filter((role: string) => role === "primary")).toHaveLength(1);
   const primary = nodeGroup.NodeGroupMembers.find((member: any) => member.CurrentRole === "primary");
   expect(primary.CacheClusterId).toBe(members[0]);
-  expect(nodeGroup.PrimaryEndpoint.Port).toBe(primary.ReadEndpoint.Port);
   const ports = nodeGroup.NodeGroupMembers.map((member: any) => member.ReadEndpoint.Port);
   expect(new Set(ports).size).toBe(members.length);
 }
 
-/** SET on the primary endpoint, then the value on every replica; INFO replication agrees. */
-async function expectReplicates(group: any, key: string, value: string) {
+/**
+ * The primary endpoint leads to the primary member's node, the reader endpoint to a replica
+ * (both may be the node's own port or a proxy in front of it: compared by Redis run_id).
+ */
+async function expectEndpointsLeadToTheirNodes(group: any) {
   const { primary, reader, members } = endpointsOf(group);
+  const runIds: Record<string, string> = {};
+  for (const [id, member] of Object.entries(members)) runIds[id] = (await redisInfo(member.endpoint, "server")).run_id;
+  const primaryId = Object.keys(members).find((id) => members[id].role === "primary")!;
+  expect((await redisInfo(primary, "server")).run_id).toBe(runIds[primaryId]);
+  expect((await redisInfo(primary)).role).toBe("master");
+  const replicaRunIds = Object.keys(members).filter((id) => members[id].role === "replica").map((id) => runIds[id]);
+  if (replicaRunIds.length > 0) expect(replicaRunIds).toContain((await redisInfo(reader, "server")).run_id);
+}
+
+/**
+ * SET on the primary member's node, then the value on every replica; INFO replication agrees.
+ * (Through the node endpoints: the group's PrimaryEndpoint/ReaderEndpoint get their own test.)
+ */
+async function expectReplicates(group: any, key: string, value: string) {
+  const { members } = endpointsOf(group);
+  const primary = Object.values(members).find((member) => member.role === "primary")!.endpoint;
   expect(await redisCommand(primary, "SET", key, value)).toBe("OK");
   const replicas = Object.entries(members).filter(([, member]) => member.role === "replica");
   expect(replicas.length).toBeGreaterThan(0);
@@ -75,7 +93,6 @@ async function expectReplicates(group: any, key: string, value: string) {
     // A replica refuses writes.
     await expect(redisCommand(replica.endpoint, "SET", `${key}-on-replica`, "x")).rejects.toThrow(/READONLY/);
   }
-  await waitForValue(reader, key, value);
   const primaryInfo = await eventually(
     async () => {
       const info = await redisInfo(primary);
@@ -85,6 +102,16 @@ async function expectReplicates(group: any, key: string, value: string) {
     `connected_slaves:${replicas.length}`,
   );
   expect(primaryInfo.role).toBe("master");
+}
+
+/** A SET through the group's PrimaryEndpoint is read back through every replica and the ReaderEndpoint. */
+async function expectGroupEndpointsServe(group: any, key: string, value: string) {
+  await expectEndpointsLeadToTheirNodes(group);
+  const { primary, reader, members } = endpointsOf(group);
+  expect(await redisCommand(primary, "SET", key, value)).toBe("OK");
+  for (const member of Object.values(members)) await waitForValue(member.endpoint, key, value);
+  await waitForValue(reader, key, value);
+  await expect(redisCommand(reader, "SET", `${key}-via-reader`, "x")).rejects.toThrow(/READONLY/);
 }
 
 describe.each(RUNTIMES)("replication groups on real nodes (%s runtime)", (runtime) => {
@@ -147,7 +174,11 @@ describe.each(RUNTIMES)("replication groups on real nodes (%s runtime)", (runtim
       }
     });
 
-    it("a SET on the primary endpoint is read back from both replicas; their links are up", async () => {
+    it("a SET on the PrimaryEndpoint is read back from both replicas and the ReaderEndpoint", async () => {
+      await expectGroupEndpointsServe(group, "via-endpoint", "hello through the primary endpoint");
+    });
+
+    it("a SET on the primary node is read back from both replicas; INFO replication shows their links up", async () => {
       await expectReplicates(group, "greeting", "hello from the primary");
     });
 
@@ -257,6 +288,10 @@ describe.each(RUNTIMES)("replication groups on real nodes (%s runtime)", (runtim
       await expectReplicates(await target.api.group(id), "after-reboot", "resynced");
       expect((await target.api.events("cache-cluster", replica)).map((event) => event.Message)).toContain("Cache node 0001 restarted");
     });
+
+    it("after replicas were added, removed and rebooted, the PrimaryEndpoint and ReaderEndpoint still serve", async () => {
+      await expectGroupEndpointsServe(await target.api.group(id), "after-changes", "endpoints follow");
+    });
   });
 
   describe("created through plain HTTP with ?wait=true (as curl)", () => {
@@ -277,7 +312,11 @@ describe.each(RUNTIMES)("replication groups on real nodes (%s runtime)", (runtim
       expect(await target.api.group(id)).toEqual(JSON.parse(JSON.stringify(group)));
     });
 
-    it("a SET on the primary endpoint is read back from both replicas", async () => {
+    it("a SET on the PrimaryEndpoint is read back from both replicas and the ReaderEndpoint", async () => {
+      await expectGroupEndpointsServe(group, "curl-endpoint-key", "curl-value");
+    });
+
+    it("a SET on the primary node is read back from both replicas; INFO replication shows their links up", async () => {
       await expectReplicates(group, "curl-key", "curl-value");
     });
 
@@ -294,8 +333,7 @@ describe.each(RUNTIMES)("replication groups on real nodes (%s runtime)", (runtim
     });
 
     it("CreateCacheCluster with ReplicationGroupId joins the group as a replica that replicates", async () => {
-      const { primary } = endpointsOf(group);
-      await redisCommand(primary, "SET", "before-join", "already there");
+      await redisCommand(endpointsOf(group).members[members[0]].endpoint, "SET", "before-join", "already there");
       const created = await target.api.send("CreateCacheCluster", { CacheClusterId: "joiner", ReplicationGroupId: id });
       expect(created.CacheCluster.CacheClusterStatus).toBe("creating");
       expect(created.CacheCluster.ReplicationGroupId).toBe(id);

@@ -1,0 +1,26 @@
+/**
+ * npm run bench: every benchmark in one run, each printing ratios measured side by side.
+ * Pass names to run some: npm run bench -- create-group failover
+ */
+import { benchCreateGroup } from "./create-group.ts";
+import { benchFailover } from "./failover.ts";
+import { benchScale } from "./scale.ts";
+import { execFileSync } from "node:child_process";
+
+const benches: Record<string, () => Promise<string>> = {
+  "create-group": benchCreateGroup,
+  failover: benchFailover,
+  scale: benchScale,
+  proxy: async () => {
+    execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });
+    return "(printed above)";
+  },
+};
+
+const wanted = process.argv.slice(2).filter((name) => !name.startsWith("-"));
+for (const name of wanted.length ? wanted : Object.keys(benches)) {
+  const bench = benches[name];
+  if (!bench) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(", ")}`);
+  console.log(`\n## ${name}  (${new Date().toISOString()})\n`);
+  console.log(await bench());
+}
