@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, type Config } from "./config/index.ts";
 import { probeCatalog } from "./elasticache/catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
-import { MemcachedProbe } from "./engines/memcached-probe.ts";
+import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./reconcile/endpoint-sync.ts";
 import { HealthMonitor } from "./reconcile/health-monitor.ts";
@@ -62,11 +62,13 @@ export async function start(config: Config) {
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
   const probeRedis = new RedisAdmin({ connectTimeoutMs: config.healthTimeoutMs, commandTimeoutMs: config.healthTimeoutMs });
-  const probeMemcached = new MemcachedProbe(config.healthTimeoutMs);
+  const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs);
+  const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs);
   const monitor = new HealthMonitor({
     db,
     redis: probeRedis,
-    memcached: probeMemcached,
+    redisProbe,
+    memcachedProbe,
     intervalMs: config.healthIntervalMs,
     failureThreshold: config.healthFailureThreshold,
     logger: logger.child({ component: "health" }),
@@ -112,7 +114,8 @@ export async function start(config: Config) {
       await endpoints.close();
       await redis.close();
       await probeRedis.close();
-      probeMemcached.close();
+      redisProbe.close();
+      memcachedProbe.close();
       await runtime.close();
       await db.$disconnect();
     })());

@@ -1,22 +1,23 @@
 /**
  * Probes every running node on a fixed interval over persistent connections: Redis/Valkey with
- * INFO replication (it answers only when the node serves commands, and says its role), Memcached
- * with `version`. A node that fails `threshold` probes in a row is recorded as failed (status,
- * event) and the reconciler is woken to fail over or recover it. A node that the store calls a
- * replica but that claims to be a primary (an old primary come back) is demoted at once.
+ * PING, Memcached with `version`. A node that fails `threshold` probes in a row is recorded as
+ * failed (status, event) and the reconciler is woken to fail over or recover it. Less often,
+ * replicas are also asked INFO replication: one that claims to be a primary (an old primary come
+ * back) is demoted at once.
  */
 import type { Logger } from "pino";
 import { recordEvent } from "../elasticache/events.ts";
-import type { MemcachedProbe } from "../engines/memcached-probe.ts";
+import type { LineProbe } from "../engines/line-probe.ts";
 import type { RedisAdmin } from "../engines/redis-admin.ts";
 import type { Address } from "../runtime/types.ts";
 import type { Db } from "../store/database.ts";
 
 export interface HealthMonitorOptions {
   db: Db;
-  /** A RedisAdmin with timeouts as short as the probe timeout. */
+  /** For the role check of replicas, with timeouts as short as the probe timeout. */
   redis: RedisAdmin;
-  memcached: MemcachedProbe;
+  redisProbe: LineProbe;
+  memcachedProbe: LineProbe;
   intervalMs: number;
   failureThreshold: number;
   logger: Logger;
@@ -35,6 +36,8 @@ interface Target {
 
 /** How often the list of targets is re-read besides explicit refreshes. */
 const REFRESH_EVERY_TICKS = 8;
+/** How often a replica's role is checked (INFO replication costs more than PING). */
+const ROLE_CHECK_EVERY_TICKS = 8;
 
 export class HealthMonitor {
   private targets: Target[] = [];
@@ -102,11 +105,13 @@ export class HealthMonitor {
 
   private async probe(target: Target): Promise<void> {
     if (target.engine === "memcached") {
-      await this.options.memcached.version(target.admin);
+      await this.options.memcachedProbe.probe(target.admin);
       return;
     }
+    await this.options.redisProbe.probe(target.admin);
+    if (!target.primaryPeer || this.ticks % ROLE_CHECK_EVERY_TICKS !== 0) return;
     const info = await this.options.redis.infoReplication(target.admin);
-    if (target.primaryPeer && info.role === "master") {
+    if (info.role === "master") {
       this.options.logger.warn({ node: target }, "a replica claims to be a primary; demoting it");
       await this.options.redis.replicaOf(target.admin, target.primaryPeer);
     }

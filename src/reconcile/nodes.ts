@@ -132,4 +132,6 @@ export async function deleteCluster(work: NodeWork, cluster: ClusterRow, sourceT
     await tx.cacheCluster.delete({ where: { id: cluster.id } });
     await recordEvent(tx, sourceType, cluster.id, "Cache cluster deleted");
   });
+  // The subnet group's network goes with its last node; the runtime keeps it while anything uses it.
+  await work.runtime.removeNetwork?.(cluster.subnetGroupName).catch(() => undefined);
 }

@@ -8,9 +8,8 @@
  * engine binary and the node's port (pids are reused).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
-import { openSync, closeSync } from "node:fs";
 import path from "node:path";
 import { engineArgs } from "../engine-config.ts";
 import { RuntimeError } from "../errors.ts";
@@ -114,6 +113,7 @@ export class ProcessRuntime implements NodeRuntime {
     if (!NODE_NAME_RE.test(name)) return Promise.resolve();
     return this.mutex.run(name, async () => {
       await this.killLocked(name);
+      for (const stray of processesIn(path.resolve(this.nodeDir(name)))) await stopPid(stray, 0);
       await fs.rm(this.nodeDir(name), { recursive: true, force: true });
       this.log.debug({ node: name }, "removed node");
     });
@@ -181,11 +181,17 @@ export class ProcessRuntime implements NodeRuntime {
 
     const logFile = this.logPath(spec.name);
     const logOffset = await fs.stat(logFile).then((s) => s.size, () => 0);
+    // A process of this node that no pid file names (the control plane died between a spawn and
+    // writing its pid) would hold the port and outlive every removal: find it by its working
+    // directory, which is the node's own, and stop it first.
+    for (const stray of processesIn(path.resolve(dir))) await stopPid(stray, 0);
     const fd = openSync(logFile, "a");
     const t0 = performance.now();
     let child: ChildProcess;
     try {
       child = spawn(binary, args, { cwd: dir, detached: true, stdio: ["ignore", fd, fd] });
+      // Synchronously, before anything can interrupt us: the pid is the only handle on the process.
+      if (child.pid !== undefined) writeFileSync(path.join(dir, "pid"), `${child.pid}\n`);
     } finally {
       closeSync(fd);
     }
@@ -203,7 +209,6 @@ export class ProcessRuntime implements NodeRuntime {
     const pid = child.pid!;
     child.unref();
     this.children.set(spec.name, child);
-    await fs.writeFile(path.join(dir, "pid"), `${pid}\n`);
 
     const readTail = async () => {
       const text = await fs.readFile(logFile, "utf8").catch(() => "");
@@ -312,6 +317,26 @@ export function isAlive(pid: number): boolean {
  * True when `pid` is a live process of this node: its command line names the binary and the port
  * (redis-server rewrites its title to "redis-server 127.0.0.1:PORT"; memcached keeps "-p PORT").
  */
+/** Pids of the processes whose working directory is `dir` (Linux /proc; none elsewhere). */
+export function processesIn(dir: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
 export function isNodeProcess(pid: number, binary: string, port: number): boolean {
   if (!isAlive(pid)) return false;
   let cmdline: string;

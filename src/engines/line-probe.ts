@@ -1,7 +1,9 @@
 /**
- * Health probes for Memcached over one persistent connection per node: `version\r\n` and its
- * one-line reply, so probing hundreds of nodes several times a second sets up no connections.
- * A failed or timed-out probe drops the connection; the next probe reconnects.
+ * Health probes over one persistent connection per node: send a one-line request, wait for one
+ * reply line. Redis/Valkey answer `PING` with `+PONG`, Memcached answers `version` with
+ * `VERSION x`. Probing hundreds of nodes several times a second this way sets up no connections
+ * and costs one small write and one read per probe (cheaper than a full client library). A failed
+ * or timed-out probe drops the connection; the next probe reconnects.
  */
 import net from "node:net";
 import type { Address } from "../runtime/types.ts";
@@ -13,28 +15,39 @@ interface Connection {
   waiting?: { resolve: (line: string) => void; reject: (error: Error) => void };
 }
 
+export interface ProbeProtocol {
+  request: string;
+  /** True when the reply line says the node serves requests. */
+  healthy(line: string): boolean;
+}
+
+export const REDIS_PING: ProbeProtocol = { request: "PING\r\n", healthy: (line) => line === "+PONG" };
+export const MEMCACHED_VERSION: ProbeProtocol = { request: "version\r\n", healthy: (line) => line.startsWith("VERSION ") };
+
 const key = (addr: Address) => `${addr.host}:${addr.port}`;
 
-export class MemcachedProbe {
+export class LineProbe {
   private readonly connections = new Map<string, Connection>();
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly protocol: ProbeProtocol,
+    private readonly timeoutMs: number,
+  ) {}
 
-  /** Resolves with the server version; rejects when the node does not answer in time. */
-  async version(addr: Address): Promise<string> {
+  /** Resolves when the node answers healthily in time; rejects otherwise. */
+  async probe(addr: Address): Promise<void> {
     const connection = this.connect(addr);
     try {
       await connection.ready;
       const line = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`memcached ${key(addr)} did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`${key(addr)} did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
         connection.waiting = {
           resolve: (reply) => (clearTimeout(timer), resolve(reply)),
           reject: (error) => (clearTimeout(timer), reject(error)),
         };
-        connection.socket.write("version\r\n");
+        connection.socket.write(this.protocol.request);
       });
-      if (!line.startsWith("VERSION ")) throw new Error(`unexpected reply from memcached ${key(addr)}: ${line}`);
-      return line.slice("VERSION ".length);
+      if (!this.protocol.healthy(line)) throw new Error(`unexpected reply from ${key(addr)}: ${line}`);
     } catch (error) {
       this.release(addr);
       throw error;
@@ -64,7 +77,7 @@ export class MemcachedProbe {
       ready: new Promise((resolve, reject) => {
         socket.once("connect", resolve);
         socket.once("error", reject);
-        setTimeout(() => reject(new Error(`connect to memcached ${key(addr)} timed out`)), this.timeoutMs).unref();
+        setTimeout(() => reject(new Error(`connect to ${key(addr)} timed out`)), this.timeoutMs).unref();
       }),
     };
     connection.ready.catch(() => undefined);
@@ -80,7 +93,7 @@ export class MemcachedProbe {
     });
     socket.on("error", (error) => connection.waiting?.reject(error));
     socket.on("close", () => {
-      connection.waiting?.reject(new Error(`memcached ${key(addr)} closed the connection`));
+      connection.waiting?.reject(new Error(`${key(addr)} closed the connection`));
       if (this.connections.get(key(addr)) === connection) this.connections.delete(key(addr));
     });
     this.connections.set(key(addr), connection);
