@@ -61,12 +61,11 @@ export async function start(config: Config) {
     kick: () => reconciler?.kick(),
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
-  const probeRedis = new RedisAdmin({ connectTimeoutMs: config.healthTimeoutMs, commandTimeoutMs: config.healthTimeoutMs });
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs);
   const monitor = new HealthMonitor({
     db,
-    redis: probeRedis,
+    redis,
     redisProbe,
     memcachedProbe,
     intervalMs: config.healthIntervalMs,
@@ -113,7 +112,6 @@ export async function start(config: Config) {
       await reconciler.stop();
       await endpoints.close();
       await redis.close();
-      await probeRedis.close();
       redisProbe.close();
       memcachedProbe.close();
       await runtime.close();

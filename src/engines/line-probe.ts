@@ -1,7 +1,7 @@
 /**
  * Health probes over one persistent connection per node: send a one-line request, wait for one
- * reply line. Redis/Valkey answer `PING` with `+PONG`, Memcached answers `version` with
- * `VERSION x`. Probing hundreds of nodes several times a second this way sets up no connections
+ * reply line (or, for a Redis bulk reply `$<n>`, its n bytes). Redis/Valkey answer `PING` with
+ * `+PONG` and `INFO replication` with a bulk reply; Memcached answers `version` with `VERSION x`. Probing hundreds of nodes several times a second this way sets up no connections
  * and costs one small write and one read per probe (cheaper than a full client library). A failed
  * or timed-out probe drops the connection; the next probe reconnects.
  */
@@ -36,18 +36,26 @@ export class LineProbe {
 
   /** Resolves when the node answers healthily in time; rejects otherwise. */
   async probe(addr: Address): Promise<void> {
+    const line = await this.ask(addr, this.protocol.request);
+    if (!this.protocol.healthy(line)) {
+      this.release(addr);
+      throw new Error(`unexpected reply from ${key(addr)}: ${line}`);
+    }
+  }
+
+  /** Sends one request line and returns the reply line, or the body of a bulk reply. */
+  async ask(addr: Address, request: string): Promise<string> {
     const connection = this.connect(addr);
     try {
       await connection.ready;
-      const line = await new Promise<string>((resolve, reject) => {
+      return await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${key(addr)} did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
         connection.waiting = {
           resolve: (reply) => (clearTimeout(timer), resolve(reply)),
           reject: (error) => (clearTimeout(timer), reject(error)),
         };
-        connection.socket.write(this.protocol.request);
+        connection.socket.write(request);
       });
-      if (!this.protocol.healthy(line)) throw new Error(`unexpected reply from ${key(addr)}: ${line}`);
     } catch (error) {
       this.release(addr);
       throw error;
@@ -83,13 +91,11 @@ export class LineProbe {
     connection.ready.catch(() => undefined);
     socket.on("data", (chunk) => {
       connection.buffer += chunk.toString("latin1");
-      const end = connection.buffer.indexOf("\r\n");
-      if (end < 0) return;
-      const line = connection.buffer.slice(0, end);
-      connection.buffer = connection.buffer.slice(end + 2);
+      const reply = takeReply(connection);
+      if (reply === undefined) return;
       const waiting = connection.waiting;
       connection.waiting = undefined;
-      waiting?.resolve(line);
+      waiting?.resolve(reply);
     });
     socket.on("error", (error) => connection.waiting?.reject(error));
     socket.on("close", () => {
@@ -99,4 +105,20 @@ export class LineProbe {
     this.connections.set(key(addr), connection);
     return connection;
   }
+}
+
+/** One complete reply from the buffer: a line, or a bulk reply's body; undefined while incomplete. */
+function takeReply(connection: Connection): string | undefined {
+  const end = connection.buffer.indexOf("\r\n");
+  if (end < 0) return undefined;
+  const line = connection.buffer.slice(0, end);
+  if (line.startsWith("$") && line !== "$-1") {
+    const length = Number(line.slice(1));
+    if (connection.buffer.length < end + 2 + length + 2) return undefined;
+    const body = connection.buffer.slice(end + 2, end + 2 + length);
+    connection.buffer = connection.buffer.slice(end + 2 + length + 2);
+    return body;
+  }
+  connection.buffer = connection.buffer.slice(end + 2);
+  return line;
 }

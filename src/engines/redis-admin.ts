@@ -15,6 +15,8 @@ export interface RedisAdminOptions {
   /** AUTH password (and username) if the nodes require it. */
   password?: string;
   username?: string;
+  /** Close connections unused for this long; default 30 s, 0 keeps them. */
+  idleMs?: number;
 }
 
 export interface ReplicaEntry {
@@ -104,6 +106,7 @@ export function parseReplicationInfo(text: string): ReplicationInfo {
 interface PoolEntry {
   client: Redis;
   ready: Promise<Redis>;
+  lastUsed: number;
 }
 
 export class RedisAdmin {
@@ -112,9 +115,26 @@ export class RedisAdmin {
   private readonly commandTimeoutMs: number;
   private closed = false;
 
+  private readonly sweeper?: NodeJS.Timeout;
+
   constructor(private readonly opts: RedisAdminOptions = {}) {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 500;
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 2000;
+    // Admin commands come in bursts (create, failover); an idle connection costs memory on both
+    // sides for nothing, so connections unused for idleMs are closed.
+    const idleMs = opts.idleMs ?? 30_000;
+    if (idleMs > 0) {
+      this.sweeper = setInterval(() => {
+        const now = performance.now();
+        for (const [k, entry] of this.pool) {
+          if (now - entry.lastUsed > idleMs) {
+            this.pool.delete(k);
+            entry.client.disconnect(false);
+          }
+        }
+      }, idleMs);
+      this.sweeper.unref();
+    }
   }
 
   /** Round trip of a PING in ms (rejects when the node does not answer PONG). */
@@ -157,6 +177,8 @@ export class RedisAdmin {
   /** Any command over the pooled connection. Connection-level failures drop the connection. */
   async call(addr: Address, command: string, ...args: (string | number)[]): Promise<unknown> {
     const client = await this.connection(addr);
+    const entry = this.pool.get(key(addr));
+    if (entry) entry.lastUsed = performance.now();
     try {
       return await client.call(command, ...args);
     } catch (err) {
@@ -181,6 +203,7 @@ export class RedisAdmin {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     const entries = [...this.pool.values()];
     this.pool.clear();
     for (const e of entries) e.client.disconnect(false);
@@ -210,6 +233,7 @@ export class RedisAdmin {
       /* reported through the failing call */
     });
     const entry: PoolEntry = {
+      lastUsed: performance.now(),
       client,
       ready: client.connect().then(
         () => client,

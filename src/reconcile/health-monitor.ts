@@ -8,13 +8,13 @@
 import type { Logger } from "pino";
 import { recordEvent } from "../elasticache/events.ts";
 import type { LineProbe } from "../engines/line-probe.ts";
-import type { RedisAdmin } from "../engines/redis-admin.ts";
+import { parseReplicationInfo, type RedisAdmin } from "../engines/redis-admin.ts";
 import type { Address } from "../runtime/types.ts";
 import type { Db } from "../store/database.ts";
 
 export interface HealthMonitorOptions {
   db: Db;
-  /** For the role check of replicas, with timeouts as short as the probe timeout. */
+  /** Demotes an old primary come back (REPLICAOF). */
   redis: RedisAdmin;
   redisProbe: LineProbe;
   memcachedProbe: LineProbe;
@@ -110,7 +110,7 @@ export class HealthMonitor {
     }
     await this.options.redisProbe.probe(target.admin);
     if (!target.primaryPeer || this.ticks % ROLE_CHECK_EVERY_TICKS !== 0) return;
-    const info = await this.options.redis.infoReplication(target.admin);
+    const info = parseReplicationInfo(await this.options.redisProbe.ask(target.admin, "INFO replication\r\n"));
     if (info.role === "master") {
       this.options.logger.warn({ node: target }, "a replica claims to be a primary; demoting it");
       await this.options.redis.replicaOf(target.admin, target.primaryPeer);
