@@ -61,8 +61,9 @@ export async function start(config: Config) {
     kick: () => reconciler?.kick(),
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
-  const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs);
-  const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs);
+  const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
+  const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
+  const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
   const monitor = new HealthMonitor({
     db,
     redis,

@@ -32,6 +32,8 @@ export class LineProbe {
   constructor(
     private readonly protocol: ProbeProtocol,
     private readonly timeoutMs: number,
+    /** Called when a node closes an established probe connection (a crashed node does so at once). */
+    private readonly onClosed?: (addr: Address) => void,
   ) {}
 
   /** Resolves when the node answers healthily in time; rejects otherwise. */
@@ -98,9 +100,14 @@ export class LineProbe {
       waiting?.resolve(reply);
     });
     socket.on("error", (error) => connection.waiting?.reject(error));
+    let established = false;
+    socket.once("connect", () => (established = true));
     socket.on("close", () => {
       connection.waiting?.reject(new Error(`${key(addr)} closed the connection`));
-      if (this.connections.get(key(addr)) === connection) this.connections.delete(key(addr));
+      // Ours (release, close) removed it from the map first; anything else is the node's doing.
+      if (this.connections.get(key(addr)) !== connection) return;
+      this.connections.delete(key(addr));
+      if (established) this.onClosed?.(addr);
     });
     this.connections.set(key(addr), connection);
     return connection;

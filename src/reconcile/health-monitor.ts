@@ -1,7 +1,10 @@
 /**
  * Probes every running node on a fixed interval over persistent connections: Redis/Valkey with
  * PING, Memcached with `version`. A node that fails `threshold` probes in a row is recorded as
- * failed (status, event) and the reconciler is woken to fail over or recover it. Less often,
+ * failed (status, event) and the reconciler is woken to fail over or recover it. A crashed node
+ * closes its probe connection at once: that starts quick re-probes (every FAST_RETRY_MS), so a
+ * dead node is found in a few hundred milliseconds while the regular interval, which only needs to
+ * find hung nodes, stays long and cheap (each probe is a syscall pair on both sides). Less often,
  * replicas are also asked INFO replication: one that claims to be a primary (an old primary come
  * back) is demoted at once.
  */
@@ -38,6 +41,8 @@ interface Target {
 const REFRESH_EVERY_TICKS = 8;
 /** How often a replica's role is checked (INFO replication costs more than PING). */
 const ROLE_CHECK_EVERY_TICKS = 8;
+/** Pause between the quick re-probes of a node whose connection closed. */
+const FAST_RETRY_MS = 100;
 
 export class HealthMonitor {
   private targets: Target[] = [];
@@ -87,6 +92,28 @@ export class HealthMonitor {
     });
   }
 
+  /** A probe connection closed under us: probe that node again right away until it answers or fails. */
+  nodeClosed(addr: Address): void {
+    const target = this.targets.find((candidate) => candidate.admin.host === addr.host && candidate.admin.port === addr.port);
+    if (!target) return;
+    const id = `${target.clusterId}/${target.nodeId}`;
+    if (this.inflight.has(id)) return;
+    this.inflight.add(id);
+    void (async () => {
+      for (let attempt = 0; attempt < this.options.failureThreshold; attempt++) {
+        try {
+          await this.probe(target);
+          this.failures.delete(id);
+          return;
+        } catch {
+          await this.failed(target, id);
+          if (!this.targets.includes(target)) return;
+          await new Promise((resolve) => setTimeout(resolve, FAST_RETRY_MS));
+        }
+      }
+    })().finally(() => this.inflight.delete(id));
+  }
+
   private tick(): void {
     if (++this.ticks % REFRESH_EVERY_TICKS === 0) void this.refresh();
     for (const target of this.targets) {
@@ -125,9 +152,10 @@ export class HealthMonitor {
     const where = { clusterId_nodeId: { clusterId: target.clusterId, nodeId: target.nodeId } };
     try {
       await this.options.db.$transaction(async (tx) => {
-        const node = await tx.cacheNode.findUnique({ where });
-        // Only a node still believed available is failed here; the reconciler owns every other status.
-        if (node?.status !== "available") return;
+        const node = await tx.cacheNode.findUnique({ where, include: { cluster: { include: { replicationGroup: { select: { failover: true } } } } } });
+        // Only a node still believed available is failed here; the reconciler owns every other
+        // status, and a failover in progress stops nodes on purpose.
+        if (node?.status !== "available" || node.cluster.replicationGroup?.failover) return;
         await tx.cacheNode.update({ where, data: { status: "failed", healthy: false } });
         await recordEvent(tx, "cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`);
       });
