@@ -49,7 +49,8 @@ export async function decideFailover(work: GroupWork, group: GroupRow, failedPri
   const offsets = await Promise.all(
     replicas.map(async (cluster) => {
       const admin = adminOf(cluster);
-      if (!admin || !cluster.nodes[0]?.healthy) return { clusterId: cluster.id, offset: undefined };
+      const node = cluster.nodes[0];
+      if (!admin || !node?.healthy || node.status !== "available") return { clusterId: cluster.id, offset: undefined };
       const info = await work.redis.infoReplication(admin).catch(() => undefined);
       return { clusterId: cluster.id, offset: info?.role === "slave" ? info.slaveReplOffset ?? 0 : info ? 0 : undefined };
     }),
@@ -133,6 +134,17 @@ export async function resumeFailover(work: GroupWork, groupId: string): Promise<
   const recovering = find(record.from)!;
   const primary = find(record.to)!;
   const node = recovering.nodes[0];
+  const primaryAdmin = adminOf(primary);
+  if (!primaryAdmin || !(await work.redis.ping(primaryAdmin).then(() => true, () => false))) {
+    // The promoted replica died too (several nodes failing at once). This failover is over; the
+    // next pass sees a failed primary and fails over again, and recovers both nodes.
+    await work.db.$transaction(async (tx) => {
+      await tx.cacheNode.updateMany({ where: { clusterId: primary.id }, data: { status: "failed", healthy: false } });
+      await tx.cacheNode.updateMany({ where: { clusterId: recovering.id }, data: { status: "failed", healthy: false } });
+      await tx.replicationGroup.update({ where: { id: groupId }, data: { failover: null } });
+    });
+    return;
+  }
   const handle = await work.runtime.start(nodeSpecOf(recovering, node));
   await work.redis.replicaOf(handle.adminAddress, { host: primary.nodes[0].peerHost!, port: primary.nodes[0].peerPort! });
   if (!(await waitForReplicaLinks(work.redis, [handle], work.syncTimeoutMs))) {

@@ -3,7 +3,7 @@
  * with its own data directory, as a user would run it, and stops it afterwards.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -89,12 +89,18 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: root,
-    env: { ...process.env, ECL_PORT: String(port), ECL_DATA_DIR: dataDir, ECL_LOG_LEVEL: "warn", ...options.env },
+    env: { ...process.env, ECL_PORT: String(port), ECL_DATA_DIR: dataDir, ECL_LOG_LEVEL: process.env.ECL_LOG_LEVEL ?? "warn", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
+  // ECL_TEST_LOGS=<dir>: keep each server's log there (run with ECL_LOG_LEVEL=info to see everything).
+  if (process.env.ECL_TEST_LOGS) {
+    const log = createWriteStream(path.join(process.env.ECL_TEST_LOGS, `server-${port}-${Date.now()}.log`));
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
