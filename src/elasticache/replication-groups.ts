@@ -75,6 +75,12 @@ export class ReplicationGroupService {
     return toReplicationGroup(this.ctx, group);
   }
 
+  /** A change is written: wake the reconciler and answer with the group as it now is. */
+  private changed(group: GroupRow) {
+    this.ctx.kick();
+    return { ReplicationGroup: this.shape(group) };
+  }
+
   async create(input: Record<string, unknown>) {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
     const zones = await zonesOf(this.ctx.db, plan.subnetGroupName);
@@ -248,8 +254,7 @@ export class ReplicationGroupService {
       await recordEvent(tx, "replication-group", id, `Replication group ${id} modified`);
       return loadGroup(tx, id);
     });
-    this.ctx.kick();
-    return { ReplicationGroup: this.shape(group) };
+    return this.changed(group);
   }
 
   async delete(input: Record<string, unknown>) {
@@ -276,8 +281,7 @@ export class ReplicationGroupService {
       await recordEvent(tx, "replication-group", id, `Replication group ${id} deleting`);
       return loadGroup(tx, id);
     });
-    this.ctx.kick();
-    return { ReplicationGroup: this.shape(group) };
+    return this.changed(group);
   }
 
   async increaseReplicaCount(input: Record<string, unknown>) {
@@ -318,8 +322,7 @@ export class ReplicationGroupService {
       await recordEvent(tx, "replication-group", id, `Increasing replica count of replication group ${id} to ${wanted}`);
       return loadGroup(tx, id);
     });
-    this.ctx.kick();
-    return { ReplicationGroup: this.shape(group) };
+    return this.changed(group);
   }
 
   async decreaseReplicaCount(input: Record<string, unknown>) {
@@ -358,8 +361,7 @@ export class ReplicationGroupService {
       await recordEvent(tx, "replication-group", id, `Decreasing replica count of replication group ${id} to ${replicas.length - removing.length}`);
       return loadGroup(tx, id);
     });
-    this.ctx.kick();
-    return { ReplicationGroup: this.shape(group) };
+    return this.changed(group);
   }
 
   /**
@@ -401,8 +403,7 @@ export class ReplicationGroupService {
       await recordEvent(tx, "replication-group", id, `Test Failover API called for node group ${nodeGroupId.padStart(4, "0")}`);
       return loadGroup(tx, id);
     });
-    this.ctx.kick();
-    return { ReplicationGroup: this.shape(group) };
+    return this.changed(group);
   }
 
   /** NewReplicaCount, or the one ReplicaConfiguration entry of node group 0001. */

@@ -21,6 +21,7 @@
  * no 'error' ever escapes.
  */
 import net from "node:net";
+import { closeServer, listenOn } from "./listen.ts";
 import type { Address } from "./address.ts";
 import { type ClusterConfig, formatConfigReply, parseConfigCommand } from "./auto-discovery.ts";
 
@@ -70,25 +71,16 @@ export class MemcachedConfigEndpoint {
     return this.bound;
   }
 
-  listen(): Promise<Address> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.server.once("error", onError);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off("error", onError);
-        this.bound = { host: this.options.host, port: (this.server.address() as net.AddressInfo).port };
-        resolve(this.bound);
-      });
-    });
+  async listen(): Promise<Address> {
+    this.bound = await listenOn(this.server, this.options.host, this.options.port);
+    return this.bound;
   }
+
 
   close(): Promise<void> {
     for (const connection of this.connections) connection.destroy();
     this.connections.clear();
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-    });
+    return closeServer(this.server);
   }
 
   connectionCount(): number {

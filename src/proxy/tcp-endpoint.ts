@@ -39,6 +39,7 @@
  * affected connection is closed.
  */
 import net from "node:net";
+import { closeServer, listenOn } from "./listen.ts";
 import { type Address, formatAddress, sameAddress } from "./address.ts";
 import { forward, type ForwardingEngine, type ForwardingMode, resolveEngine } from "./forwarding.ts";
 
@@ -95,27 +96,17 @@ export class TcpEndpoint {
     return this.bound;
   }
 
-  listen(): Promise<Address> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.server.once("error", onError);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off("error", onError);
-        const info = this.server.address() as net.AddressInfo;
-        this.bound = { host: this.options.host, port: info.port };
-        resolve(this.bound);
-      });
-    });
+  async listen(): Promise<Address> {
+    this.bound = await listenOn(this.server, this.options.host, this.options.port);
+    return this.bound;
   }
+
 
   /** Stops listening and destroys every proxied connection. */
   close(): Promise<void> {
     this.closing = true;
     this.closeConnectionsTo();
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-    });
+    return closeServer(this.server);
   }
 
   /**

@@ -3,16 +3,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { Redis } from "ioredis";
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../helpers/server.ts";
+
+export { freePort };
 
 export interface NodeProcess {
   port: number;
