@@ -29,7 +29,6 @@ interface ConfigEndpoint {
   port: number;
   config: ClusterConfig;
   upstreams: Address[];
-  next: number;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -159,12 +158,14 @@ export class EndpointSync {
         this.configs.delete(cluster.id);
         await current.endpoint.close();
       }
-      const entry: ConfigEndpoint = { endpoint: undefined as never, port: cluster.configEndpointPort!, config, upstreams, next: 0 };
+      const entry: ConfigEndpoint = { endpoint: undefined as never, port: cluster.configEndpointPort!, config, upstreams };
       entry.endpoint = new MemcachedConfigEndpoint({
         host: this.options.bindHost,
         port: entry.port,
         getConfig: () => entry.config,
-        pickUpstream: () => (entry.upstreams.length === 0 ? undefined : entry.upstreams[entry.next++ % entry.upstreams.length]),
+        // Like ElastiCache's configuration endpoint (a DNS name of one node), other commands all
+        // go to one node, the first available, so a set and a later get meet.
+        pickUpstream: () => entry.upstreams[0],
       });
       try {
         await entry.endpoint.listen();
