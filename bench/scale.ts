@@ -33,7 +33,8 @@ export async function benchScale(): Promise<string> {
       created = target;
       const { ReplicationGroups } = await api(server.url, "GET", "/v1/replication-groups?MaxRecords=100");
       const available = ReplicationGroups.filter((group: any) => group.Status === "available").length;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Idle means after the burst: admin connections close after 30 s unused.
+      await new Promise((resolve) => setTimeout(resolve, 35_000));
       const cpu = await cpuShare(pid, IDLE_WINDOW_MS);
       rows.push({
         groups: target,
