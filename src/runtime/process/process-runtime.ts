@@ -115,6 +115,7 @@ export class ProcessRuntime implements NodeRuntime {
       await this.killLocked(name);
       for (const stray of processesIn(path.resolve(this.nodeDir(name)))) await stopPid(stray, 0);
       await fs.rm(this.nodeDir(name), { recursive: true, force: true });
+      this.forget(name);
       this.log.debug({ node: name }, "removed node");
     });
   }
@@ -191,7 +192,10 @@ export class ProcessRuntime implements NodeRuntime {
     try {
       child = spawn(binary, args, { cwd: dir, detached: true, stdio: ["ignore", fd, fd] });
       // Synchronously, before anything can interrupt us: the pid is the only handle on the process.
-      if (child.pid !== undefined) writeFileSync(path.join(dir, "pid"), `${child.pid}\n`);
+      if (child.pid !== undefined) {
+        writeFileSync(path.join(dir, "pid"), `${child.pid}\n`);
+        this.pidCache.set(spec.name, child.pid);
+      }
     } finally {
       closeSync(fd);
     }
@@ -229,6 +233,7 @@ export class ProcessRuntime implements NodeRuntime {
     } catch (err) {
       if (!exited) await stopPid(pid, 0);
       await fs.rm(path.join(dir, "pid"), { force: true });
+      this.pidCache.delete(spec.name);
       if (err instanceof RuntimeError && err.code === "StartTimeout") {
         err.message += `; process killed. Log tail:\n${await readTail()}`;
       }
@@ -264,11 +269,26 @@ export class ProcessRuntime implements NodeRuntime {
       this.log.debug({ node: name, pid }, "killed node process");
     }
     await fs.rm(path.join(this.nodeDir(name), "pid"), { force: true });
+    this.pidCache.delete(name);
+  }
+
+  // node.json and pid are written only by this runtime, so what it wrote or read once is kept in
+  // memory: list() runs on every reconcile pass and must not re-read two files per node each time.
+  private readonly stateCache = new Map<string, NodeState>();
+  private readonly pidCache = new Map<string, number>();
+
+  private forget(name: string): void {
+    this.stateCache.delete(name);
+    this.pidCache.delete(name);
   }
 
   private async readState(name: string): Promise<NodeState | undefined> {
+    const cached = this.stateCache.get(name);
+    if (cached) return cached;
     try {
-      return JSON.parse(await fs.readFile(path.join(this.nodeDir(name), "node.json"), "utf8")) as NodeState;
+      const state = JSON.parse(await fs.readFile(path.join(this.nodeDir(name), "node.json"), "utf8")) as NodeState;
+      this.stateCache.set(name, state);
+      return state;
     } catch {
       return undefined;
     }
@@ -279,12 +299,17 @@ export class ProcessRuntime implements NodeRuntime {
     const tmp = `${file}.${process.pid}.tmp`;
     await fs.writeFile(tmp, JSON.stringify(state, null, 2));
     await fs.rename(tmp, file);
+    this.stateCache.set(name, state);
   }
 
   private async readPid(name: string): Promise<number | undefined> {
+    const cached = this.pidCache.get(name);
+    if (cached !== undefined) return cached;
     try {
       const pid = Number.parseInt(await fs.readFile(path.join(this.nodeDir(name), "pid"), "utf8"), 10);
-      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      if (!Number.isInteger(pid) || pid <= 0) return undefined;
+      this.pidCache.set(name, pid);
+      return pid;
     } catch {
       return undefined;
     }
