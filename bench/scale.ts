@@ -34,7 +34,7 @@ export async function benchScale(): Promise<string> {
       const { ReplicationGroups } = await api(server.url, "GET", "/v1/replication-groups?MaxRecords=100");
       const available = ReplicationGroups.filter((group: any) => group.Status === "available").length;
       // Idle means after the burst: admin connections close after 30 s unused.
-      await new Promise((resolve) => setTimeout(resolve, 35_000));
+      await new Promise((resolve) => setTimeout(resolve, 45_000));
       const cpu = await cpuShare(pid, IDLE_WINDOW_MS);
       rows.push({
         groups: target,

@@ -97,8 +97,9 @@ export async function start(config: Config) {
   const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, logger });
   await app.listen({ host: config.host, port: config.port });
   await endpoints.sync();
-  // A safety net besides the topology callbacks: endpoints converge even if one was missed.
-  const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs);
+  // A safety net besides the topology callbacks (which do the real work): endpoints converge even
+  // if one was missed. Rare, because each sync reads every group and node.
+  const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
   endpointResync.unref();
   reconciler.start();
   monitor.start();

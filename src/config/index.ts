@@ -118,7 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     inDocker: env.ECL_IN_DOCKER === "true",
     images: imageOverridesFromEnv(env),
     instance: instanceName(env.ECL_INSTANCE),
-    reconcileIntervalMs: int(env, "ECL_RECONCILE_INTERVAL_MS", 5000, 50, 3_600_000),
+    reconcileIntervalMs: int(env, "ECL_RECONCILE_INTERVAL_MS", 10_000, 50, 3_600_000),
     healthIntervalMs: int(env, "ECL_HEALTH_INTERVAL_MS", 2000, 20, 60_000),
     healthTimeoutMs: int(env, "ECL_HEALTH_TIMEOUT_MS", 500, 10, 60_000),
     healthFailureThreshold: int(env, "ECL_HEALTH_FAILURES", 3, 1, 100),

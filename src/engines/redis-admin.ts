@@ -132,7 +132,7 @@ export class RedisAdmin {
             entry.client.disconnect(false);
           }
         }
-      }, idleMs);
+      }, Math.max(1000, idleMs / 4));
       this.sweeper.unref();
     }
   }
