@@ -9,7 +9,7 @@ import { api, createGroup } from "./lib/api.ts";
 import { cpuShare, fmt, rssMiB, table } from "./lib/measure.ts";
 
 const total = Number(process.argv[2]) || 100;
-const IDLE_WINDOW_MS = 10_000;
+const IDLE_WINDOW_MS = 30_000;
 
 async function createMany(url: string, from: number, to: number, parallel = 4): Promise<number> {
   const started = performance.now();
@@ -34,7 +34,7 @@ export async function benchScale(): Promise<string> {
       const { ReplicationGroups } = await api(server.url, "GET", "/v1/replication-groups?MaxRecords=100");
       const available = ReplicationGroups.filter((group: any) => group.Status === "available").length;
       // Idle means after the burst: admin connections close after 30 s unused.
-      await new Promise((resolve) => setTimeout(resolve, 45_000));
+      await new Promise((resolve) => setTimeout(resolve, 50_000));
       const cpu = await cpuShare(pid, IDLE_WINDOW_MS);
       rows.push({
         groups: target,
