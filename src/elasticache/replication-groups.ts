@@ -122,6 +122,17 @@ export class ReplicationGroupService {
     const primaryEndpointPort = plan.port ?? picked.pop()!;
     const readerEndpointPort = picked.pop()!;
     const ports = picked;
+    // What every member inherits from the group, and the group stores too.
+    const settings: ClusterSettings = {
+      engine: plan.engine.engine,
+      engineVersion: plan.engine.version,
+      cacheNodeType: plan.cacheNodeType,
+      port: plan.port ?? 6379,
+      subnetGroupName: plan.subnetGroupName,
+      parameterGroupName: plan.parameterGroupName,
+      snapshotRetentionLimit: plan.snapshotRetentionLimit,
+      snapshotWindow: plan.snapshotWindow,
+    };
     return this.ctx.db.$transaction(async (tx) => {
       await claimPorts(tx, [
         { port: primaryEndpointPort, owner: endpointPortOwner(plan.id, "primary") },
@@ -141,17 +152,10 @@ export class ReplicationGroupService {
           id: plan.id,
           description: plan.description,
           status: "creating",
-          engine: plan.engine.engine,
-          engineVersion: plan.engine.version,
-          cacheNodeType: plan.cacheNodeType,
-          port: plan.port ?? 6379,
-          subnetGroupName: plan.subnetGroupName,
-          parameterGroupName: plan.parameterGroupName,
+          ...settings,
           automaticFailover: plan.automaticFailover,
           multiAz: plan.multiAz,
           atRestEncryption: plan.atRestEncryption,
-          snapshotRetentionLimit: plan.snapshotRetentionLimit,
-          snapshotWindow: plan.snapshotWindow,
           primaryClusterId: primaryId,
           primaryEndpointPort,
           readerEndpointPort,
@@ -164,16 +168,6 @@ export class ReplicationGroupService {
           data: { replicationGroupId: plan.id, nodeGroupId: "0001", role: "primary", status: "modifying" },
         });
       }
-      const settings: ClusterSettings = {
-        engine: plan.engine.engine,
-        engineVersion: plan.engine.version,
-        cacheNodeType: plan.cacheNodeType,
-        port: plan.port ?? 6379,
-        subnetGroupName: plan.subnetGroupName,
-        parameterGroupName: plan.parameterGroupName,
-        snapshotRetentionLimit: plan.snapshotRetentionLimit,
-        snapshotWindow: plan.snapshotWindow,
-      };
       const offset = existingPrimaryId ? 1 : 0;
       for (const [index, clusterId] of memberIds.entries()) {
         const az = plan.preferredAzs?.[index + offset] ?? zones[(index + offset) % zones.length];
