@@ -26,10 +26,11 @@ export async function start(config: Config) {
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
   const db = openDatabase(config.databaseUrl);
 
-  const runtime = await chooseRuntime({
+  const { runtime, images } = await chooseRuntime({
     choice: config.runtime,
     dockerSocket: config.dockerSocket,
     images: config.images,
+    imagesChosen: config.imagesChosen,
     instance: config.instance,
     dataDir: config.dataDir,
     nodeHost: config.nodeHost,
@@ -42,10 +43,10 @@ export async function start(config: Config) {
   });
   const catalog = await probeCatalog({
     runtime: runtime.kind,
-    images: config.images,
+    images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
   });
-  logger.info({ runtime: runtime.kind, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
+  logger.info({ runtime: runtime.kind, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
 
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };

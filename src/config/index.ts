@@ -46,6 +46,8 @@ export interface Config {
    * ECL_IMAGE_MEMCACHED ("image" or "7.0=image,6.2=image"): overrides of the official images.
    */
   images: ImageOverrides;
+  /** Whether any of those is set; if not, the Docker runtime prefers the local images when only they are present. */
+  imagesChosen: boolean;
   /** ECL_INSTANCE: prefix of container and network names, so several control planes can share one Docker engine. */
   instance: string;
   /** ECL_RECONCILE_INTERVAL_MS: fixed resync period of the reconciler. */
@@ -117,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     dockerSocket: env.DOCKER_SOCKET || "/var/run/docker.sock",
     inDocker: env.ECL_IN_DOCKER === "true",
     images: imageOverridesFromEnv(env),
+    imagesChosen: Boolean(env.ECL_IMAGES || env.ECL_IMAGE_REDIS || env.ECL_IMAGE_VALKEY || env.ECL_IMAGE_MEMCACHED),
     instance: instanceName(env.ECL_INSTANCE),
     reconcileIntervalMs: int(env, "ECL_RECONCILE_INTERVAL_MS", 10_000, 50, 3_600_000),
     healthIntervalMs: int(env, "ECL_HEALTH_INTERVAL_MS", 2000, 20, 60_000),
