@@ -86,7 +86,7 @@ export async function start(config: Config) {
   });
   const onTopology = () => {
     void monitor.refresh();
-    void endpoints.sync();
+    return endpoints.sync();
   };
   reconciler = new Reconciler(
     { db, runtime, redis, account, ports, syncTimeoutMs: 10_000, onTopology },

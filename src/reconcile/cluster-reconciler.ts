@@ -16,6 +16,8 @@ export async function reconcileCluster(work: GroupWork, id: string, observed: Ob
   const cluster = await work.db.cacheCluster.findUnique({ where: { id }, include: clusterWithNodes });
   if (!cluster || cluster.replicationGroupId || cluster.status === "create-failed") return;
   if (cluster.status === "deleting") {
+    // Its configuration endpoint closes first, so nothing listens on its ports once it is gone.
+    await work.onTopology?.(cluster.id);
     await deleteCluster(work, cluster);
     work.onTopology?.(cluster.id);
     return;

@@ -37,25 +37,29 @@ export class EndpointSync {
   private readonly groups = new Map<string, GroupEndpoints>();
   private readonly configs = new Map<string, ConfigEndpoint>();
   private running?: Promise<void>;
-  private again = false;
+  private queued?: Promise<void>;
   private closed = false;
 
   constructor(private readonly options: EndpointSyncOptions) {}
 
-  /** Brings every endpoint up to date; concurrent calls coalesce into one more run. */
+  /**
+   * Brings every endpoint up to date and resolves once it has read the store as it is now. A call
+   * during a run cannot trust that run (it may have read the store before the caller's change), so
+   * it waits for one more run after it; concurrent calls share that one.
+   */
   sync(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.running) {
-      this.again = true;
-      return this.running;
+      this.queued ??= this.running.then(() => {
+        this.queued = undefined;
+        return this.sync();
+      });
+      return this.queued;
     }
     this.running = this.run()
       .catch((error) => this.options.logger.error({ err: error }, "endpoint sync failed"))
       .finally(() => {
         this.running = undefined;
-        if (this.again && !this.closed) {
-          this.again = false;
-          void this.sync();
-        }
       });
     return this.running;
   }

@@ -18,8 +18,8 @@ export interface GroupWork extends NodeWork {
   redis: RedisAdmin;
   /** How long a pass waits for replicas to sync before leaving it to the next pass. */
   syncTimeoutMs: number;
-  /** Called when a group's topology (primary, replicas, ports) may have changed. */
-  onTopology?(groupId: string): void;
+  /** Called when a group's topology (primary, replicas, ports) may have changed; resolves once endpoints follow it. */
+  onTopology?(groupId: string): Promise<void> | void;
 }
 
 /** The member's node ran and is now dead or failing its health checks. */
@@ -119,6 +119,8 @@ async function failGroup(work: GroupWork, group: GroupRow, error: unknown): Prom
 }
 
 async function deleteGroup(work: GroupWork, group: GroupRow): Promise<void> {
+  // The group is "deleting": its endpoints close first, so nothing listens on its ports once it is gone.
+  await work.onTopology?.(group.id);
   for (const cluster of group.clusters) await deleteCluster(work, cluster);
   await work.db.$transaction(async (tx) => {
     await tx.tag.deleteMany({ where: { arn: arnOf(work.account, "replicationgroup", group.id) } });
