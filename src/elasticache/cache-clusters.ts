@@ -68,9 +68,7 @@ export class CacheClusterService {
     const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64) ?? DEFAULT_NODE_TYPE;
     nodeTypeMemory(cacheNodeType);
     const subnetGroup = input.CacheSubnetGroupName === undefined ? "default" : subnetGroupName(input.CacheSubnetGroupName);
-    const zones = await zonesOf(this.ctx.db, subnetGroup).catch(() => {
-      throw new AwsError("CacheSubnetGroupNotFoundFault", `Cache subnet group ${subnetGroup} not found.`);
-    });
+    const zones = await zonesOf(this.ctx.db, subnetGroup);
     const azMode = oneOf(input.AZMode, "AZMode", ["single-az", "cross-az"] as const) ?? "single-az";
     if (azMode === "cross-az" && !memcached) throw errors.invalidParameterValue("AZMode applies to Memcached clusters only.");
     const region = this.ctx.account.region;
