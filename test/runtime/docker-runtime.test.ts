@@ -8,7 +8,6 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { version as memcachedVersion } from "../../src/engines/memcached-admin.ts";
 import { RedisAdmin } from "../../src/engines/redis-admin.ts";
@@ -16,7 +15,7 @@ import { DockerRuntime, LABEL } from "../../src/runtime/docker/index.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { LOCAL_IMAGES, resolveImageTable } from "../../src/runtime/images.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
-import { eventually, freePorts, memcachedSetGet, ms } from "./helpers.ts";
+import { closeRedisClients, eventually, freePorts, memcachedSetGet, ms, redisClient, timingLog } from "./helpers.ts";
 
 const PREFIX = "ecl-test-rt-";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -31,16 +30,7 @@ if (dockerError && !onCI) {
 }
 
 const images = resolveImageTable(LOCAL_IMAGES);
-const timings: Record<string, number[]> = {};
-const timed = (label: string, v: number) => (timings[label] ??= []).push(v);
-const clients: Redis[] = [];
-
-function redisClient(port: number): Redis {
-  const c = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  c.on("error", () => {});
-  clients.push(c);
-  return c;
-}
+const { timings, timed } = timingLog();
 
 function spec(name: string, engine: NodeSpec["engine"], hostPort: number, extra: Partial<NodeSpec> = {}): NodeSpec {
   return { name, engine, engineVersion: engine === "memcached" ? "1.6" : "7.0", hostPort, network: "rt-net-a", maxMemoryMb: 64, ...extra };
@@ -82,7 +72,7 @@ describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
   });
 
   afterEach(() => {
-    for (const c of clients.splice(0)) c.disconnect();
+    closeRedisClients();
   });
 
   afterAll(async () => {

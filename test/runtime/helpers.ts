@@ -1,5 +1,6 @@
 /** Shared helpers for runtime and engine tests (real sockets, no mocks). */
 import { readdirSync, readFileSync } from "node:fs";
+import { Redis } from "ioredis";
 import { memcachedRequest } from "../../src/engines/memcached-admin.ts";
 import { pickFreePort } from "../../src/runtime/ports.ts";
 import type { Address } from "../../src/runtime/types.ts";
@@ -65,4 +66,25 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
 
 export function ms(t0: number): number {
   return Math.round(performance.now() - t0);
+}
+
+/** ioredis clients the runtime tests open, closed together by closeRedisClients(). */
+const redisClients: Redis[] = [];
+
+/** A client that fails fast (no retries), remembered for closeRedisClients(). */
+export function redisClient(port: number): Redis {
+  const client = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  client.on("error", () => {});
+  redisClients.push(client);
+  return client;
+}
+
+export function closeRedisClients(): void {
+  for (const client of redisClients.splice(0)) client.disconnect();
+}
+
+/** Named timing samples, printed at the end of a runtime test file. */
+export function timingLog(): { timings: Record<string, number[]>; timed(label: string, value: number): void } {
+  const timings: Record<string, number[]> = {};
+  return { timings, timed: (label, value) => void (timings[label] ??= []).push(value) };
 }

@@ -9,14 +9,13 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { version as memcachedVersion } from "../../src/engines/memcached-admin.ts";
 import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { ProcessRuntime } from "../../src/runtime/process/index.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
-import { enginePids, eventually, freePorts, memcachedSetGet, ms } from "./helpers.ts";
+import { closeRedisClients, enginePids, eventually, freePorts, memcachedSetGet, ms, redisClient, timingLog } from "./helpers.ts";
 
 const redisServerPath = process.env.REDIS_SERVER ?? "redis-server";
 const memcachedPath = process.env.MEMCACHED ?? "memcached";
@@ -24,19 +23,7 @@ const memcachedPath = process.env.MEMCACHED ?? "memcached";
 let dataDir: string;
 let rt: ProcessRuntime;
 const admin = new RedisAdmin();
-const clients: Redis[] = [];
-const timings: Record<string, number[]> = {};
-
-function timed(label: string, value: number) {
-  (timings[label] ??= []).push(value);
-}
-
-function redisClient(port: number): Redis {
-  const c = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  c.on("error", () => {});
-  clients.push(c);
-  return c;
-}
+const { timings, timed } = timingLog();
 
 function spec(name: string, engine: NodeSpec["engine"], hostPort: number, extra: Partial<NodeSpec> = {}): NodeSpec {
   return { name, engine, engineVersion: engine === "memcached" ? "1.6" : "7.0", hostPort, network: "default", maxMemoryMb: 64, ...extra };
@@ -48,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  for (const c of clients.splice(0)) c.disconnect();
+  closeRedisClients();
 });
 
 afterAll(async () => {
