@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
-import { probeCatalog } from "./elasticache/catalog-probe.ts";
+import { probeCatalog } from "./catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
 import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.ts";

@@ -4,10 +4,10 @@
  * record the cluster as available. Memcached's auto discovery version goes up with every node
  * added or removed.
  */
-import { nodeTypeMemory } from "../elasticache/catalog.ts";
 import { recordEvent } from "../elasticache/events.ts";
 import { clusterWithNodes, type ClusterRow } from "../elasticache/shapes.ts";
 import type { GroupWork } from "./group-reconciler.ts";
+import { maxmemoryOf } from "./node-spec.ts";
 import { deleteCluster, ensureNodes, forgetAbsentNodes, removeNodes, type Observed } from "./nodes.ts";
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
@@ -31,7 +31,7 @@ export async function reconcileCluster(work: GroupWork, id: string, observed: Ob
     throw error;
   }
   if (cluster.status === "modifying" && cluster.engine !== "memcached") {
-    const maxmemory = `${nodeTypeMemory(cluster.cacheNodeType)}mb`;
+    const maxmemory = maxmemoryOf(cluster.cacheNodeType);
     await Promise.all([...handles.values()].map((handle) => work.redis.configSet(handle.adminAddress, "maxmemory", maxmemory)));
   }
   const fresh = cluster.nodes.filter((node) => node.desired === "present" && node.status !== "available");

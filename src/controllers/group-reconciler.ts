@@ -4,14 +4,14 @@
  * record the group and its members as available. Every step is idempotent; a pass interrupted
  * anywhere (a crash, kill -9) is finished by the next one.
  */
-import { arnOf } from "../elasticache/arn.ts";
-import { nodeTypeMemory } from "../elasticache/catalog.ts";
+import { arnOf } from "../domain/arn.ts";
 import { recordEvent } from "../elasticache/events.ts";
 import { groupWithMembers, type ClusterRow, type GroupRow } from "../elasticache/shapes.ts";
 import type { RedisAdmin } from "../engines/redis-admin.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import { deleteCluster, ensureNodes, removeNodes, type NodeWork, type Observed } from "./nodes.ts";
 import { decideFailover, failoverOf, resumeFailover } from "./failover.ts";
+import { maxmemoryOf } from "./node-spec.ts";
 import { configureReplication, waitForReplicaLinks } from "./replication.ts";
 
 export interface GroupWork extends NodeWork {
@@ -59,7 +59,8 @@ export async function reconcileGroup(work: GroupWork, id: string, observed: Obse
     await Promise.all(
       members.map(async (cluster) => {
         const nodes = await ensureNodes(work, cluster, observed);
-        const handle = nodes.get("0001");
+        // A member of a replication group has exactly one node.
+        const [handle] = nodes.values();
         if (handle) handles.set(cluster.id, handle);
       }),
     );
@@ -74,7 +75,7 @@ export async function reconcileGroup(work: GroupWork, id: string, observed: Obse
   const replicaHandles = replicas.map((member) => handles.get(member.id)!);
   await configureReplication(work.redis, handles.get(primary.id)!, replicaHandles);
   if (group.status === "modifying") {
-    const maxmemory = `${nodeTypeMemory(group.cacheNodeType)}mb`;
+    const maxmemory = maxmemoryOf(group.cacheNodeType);
     await Promise.all([...handles.values()].map((handle) => work.redis.configSet(handle.adminAddress, "maxmemory", maxmemory)));
   }
   if (!(await waitForReplicaLinks(work.redis, replicaHandles, work.syncTimeoutMs))) return;

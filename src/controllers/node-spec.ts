@@ -1,5 +1,5 @@
 /** Pure: the runtime spec of a cache node, from its rows. */
-import { DEFAULT_MAXMEMORY_POLICY, nodeTypeMemory } from "../elasticache/catalog.ts";
+import { DEFAULT_MAXMEMORY_POLICY, memoryOf } from "../domain/catalog.ts";
 import type { EngineKind, NodeSpec } from "../runtime/types.ts";
 
 export interface NodeRowLike {
@@ -18,6 +18,16 @@ export interface ClusterRowLike {
   replicationGroupId: string | null;
 }
 
+/** Node types were checked when the resource was written; an unknown one here is a bug. */
+function memoryMbOf(nodeType: string): number {
+  const memory = memoryOf(nodeType);
+  if (memory === undefined) throw new Error(`unknown node type ${nodeType}`);
+  return memory;
+}
+
+/** Redis' maxmemory setting for a node type. */
+export const maxmemoryOf = (nodeType: string) => `${memoryMbOf(nodeType)}mb`;
+
 export function nodeSpecOf(cluster: ClusterRowLike, node: NodeRowLike): NodeSpec {
   const engine = cluster.engine as EngineKind;
   return {
@@ -26,7 +36,7 @@ export function nodeSpecOf(cluster: ClusterRowLike, node: NodeRowLike): NodeSpec
     engineVersion: cluster.engineVersion,
     hostPort: node.hostPort,
     network: cluster.subnetGroupName,
-    maxMemoryMb: nodeTypeMemory(cluster.cacheNodeType),
+    maxMemoryMb: memoryMbOf(cluster.cacheNodeType),
     settings: engine === "memcached" ? undefined : { "maxmemory-policy": DEFAULT_MAXMEMORY_POLICY },
     labels: {
       cluster: cluster.id,

@@ -2,8 +2,9 @@
  * Runtime work on a resource's nodes: make the present ones run (adopting what already runs),
  * restart the ones being rebooted, remove the absent ones, and forget removed rows.
  */
-import { arnOf, type Account } from "../elasticache/arn.ts";
-import { recordEvent, type SourceType } from "../elasticache/events.ts";
+import { arnOf, type Account } from "../domain/arn.ts";
+import type { SourceType } from "../domain/events.ts";
+import { recordEvent } from "../elasticache/events.ts";
 import { claimPorts, endpointPortOwner, nodePortOwner, pickPorts, releasePorts, type PortPool } from "../elasticache/ports.ts";
 import type { ClusterRow } from "../elasticache/shapes.ts";
 import type { NodeHandle, NodeRuntime, ObservedNode } from "../runtime/types.ts";

@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import { reconcileCluster } from "./cluster-reconciler.ts";
 import { reconcileGroup, type GroupWork } from "./group-reconciler.ts";
-import { TRANSITIONAL_STATUSES as TRANSITIONAL } from "../elasticache/statuses.ts";
+import { TRANSITIONAL_STATUSES as TRANSITIONAL } from "../domain/statuses.ts";
 import type { Observed } from "./nodes.ts";
 
 export interface ReconcilerOptions {

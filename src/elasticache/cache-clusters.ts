@@ -4,12 +4,14 @@
  * the desired state, wake the reconciler, return.
  */
 import type { Db } from "../store/database.ts";
-import { arnOf } from "./arn.ts";
-import { DEFAULT_NODE_TYPE, nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
+import { arnOf } from "../domain/arn.ts";
+import { DEFAULT_NODE_TYPE } from "../domain/catalog.ts";
+import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "./errors.ts";
 import { recordEvent } from "./events.ts";
-import { addNodeRows, createClusterRows, nodeIdOf, requireClusterIdsFree, type NewCluster } from "./members.ts";
+import { firstNodeGroupId, nodeIdOf } from "../domain/names.ts";
+import { addNodeRows, createClusterRows, requireClusterIdsFree, type NewCluster } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { checkRequestedPort, claimPorts, endpointPortOwner, pickPorts } from "./ports.ts";
 import { isUniqueViolation } from "./prisma-errors.ts";
@@ -153,7 +155,7 @@ export class CacheClusterService {
         ...settingsOf(group),
         id,
         replicationGroupId: groupId,
-        nodeGroupId: "0001",
+        nodeGroupId: firstNodeGroupId(),
         role: "replica",
         preferredAz: az,
         status: "creating",

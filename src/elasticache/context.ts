@@ -1,7 +1,7 @@
 /** What every service needs: the store, the account the ARNs name, ports, engines, and a way to wake the reconciler. */
 import type { Db } from "../store/database.ts";
-import type { Account } from "./arn.ts";
-import type { Catalog } from "./catalog.ts";
+import type { Account } from "../domain/arn.ts";
+import type { Catalog } from "../domain/catalog.ts";
 import type { PortPool } from "./ports.ts";
 
 export interface ServiceContext {

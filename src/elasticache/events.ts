@@ -2,24 +2,13 @@
  * Events, in AWS's wording, and DescribeEvents with its filters. Events are written in the same
  * transaction as the change they describe.
  */
+import { SOURCE_TYPES, type SourceType } from "../domain/events.ts";
 import type { Db } from "../store/database.ts";
 import type { ServiceContext } from "./context.ts";
 import { errors } from "./errors.ts";
 import { page, pageRequest } from "./paging.ts";
 import { oneOf, optionalInt, optionalString } from "./validate.ts";
 
-export const SOURCE_TYPES = [
-  "cache-cluster",
-  "cache-parameter-group",
-  "cache-security-group",
-  "cache-subnet-group",
-  "replication-group",
-  "serverless-cache",
-  "serverless-cache-snapshot",
-  "user",
-  "user-group",
-] as const;
-export type SourceType = (typeof SOURCE_TYPES)[number];
 
 type Tx = Pick<Db, "event">;
 

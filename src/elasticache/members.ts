@@ -3,15 +3,13 @@
  * are added, and when a cache cluster is created alone or into a group. Every node gets a host
  * port claimed in the same transaction and a stable runtime name.
  */
+import { memberIdOf, runtimeNameOf } from "../domain/names.ts";
 import type { Db } from "../store/database.ts";
 import { AwsError } from "./errors.ts";
 import { claimPorts, nodePortOwner } from "./ports.ts";
 
 type Tx = Pick<Db, "cacheCluster" | "cacheNode" | "portAllocation">;
 
-export const nodeIdOf = (index: number) => String(index).padStart(4, "0");
-export const memberIdOf = (groupId: string, index: number) => `${groupId}-${String(index).padStart(3, "0")}`;
-export const runtimeNameOf = (clusterId: string, nodeId: string) => `${clusterId}-${nodeId}`;
 
 export interface ClusterSettings {
   engine: string;

@@ -2,7 +2,8 @@
  * CreateReplicationGroup's input checked with AWS's rules, into a plan. Pure: no store access, so
  * the rules get dense unit tests. Existence checks (subnet group, primary cluster) happen later.
  */
-import { DEFAULT_NODE_TYPE, nodeTypeMemory, parameterGroupFor, resolveEngine, type Catalog, type EngineOffer } from "./catalog.ts";
+import { DEFAULT_NODE_TYPE, type Catalog, type EngineOffer } from "../domain/catalog.ts";
+import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
 import { errors } from "./errors.ts";
 import { parseTags, type Tag } from "./tags.ts";
 import {

@@ -1,16 +1,17 @@
 /**
- * Replication groups (cluster mode disabled): one node group "0001", members <id>-001… each with
+ * Replication groups (cluster mode disabled): one node group, members <id>-001… each with
  * one node. Handlers validate, write the desired state with status creating / modifying /
  * deleting in one transaction, wake the reconciler and return; only the reconciler makes a group
  * available.
  */
 import type { Db } from "../store/database.ts";
-import { arnOf } from "./arn.ts";
+import { arnOf } from "../domain/arn.ts";
 import { nodeTypeMemory } from "./catalog.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "./errors.ts";
 import { recordEvent } from "./events.ts";
-import { createClusterRows, memberIdOf, nextMemberIds, nodeIdOf, requireClusterIdsFree, type ClusterSettings } from "./members.ts";
+import { firstNodeGroupId, memberIdOf, nodeIdOf, normalizeNodeGroupId } from "../domain/names.ts";
+import { createClusterRows, nextMemberIds, requireClusterIdsFree, type ClusterSettings } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { checkRequestedPort, claimPorts, endpointPortOwner, pickPorts } from "./ports.ts";
 import { isUniqueViolation } from "./prisma-errors.ts";
@@ -159,13 +160,13 @@ export class ReplicationGroupService {
           primaryClusterId: primaryId,
           primaryEndpointPort,
           readerEndpointPort,
-          nodeGroups: { create: { nodeGroupId: "0001", status: "creating" } },
+          nodeGroups: { create: { nodeGroupId: firstNodeGroupId(), status: "creating" } },
         },
       });
       if (existingPrimaryId) {
         await tx.cacheCluster.update({
           where: { id: existingPrimaryId },
-          data: { replicationGroupId: plan.id, nodeGroupId: "0001", role: "primary", status: "modifying" },
+          data: { replicationGroupId: plan.id, nodeGroupId: firstNodeGroupId(), role: "primary", status: "modifying" },
         });
       }
       const offset = existingPrimaryId ? 1 : 0;
@@ -175,7 +176,7 @@ export class ReplicationGroupService {
           ...settings,
           id: clusterId,
           replicationGroupId: plan.id,
-          nodeGroupId: "0001",
+          nodeGroupId: firstNodeGroupId(),
           role: clusterId === primaryId ? "primary" : "replica",
           preferredAz: az,
           status: "creating",
@@ -305,7 +306,7 @@ export class ReplicationGroupService {
           ...settingsOf(fresh),
           id: clusterId,
           replicationGroupId: id,
-          nodeGroupId: "0001",
+          nodeGroupId: firstNodeGroupId(),
           role: "replica",
           preferredAz: az,
           status: "creating",
@@ -364,12 +365,13 @@ export class ReplicationGroupService {
    */
   async testFailover(input: Record<string, unknown>) {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
-    const nodeGroupId = optionalString(input.NodeGroupId, "NodeGroupId", 4);
-    if (nodeGroupId === undefined) throw errors.missingParameter("NodeGroupId");
-    if (!/^\d{1,4}$/.test(nodeGroupId)) throw errors.invalidParameterValue(`Invalid NodeGroupId "${nodeGroupId}": 1 to 4 digits.`);
+    const requested = optionalString(input.NodeGroupId, "NodeGroupId", 4);
+    if (requested === undefined) throw errors.missingParameter("NodeGroupId");
+    const nodeGroupId = normalizeNodeGroupId(requested);
+    if (nodeGroupId === undefined) throw errors.invalidParameterValue(`Invalid NodeGroupId "${requested}": 1 to 4 digits.`);
     const group = await this.ctx.db.$transaction(async (tx) => {
       const current = await loadGroup(tx, id);
-      if (!current.nodeGroups.some((nodeGroup) => nodeGroup.nodeGroupId === nodeGroupId.padStart(4, "0"))) {
+      if (!current.nodeGroups.some((nodeGroup) => nodeGroup.nodeGroupId === nodeGroupId)) {
         throw new AwsError("NodeGroupNotFoundFault", `Node group ${nodeGroupId} not found in replication group ${id}.`);
       }
       requireAvailable(current);
@@ -394,7 +396,7 @@ export class ReplicationGroupService {
         where: { id },
         data: { status: "modifying", failover: JSON.stringify({ from: primary.id, test: true, phase: "decide" }) },
       });
-      await recordEvent(tx, "replication-group", id, `Test Failover API called for node group ${nodeGroupId.padStart(4, "0")}`);
+      await recordEvent(tx, "replication-group", id, `Test Failover API called for node group ${nodeGroupId}`);
       return loadGroup(tx, id);
     });
     return this.changed(group);
@@ -406,8 +408,9 @@ export class ReplicationGroupService {
     if (direct !== undefined) return direct;
     const shards = input.ReplicaConfiguration as { NodeGroupId?: string; NewReplicaCount?: unknown }[] | undefined;
     if (!Array.isArray(shards) || shards.length === 0) throw errors.missingParameter("NewReplicaCount");
-    if (shards.length > 1 || (shards[0].NodeGroupId !== undefined && shards[0].NodeGroupId !== "0001")) {
-      throw new AwsError("NodeGroupNotFoundFault", "Only node group 0001 exists in a cluster-mode-disabled group.");
+    const only = firstNodeGroupId();
+    if (shards.length > 1 || (shards[0].NodeGroupId !== undefined && shards[0].NodeGroupId !== only)) {
+      throw new AwsError("NodeGroupNotFoundFault", `Only node group ${only} exists in a cluster-mode-disabled group.`);
     }
     return optionalInt(shards[0].NewReplicaCount, "ReplicaConfiguration.ConfigureShard.1.NewReplicaCount", 0, MAX_REPLICAS + 100)!;
   }

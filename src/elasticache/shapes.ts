@@ -3,7 +3,7 @@
  * this emulator knows are filled; the rest are left out as AWS leaves out unset fields.
  */
 import type { Prisma } from "../generated/prisma/client.ts";
-import { arnOf } from "./arn.ts";
+import { arnOf } from "../domain/arn.ts";
 import type { ServiceContext } from "./context.ts";
 
 export const clusterWithNodes = { nodes: { orderBy: { nodeId: "asc" } } } satisfies Prisma.CacheClusterInclude;

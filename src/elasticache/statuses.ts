@@ -1,2 +1,2 @@
-/** Statuses in which a resource waits for the reconciler (AWS's in-between states). */
-export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set(["creating", "modifying", "deleting", "rebooting cluster nodes", "snapshotting"]);
+/** Re-export for the REST wait (src/http/wait.ts) until it imports domain/statuses.ts itself. */
+export { TRANSITIONAL_STATUSES } from "../domain/statuses.ts";

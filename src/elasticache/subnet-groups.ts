@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Db } from "../store/database.ts";
-import { arnOf, type Account } from "./arn.ts";
+import { arnOf, type Account } from "../domain/arn.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "./errors.ts";
 import { page, pageRequest } from "./paging.ts";

@@ -2,7 +2,8 @@
  * Tags for every ElastiCache ARN: AddTagsToResource, ListTagsForResource, RemoveTagsFromResource.
  */
 import type { Db } from "../store/database.ts";
-import { parseArn, type ArnType } from "./arn.ts";
+import type { ArnType } from "../domain/arn.ts";
+import { parseArn } from "./arn.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "./errors.ts";
 import { requiredString, stringList } from "./validate.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { offer, resolveEngine, type Catalog } from "../../src/elasticache/catalog.ts";
+import { offer, type Catalog } from "../../src/domain/catalog.ts";
+import { resolveEngine } from "../../src/elasticache/catalog.ts";
 import { AwsError } from "../../src/elasticache/errors.ts";
 import { parseCreateReplicationGroup } from "../../src/elasticache/replication-group-input.ts";
 

@@ -3,9 +3,9 @@
  * versions of the binaries on this machine; for Docker, the versions of the configured images
  * (the local images carry the host's binaries, so their versions are the binaries' versions).
  */
-import { binaryVersion } from "../engines/versions.ts";
-import { LOCAL_IMAGES, resolveImageTable, type ImageOverrides } from "../runtime/images.ts";
-import { offer, type Catalog, type Engine, type EngineOffer } from "./catalog.ts";
+import { binaryVersion } from "./engines/versions.ts";
+import { LOCAL_IMAGES, resolveImageTable, type ImageOverrides } from "./runtime/images.ts";
+import { offer, type Catalog, type Engine, type EngineOffer } from "./domain/catalog.ts";
 
 export interface ProbeOptions {
   runtime: "docker" | "process";
