@@ -7,12 +7,11 @@ import { openApiDocument } from "../src/http/openapi.ts";
 
 export async function currentOpenApi(): Promise<string> {
   const services = createServices({
-    db: undefined as never,
+    store: undefined as never,
     account: { region: "us-east-1", accountId: "000000000000" },
     endpointHost: "127.0.0.1",
-    ports: { range: [20000, 29999], isFree: async () => true },
     catalog: { engines: [] },
-    kick: () => {},
+    controllers: { kick: () => {} },
   });
   return openApiDocument(operationRegistry(services));
 }

@@ -17,14 +17,15 @@ import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
-import { migrate, openDatabase } from "./store/database.ts";
+import { openStore } from "./store/index.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
-  const applied = await migrate(config.databaseUrl);
-  if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
-  const db = openDatabase(config.databaseUrl);
+  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(config.nodeHost, port) };
+  warnOnEphemeralOverlap(config.portRange, logger);
+  const { store, migrated } = await openStore(config.databaseUrl, ports);
+  if (migrated.length > 0) logger.info({ migrations: migrated }, "database migrated");
 
   const { runtime, images } = await chooseRuntime({
     choice: config.runtime,
@@ -51,22 +52,19 @@ export async function start(config: Config) {
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
-  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(config.nodeHost, port) };
-  warnOnEphemeralOverlap(config.portRange, logger);
   const ctx: ServiceContext = {
-    db,
+    store,
     account,
     endpointHost: config.advertisedHost,
-    ports,
     catalog,
-    kick: () => reconciler?.kick(),
+    controllers: { kick: () => reconciler?.kick() },
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
   const monitor = new HealthMonitor({
-    db,
+    store,
     redis,
     redisProbe,
     memcachedProbe,
@@ -79,7 +77,7 @@ export async function start(config: Config) {
     },
   });
   const endpoints = new EndpointSync({
-    db,
+    store,
     bindHost: config.nodeHost,
     advertisedHost: config.advertisedHost,
     logger: logger.child({ component: "endpoints" }),
@@ -89,7 +87,7 @@ export async function start(config: Config) {
     return endpoints.sync();
   };
   reconciler = new Reconciler(
-    { db, runtime, redis, account, ports, syncTimeoutMs: 10_000, onTopology },
+    { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
     { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
   );
   const services = createServices(ctx);
@@ -118,9 +116,9 @@ export async function start(config: Config) {
       redisProbe.close();
       memcachedProbe.close();
       await runtime.close();
-      await db.$disconnect();
+      await store.close();
     })());
-  return { app, db, stop, logger };
+  return { app, store, stop, logger };
 }
 
 /** Ports in the kernel's ephemeral range can be taken by any outgoing connection at any time. */

@@ -1,17 +1,18 @@
 /**
  * Keeps the endpoint proxies in step with the store: one primary and one reader endpoint per
- * replication group, one configuration endpoint per Memcached cluster, on the ports recorded
- * for them (so they are the same after a restart). The primary endpoint follows the member the
- * store calls primary; the reader endpoint spreads over healthy replicas; the configuration
- * endpoint answers Auto Discovery with the cluster's nodes and version.
+ * node group, one configuration endpoint per Memcached cluster, on the ports recorded for them
+ * (so they are the same after a restart). The primary endpoint follows the member the store calls
+ * primary; the reader endpoint spreads over available replicas; the configuration endpoint
+ * answers Auto Discovery with the cluster's nodes and version.
  */
 import type { Logger } from "pino";
+import type { Address } from "../domain/model.ts";
+import { isAvailable, nodeOf } from "../domain/topology.ts";
 import { MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets } from "../proxy/index.ts";
-import type { Address } from "../runtime/types.ts";
-import type { Db } from "../store/database.ts";
+import type { Store } from "../store/index.ts";
 
 export interface EndpointSyncOptions {
-  db: Db;
+  store: Store;
   /** Address the endpoints listen on. */
   bindHost: string;
   /** Host name clients are given for nodes in Auto Discovery replies. */
@@ -78,50 +79,50 @@ export class EndpointSync {
     await this.syncConfigEndpoints();
   }
 
+  /** Endpoints of every node group that has ports, keyed "<group>/<node group>". */
   private async syncGroups(): Promise<void> {
-    const groups = await this.options.db.replicationGroup.findMany({
-      where: { primaryEndpointPort: { not: null }, status: { not: "deleting" } },
-      include: { clusters: { include: { nodes: true } } },
-    });
-    const wanted = new Set(groups.map((group) => group.id));
-    for (const [id, group] of this.groups) {
-      if (!wanted.has(id)) {
-        this.groups.delete(id);
-        await group.endpoints.close();
+    const groups = (await this.options.store.replicationGroups.list()).filter((group) => group.status !== "deleting");
+    const nodeGroups = groups.flatMap((group) => group.nodeGroups).filter((nodeGroup) => nodeGroup.primaryEndpointPort !== undefined);
+    const keyOf = (nodeGroup: { replicationGroupId: string; id: string }) => `${nodeGroup.replicationGroupId}/${nodeGroup.id}`;
+    const wanted = new Set(nodeGroups.map(keyOf));
+    for (const [key, entry] of this.groups) {
+      if (!wanted.has(key)) {
+        this.groups.delete(key);
+        await entry.endpoints.close();
       }
     }
-    for (const group of groups) {
+    for (const nodeGroup of nodeGroups) {
+      const key = keyOf(nodeGroup);
       const targets: Targets = { replicas: [] };
-      for (const cluster of group.clusters) {
-        const node = cluster.nodes[0];
-        if (!node?.adminHost || !node.adminPort || node.desired !== "present") continue;
-        const address = { host: node.adminHost, port: node.adminPort };
-        if (cluster.role === "primary") targets.primary = address;
-        else if (cluster.role === "replica" && node.status === "available" && node.healthy) targets.replicas.push(address);
+      for (const member of nodeGroup.members) {
+        const node = nodeOf(member);
+        if (!node?.admin || node.desired !== "present") continue;
+        if (member.role === "primary") targets.primary = node.admin;
+        else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(node.admin);
       }
-      const ports = `${group.primaryEndpointPort}/${group.readerEndpointPort}`;
-      let current = this.groups.get(group.id);
+      const ports = `${nodeGroup.primaryEndpointPort}/${nodeGroup.readerEndpointPort}`;
+      let current = this.groups.get(key);
       if (current && current.ports !== ports) {
-        this.groups.delete(group.id);
+        this.groups.delete(key);
         await current.endpoints.close();
         current = undefined;
       }
       if (!current) {
         const endpoints = new ReplicationGroupEndpoints({
           host: this.options.bindHost,
-          primaryPort: group.primaryEndpointPort!,
-          readerPort: group.readerEndpointPort!,
+          primaryPort: nodeGroup.primaryEndpointPort!,
+          readerPort: nodeGroup.readerEndpointPort!,
           targets,
-          onEvent: (event) => this.options.logger.debug({ group: group.id, event: event.type }, "endpoint event"),
+          onEvent: (event) => this.options.logger.debug({ nodeGroup: key, event: event.type }, "endpoint event"),
         });
         try {
           await endpoints.listen();
         } catch (error) {
-          this.options.logger.error({ err: error, group: group.id }, "could not open the group's endpoints");
+          this.options.logger.error({ err: error, nodeGroup: key }, "could not open the node group's endpoints");
           await endpoints.close().catch(() => undefined);
           continue;
         }
-        this.groups.set(group.id, { endpoints, ports });
+        this.groups.set(key, { endpoints, ports });
       } else {
         current.endpoints.setTargets(targets);
       }
@@ -129,10 +130,9 @@ export class EndpointSync {
   }
 
   private async syncConfigEndpoints(): Promise<void> {
-    const clusters = await this.options.db.cacheCluster.findMany({
-      where: { engine: "memcached", configEndpointPort: { not: null }, status: { not: "deleting" } },
-      include: { nodes: { orderBy: { nodeId: "asc" } } },
-    });
+    const clusters = (await this.options.store.cacheClusters.list({ standaloneOnly: true })).filter(
+      (cluster) => cluster.engine === "memcached" && cluster.configEndpointPort !== undefined && cluster.status !== "deleting",
+    );
     const wanted = new Set(clusters.map((cluster) => cluster.id));
     for (const [id, config] of this.configs) {
       if (!wanted.has(id)) {
@@ -149,9 +149,7 @@ export class EndpointSync {
         version: cluster.configVersion,
         nodes: nodes.map((node) => ({ hostname: advertised, ip: IPV4.test(advertised) ? advertised : "", port: node.hostPort })),
       };
-      const upstreams = nodes
-        .filter((node) => node.adminHost && node.adminPort && node.status === "available" && node.desired === "present")
-        .map((node) => ({ host: node.adminHost!, port: node.adminPort! }));
+      const upstreams = nodes.filter((node) => node.admin && isAvailable(node)).map((node) => node.admin!);
       const current = this.configs.get(cluster.id);
       if (current && current.port === cluster.configEndpointPort) {
         current.config = config;

@@ -5,129 +5,138 @@
  * anywhere (a crash, kill -9) is finished by the next one.
  */
 import { arnOf } from "../domain/arn.ts";
-import { recordEvent } from "../elasticache/events.ts";
-import { groupWithMembers, type ClusterRow, type GroupRow } from "../elasticache/shapes.ts";
-import type { RedisAdmin } from "../engines/redis-admin.ts";
+import { event, type NewEvent } from "../domain/events.ts";
+import type { CacheCluster, NodeGroup, ReplicationGroup } from "../domain/model.ts";
+import { membersOf, nodeOf, primaryOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
-import { deleteCluster, ensureNodes, removeNodes, type NodeWork, type Observed } from "./nodes.ts";
-import { decideFailover, failoverOf, resumeFailover } from "./failover.ts";
+import { reasonOf } from "./cluster-reconciler.ts";
+import type { ControllerContext, Observed } from "./context.ts";
+import { decideFailover, resumeFailover } from "./failover.ts";
 import { maxmemoryOf } from "./node-spec.ts";
+import { deleteCluster, ensureNodes, removeNodes } from "./nodes.ts";
 import { configureReplication, waitForReplicaLinks } from "./replication.ts";
 
-export interface GroupWork extends NodeWork {
-  redis: RedisAdmin;
-  /** How long a pass waits for replicas to sync before leaving it to the next pass. */
-  syncTimeoutMs: number;
-  /** Called when a group's topology (primary, replicas, ports) may have changed; resolves once endpoints follow it. */
-  onTopology?(groupId: string): Promise<void> | void;
-}
-
 /** The member's node ran and is now dead or failing its health checks. */
-function isDown(cluster: ClusterRow, observed: Observed): boolean {
-  const node = cluster.nodes[0];
+function isDown(member: CacheCluster, observed: Observed): boolean {
+  const node = nodeOf(member);
   if (!node || node.desired !== "present") return false;
   if (node.status === "failed") return true;
   return node.status === "available" && !observed.get(node.runtimeName)?.running;
 }
 
-const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
-
-export async function reconcileGroup(work: GroupWork, id: string, observed: Observed): Promise<void> {
-  const group = await work.db.replicationGroup.findUnique({ where: { id }, include: groupWithMembers });
-  if (!group || group.status === "create-failed") return;
-  if (group.status === "deleting") return deleteGroup(work, group);
-  if (failoverOf(group)) return resumeFailover(work, id);
-  const primaryMember = group.clusters.find((member) => member.role === "primary");
-  if (primaryMember && isDown(primaryMember, observed)) {
-    if (group.automaticFailover && (await decideFailover(work, group, primaryMember, false))) return resumeFailover(work, id);
-    await recordEvent(
-      work.db,
-      "replication-group",
-      id,
-      group.automaticFailover
-        ? `Primary node ${primaryMember.id} failed and no replica can take over; restarting it in place`
-        : `Primary node ${primaryMember.id} failed; restarting it in place because automatic failover is disabled`,
-    );
+/** Returns true when the pass must run again (the group changed while it worked). */
+export async function reconcileGroup(work: ControllerContext, id: string, observed: Observed): Promise<boolean> {
+  let group = await work.store.replicationGroups.get(id);
+  if (!group || group.status === "create-failed") return false;
+  if (group.status === "deleting") {
+    await deleteGroup(work, group);
+    return false;
+  }
+  for (const nodeGroup of group.nodeGroups) {
+    if (nodeGroup.failover) {
+      await resumeFailover(work, group, nodeGroup);
+      return false;
+    }
+    const primaryMember = primaryOf(nodeGroup);
+    if (primaryMember && isDown(primaryMember, observed)) {
+      if (group.automaticFailover && (await decideFailover(work, group, nodeGroup, primaryMember, false))) {
+        group = (await work.store.replicationGroups.get(id))!;
+        await resumeFailover(work, group, group.nodeGroups.find((candidate) => candidate.id === nodeGroup.id)!);
+        return false;
+      }
+      await work.store.events.record(
+        event(
+          "replication-group",
+          id,
+          group.automaticFailover
+            ? `Primary node ${primaryMember.id} failed and no replica can take over; restarting it in place`
+            : `Primary node ${primaryMember.id} failed; restarting it in place because automatic failover is disabled`,
+        ),
+      );
+    }
   }
 
-  for (const cluster of group.clusters.filter((member) => member.status === "deleting")) {
-    await deleteCluster(work, cluster);
-  }
-  const members = group.clusters.filter((member) => member.status !== "deleting");
+  const all = membersOf(group);
+  for (const member of all.filter((candidate) => candidate.status === "deleting")) await deleteCluster(work, member);
   const handles = new Map<string, NodeHandle>();
   try {
     await Promise.all(
-      members.map(async (cluster) => {
-        const nodes = await ensureNodes(work, cluster, observed);
-        // A member of a replication group has exactly one node.
-        const [handle] = nodes.values();
-        if (handle) handles.set(cluster.id, handle);
-      }),
+      all
+        .filter((member) => member.status !== "deleting")
+        .map(async (member) => {
+          // A member of a node group has exactly one node.
+          const [handle] = (await ensureNodes(work, member, observed)).values();
+          if (handle) handles.set(member.id, handle);
+        }),
     );
   } catch (error) {
-    if (group.status === "creating") return failGroup(work, group, error);
+    if (group.status === "creating") {
+      await failGroup(work, group, error);
+      return false;
+    }
     throw error;
   }
 
-  const primary = members.find((member) => member.role === "primary");
-  if (!primary) throw new Error(`replication group ${id} has no primary member`);
-  const replicas = members.filter((member) => member.role === "replica");
-  const replicaHandles = replicas.map((member) => handles.get(member.id)!);
-  await configureReplication(work.redis, handles.get(primary.id)!, replicaHandles);
+  const replicaHandles: NodeHandle[] = [];
+  for (const nodeGroup of group.nodeGroups) replicaHandles.push(...(await replicate(work, group, nodeGroup, handles)));
   if (group.status === "modifying") {
     const maxmemory = maxmemoryOf(group.cacheNodeType);
     await Promise.all([...handles.values()].map((handle) => work.redis.configSet(handle.adminAddress, "maxmemory", maxmemory)));
   }
-  if (!(await waitForReplicaLinks(work.redis, replicaHandles, work.syncTimeoutMs))) return;
-  await markAvailable(work, group, members);
+  if (!(await waitForReplicaLinks(work.redis, replicaHandles, work.syncTimeoutMs))) return false;
+  return !(await markAvailable(work, group));
 }
 
-async function markAvailable(work: GroupWork, group: GroupRow, members: ClusterRow[]): Promise<void> {
-  const pendingNodes = members.flatMap((cluster) => cluster.nodes.filter((node) => node.status !== "available").map((node) => ({ cluster, node })));
-  const pendingClusters = members.filter((cluster) => cluster.status !== "available");
-  const removedMembers = group.clusters.length !== members.length;
-  if (group.status === "available" && pendingNodes.length === 0 && pendingClusters.length === 0 && !removedMembers) return;
-  await work.db.$transaction(async (tx) => {
-    for (const { cluster, node } of pendingNodes) {
-      await tx.cacheNode.update({
-        where: { clusterId_nodeId: { clusterId: cluster.id, nodeId: node.nodeId } },
-        data: { status: "available", healthy: true },
-      });
-      if (node.status === "creating") {
-        await recordEvent(tx, "cache-cluster", cluster.id, `Added cache node ${node.nodeId} in availability zone ${node.az}`);
-      } else if (node.status === "failed") {
-        await recordEvent(tx, "cache-cluster", cluster.id, `Finished recovery for cache nodes ${node.nodeId}`);
-      }
-    }
-    await tx.cacheCluster.updateMany({ where: { id: { in: pendingClusters.map((cluster) => cluster.id) } }, data: { status: "available" } });
-    await tx.nodeGroup.updateMany({ where: { replicationGroupId: group.id }, data: { status: "available" } });
-    await tx.replicationGroup.update({ where: { id: group.id }, data: { status: "available" } });
-    if (group.status !== "available") {
-      const message = group.status === "creating" ? `Replication group ${group.id} is available` : `Replication group ${group.id} modified`;
-      await recordEvent(tx, "replication-group", group.id, message);
-    }
-  });
-  work.onTopology?.(group.id);
+/** Points the node group's replicas at its primary; returns the replicas' handles. */
+async function replicate(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, handles: Map<string, NodeHandle>): Promise<NodeHandle[]> {
+  const members = nodeGroup.members.filter((member) => member.status !== "deleting");
+  const primary = members.find((member) => member.role === "primary");
+  if (!primary) throw new Error(`node group ${nodeGroup.id} of replication group ${group.id} has no primary member`);
+  const replicas = members.filter((member) => member.role === "replica").map((member) => handles.get(member.id)!);
+  await configureReplication(work.redis, handles.get(primary.id)!, replicas);
+  return replicas;
 }
 
-async function failGroup(work: GroupWork, group: GroupRow, error: unknown): Promise<void> {
-  await removeNodes(work, group.clusters.flatMap((cluster) => cluster.nodes.map((node) => node.runtimeName)));
-  await work.db.$transaction(async (tx) => {
-    await tx.replicationGroup.update({ where: { id: group.id }, data: { status: "create-failed" } });
-    await tx.cacheCluster.updateMany({ where: { replicationGroupId: group.id }, data: { status: "create-failed" } });
-    await recordEvent(tx, "replication-group", group.id, `Failed to create replication group ${group.id}: ${reasonOf(error)}`);
-  });
+/** Records the group available as read; false when it changed meanwhile (a new pass follows). */
+async function markAvailable(work: ControllerContext, group: ReplicationGroup): Promise<boolean> {
+  const all = membersOf(group);
+  const members = all.filter((member) => member.status !== "deleting");
+  const pendingNodes = members.flatMap((member) => member.nodes.filter((node) => node.status !== "available"));
+  const pendingClusters = members.filter((member) => member.status !== "available");
+  const removedMembers = all.length !== members.length;
+  if (group.status === "available" && pendingNodes.length === 0 && pendingClusters.length === 0 && !removedMembers) return true;
+  const events: NewEvent[] = [];
+  for (const node of pendingNodes) {
+    if (node.status === "creating") events.push(event("cache-cluster", node.clusterId, `Added cache node ${node.nodeId} in availability zone ${node.az}`));
+    else if (node.status === "failed") events.push(event("cache-cluster", node.clusterId, `Finished recovery for cache nodes ${node.nodeId}`));
+  }
+  if (group.status !== "available") {
+    const message = group.status === "creating" ? `Replication group ${group.id} is available` : `Replication group ${group.id} modified`;
+    events.push(event("replication-group", group.id, message));
+  }
+  const settled = await work.store.replicationGroups.markAvailable(
+    group.id,
+    group.version,
+    { nodes: pendingNodes.map((node) => ({ clusterId: node.clusterId, nodeId: node.nodeId })), clusterIds: pendingClusters.map((member) => member.id) },
+    events,
+  );
+  if (settled) work.onTopology?.(group.id);
+  return settled;
 }
 
-async function deleteGroup(work: GroupWork, group: GroupRow): Promise<void> {
+async function failGroup(work: ControllerContext, group: ReplicationGroup, error: unknown): Promise<void> {
+  await removeNodes(work, membersOf(group).flatMap((member) => member.nodes.map((node) => node.runtimeName)));
+  await work.store.replicationGroups.markCreateFailed(group.id, [
+    event("replication-group", group.id, `Failed to create replication group ${group.id}: ${reasonOf(error)}`),
+  ]);
+}
+
+async function deleteGroup(work: ControllerContext, group: ReplicationGroup): Promise<void> {
   // The group is "deleting": its endpoints close first, so nothing listens on its ports once it is gone.
   await work.onTopology?.(group.id);
-  for (const cluster of group.clusters) await deleteCluster(work, cluster);
-  await work.db.$transaction(async (tx) => {
-    await tx.tag.deleteMany({ where: { arn: arnOf(work.account, "replicationgroup", group.id) } });
-    await tx.portAllocation.deleteMany({ where: { owner: { startsWith: `endpoint:${group.id}:` } } });
-    await tx.replicationGroup.delete({ where: { id: group.id } });
-    await recordEvent(tx, "replication-group", group.id, `Replication group ${group.id} deleted`);
-  });
+  for (const member of membersOf(group)) await deleteCluster(work, member);
+  await work.store.replicationGroups.remove(group.id, arnOf(work.account, "replicationgroup", group.id), [
+    event("replication-group", group.id, `Replication group ${group.id} deleted`),
+  ]);
   work.onTopology?.(group.id);
 }

@@ -9,14 +9,14 @@
  * back) is demoted at once.
  */
 import type { Logger } from "pino";
-import { recordEvent } from "../elasticache/events.ts";
+import { event } from "../domain/events.ts";
+import type { Address } from "../domain/model.ts";
 import type { LineProbe } from "../engines/line-probe.ts";
 import { parseReplicationInfo, type RedisAdmin } from "../engines/redis-admin.ts";
-import type { Address } from "../runtime/types.ts";
-import type { Db } from "../store/database.ts";
+import type { Store } from "../store/index.ts";
 
 export interface HealthMonitorOptions {
-  db: Db;
+  store: Store;
   /** Demotes an old primary come back (REPLICAOF). */
   redis: RedisAdmin;
   redisProbe: LineProbe;
@@ -71,25 +71,17 @@ export class HealthMonitor {
   }
 
   private async load(): Promise<void> {
-    const nodes = await this.options.db.cacheNode.findMany({
-      where: { status: "available", desired: "present", adminHost: { not: null } },
-      include: { cluster: { select: { engine: true, role: true, replicationGroupId: true } } },
-    });
-    const primaries = await this.options.db.cacheNode.findMany({
-      where: { cluster: { role: "primary" } },
-      select: { peerHost: true, peerPort: true, cluster: { select: { replicationGroupId: true } } },
-    });
-    const primaryOf = new Map(primaries.map((node) => [node.cluster.replicationGroupId, node]));
-    this.targets = nodes.map((node) => {
-      const primary = node.cluster.role === "replica" ? primaryOf.get(node.cluster.replicationGroupId) : undefined;
-      return {
+    const nodes = await this.options.store.nodes.probed();
+    const primaries = new Map(nodes.filter((node) => node.role === "primary" && node.nodeGroup).map((node) => [node.nodeGroup!, node]));
+    this.targets = nodes
+      .filter((node) => node.status === "available")
+      .map((node) => ({
         clusterId: node.clusterId,
         nodeId: node.nodeId,
-        engine: node.cluster.engine,
-        admin: { host: node.adminHost!, port: node.adminPort! },
-        primaryPeer: primary?.peerHost ? { host: primary.peerHost, port: primary.peerPort! } : undefined,
-      };
-    });
+        engine: node.engine,
+        admin: node.admin,
+        primaryPeer: node.role === "replica" && node.nodeGroup ? primaries.get(node.nodeGroup)?.peer : undefined,
+      }));
   }
 
   /** A probe connection closed under us: probe that node again right away until it answers or fails. */
@@ -149,16 +141,12 @@ export class HealthMonitor {
     this.failures.set(id, count);
     if (count !== this.options.failureThreshold) return;
     this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
-    const where = { clusterId_nodeId: { clusterId: target.clusterId, nodeId: target.nodeId } };
     try {
-      await this.options.db.$transaction(async (tx) => {
-        const node = await tx.cacheNode.findUnique({ where, include: { cluster: { include: { replicationGroup: { select: { failover: true } } } } } });
-        // Only a node still believed available is failed here; the reconciler owns every other
-        // status, and a failover in progress stops nodes on purpose.
-        if (node?.status !== "available" || node.cluster.replicationGroup?.failover) return;
-        await tx.cacheNode.update({ where, data: { status: "failed", healthy: false } });
-        await recordEvent(tx, "cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`);
-      });
+      // Only a node still believed available is failed here; the reconciler owns every other
+      // status, and a failover in progress stops nodes on purpose (the store checks both).
+      await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
+        event("cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`),
+      ]);
     } catch (error) {
       this.options.logger.error({ err: error, node: id }, "could not record a node failure");
     }

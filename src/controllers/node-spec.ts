@@ -1,22 +1,7 @@
-/** Pure: the runtime spec of a cache node, from its rows. */
+/** Pure: the runtime spec of a cache node, from its cluster and node. */
 import { DEFAULT_MAXMEMORY_POLICY, memoryOf } from "../domain/catalog.ts";
+import type { CacheCluster, CacheNode } from "../domain/model.ts";
 import type { EngineKind, NodeSpec } from "../runtime/types.ts";
-
-export interface NodeRowLike {
-  runtimeName: string;
-  hostPort: number;
-  clusterId: string;
-  nodeId: string;
-}
-
-export interface ClusterRowLike {
-  id: string;
-  engine: string;
-  engineVersion: string;
-  cacheNodeType: string;
-  subnetGroupName: string;
-  replicationGroupId: string | null;
-}
 
 /** Node types were checked when the resource was written; an unknown one here is a bug. */
 function memoryMbOf(nodeType: string): number {
@@ -28,7 +13,7 @@ function memoryMbOf(nodeType: string): number {
 /** Redis' maxmemory setting for a node type. */
 export const maxmemoryOf = (nodeType: string) => `${memoryMbOf(nodeType)}mb`;
 
-export function nodeSpecOf(cluster: ClusterRowLike, node: NodeRowLike): NodeSpec {
+export function nodeSpecOf(cluster: CacheCluster, node: CacheNode): NodeSpec {
   const engine = cluster.engine as EngineKind;
   return {
     name: node.runtimeName,

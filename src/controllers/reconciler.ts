@@ -6,10 +6,10 @@
  * and the database is the only memory, a restart simply runs the next pass.
  */
 import type { Logger } from "pino";
-import { reconcileCluster } from "./cluster-reconciler.ts";
-import { reconcileGroup, type GroupWork } from "./group-reconciler.ts";
 import { TRANSITIONAL_STATUSES as TRANSITIONAL } from "../domain/statuses.ts";
-import type { Observed } from "./nodes.ts";
+import { reconcileCluster } from "./cluster-reconciler.ts";
+import type { ControllerContext, Observed } from "./context.ts";
+import { reconcileGroup } from "./group-reconciler.ts";
 
 export interface ReconcilerOptions {
   intervalMs: number;
@@ -28,7 +28,7 @@ export class Reconciler {
   private stopped = false;
 
   constructor(
-    private readonly work: GroupWork,
+    private readonly work: ControllerContext,
     private readonly options: ReconcilerOptions,
   ) {}
 
@@ -79,16 +79,12 @@ export class Reconciler {
   }
 
   private async observeAndDispatch(): Promise<void> {
-    const { db, runtime } = this.work;
+    const { store, runtime } = this.work;
     // Observe the runtime before reading the rows: a node is only ever started after its row
     // exists, so every node seen here has its row in the read below, unless it is an orphan.
     const observedList = await runtime.list();
     const observed: Observed = new Map(observedList.map((node) => [node.name, node]));
-    const [groups, clusters, nodes] = await Promise.all([
-      db.replicationGroup.findMany({ select: { id: true, status: true } }),
-      db.cacheCluster.findMany({ select: { id: true, status: true, replicationGroupId: true } }),
-      db.cacheNode.findMany({ select: { runtimeName: true, clusterId: true, status: true, desired: true } }),
-    ]);
+    const { groups, clusters, nodes } = await store.overview();
 
     const clusterGroup = new Map(clusters.map((cluster) => [cluster.id, cluster.replicationGroupId]));
     const needsWork = new Set<string>();
@@ -121,6 +117,10 @@ export class Reconciler {
     const [kind, id] = [key.slice(0, 2), key.slice(3)];
     const work = kind === "rg" ? reconcileGroup(this.work, id, observed) : reconcileCluster(this.work, id, observed);
     const tracked = work
+      .then((again) => {
+        // The resource changed while it was reconciled: look at it again rather than record stale work.
+        if (again) this.rerun.add(key);
+      })
       .catch((error) => this.options.logger.error({ err: error, resource: key }, "reconcile failed; retrying on the next pass"))
       .finally(() => {
         this.inflight.delete(key);

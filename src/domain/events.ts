@@ -24,3 +24,5 @@ export interface Event extends NewEvent {
   id: number;
   date: Date;
 }
+
+export const event = (sourceType: SourceType, sourceIdentifier: string, message: string): NewEvent => ({ sourceType, sourceIdentifier, message });

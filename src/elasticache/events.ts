@@ -1,20 +1,12 @@
 /**
- * Events, in AWS's wording, and DescribeEvents with its filters. Events are written in the same
- * transaction as the change they describe.
+ * DescribeEvents with its filters. Events are written by the store in the same transaction as the
+ * change they describe; their wording (AWS's) is the writer's.
  */
-import { SOURCE_TYPES, type SourceType } from "../domain/events.ts";
-import type { Db } from "../store/database.ts";
+import { SOURCE_TYPES } from "../domain/events.ts";
 import type { ServiceContext } from "./context.ts";
 import { errors } from "./errors.ts";
 import { page, pageRequest } from "./paging.ts";
 import { oneOf, optionalInt, optionalString } from "./validate.ts";
-
-
-type Tx = Pick<Db, "event">;
-
-export async function recordEvent(tx: Tx, sourceType: SourceType, sourceIdentifier: string, message: string): Promise<void> {
-  await tx.event.create({ data: { sourceType, sourceIdentifier, message } });
-}
 
 function timeOf(value: unknown, param: string): Date | undefined {
   if (value === undefined || value === null) return undefined;
@@ -47,10 +39,7 @@ export class EventService {
       start = new Date(end.getTime() - (duration ?? 60) * 60_000);
     }
     if (start! > end!) throw errors.invalidParameterCombination("StartTime must be before EndTime.");
-    const rows = await this.ctx.db.event.findMany({
-      where: { date: { gte: start, lte: end }, sourceType, sourceIdentifier },
-      orderBy: [{ date: "asc" }, { id: "asc" }],
-    });
+    const rows = await this.ctx.store.events.list({ start: start!, end: end!, sourceType, sourceIdentifier });
     const result = page(rows, (row) => String(row.id).padStart(12, "0"), request);
     return {
       Marker: result.Marker,

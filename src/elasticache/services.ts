@@ -8,6 +8,7 @@ import { EngineVersionService } from "./engine-versions.ts";
 import { EventService } from "./events.ts";
 import type { OperationHandler, OperationRegistry } from "./operations.ts";
 import { ReplicationGroupService } from "./replication-groups.ts";
+import { asAwsError } from "./store-errors.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
 
@@ -30,6 +31,12 @@ export function createServices(ctx: ServiceContext): Services {
     engineVersions: new EngineVersionService(ctx),
   };
 }
+
+/** Every handler's failure leaves as an AWS error: the store's refusals are translated here. */
+const translated = (handler: OperationHandler): OperationHandler => (input, ctx) =>
+  handler(input, ctx).catch((error: unknown) => {
+    throw asAwsError(error);
+  });
 
 export function operationRegistry(services: Services): OperationRegistry {
   const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions } = services;
@@ -56,5 +63,5 @@ export function operationRegistry(services: Services): OperationRegistry {
     DescribeEvents: (input) => events.describe(input),
     DescribeCacheEngineVersions: (input) => engineVersions.describe(input),
   };
-  return ops;
+  return Object.fromEntries(Object.entries(ops).map(([name, handler]) => [name, translated(handler)]));
 }
