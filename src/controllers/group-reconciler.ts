@@ -6,54 +6,27 @@
  */
 import { arnOf } from "../domain/arn.ts";
 import { event, type NewEvent } from "../domain/events.ts";
-import type { CacheCluster, NodeGroup, ReplicationGroup } from "../domain/model.ts";
-import { membersOf, nodeOf, primaryOf } from "../domain/topology.ts";
+import type { NodeGroup, ReplicationGroup } from "../domain/model.ts";
+import { membersOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext, Observed } from "./context.ts";
-import { decideFailover, resumeFailover } from "./failover.ts";
+import { superviseNodeGroup } from "./failover/supervise.ts";
 import { maxmemoryOf } from "./node-spec.ts";
 import { deleteCluster, ensureNodes, removeNodes } from "./nodes.ts";
 import { configureReplication, waitForReplicaLinks } from "./replication.ts";
 
-/** The member's node ran and is now dead or failing its health checks. */
-function isDown(member: CacheCluster, observed: Observed): boolean {
-  const node = nodeOf(member);
-  if (!node || node.desired !== "present") return false;
-  if (node.status === "failed") return true;
-  return node.status === "available" && !observed.get(node.runtimeName)?.running;
-}
-
 /** Returns true when the pass must run again (the group changed while it worked). */
 export async function reconcileGroup(work: ControllerContext, id: string, observed: Observed): Promise<boolean> {
-  let group = await work.store.replicationGroups.get(id);
+  const group = await work.store.replicationGroups.get(id);
   if (!group || group.status === "create-failed") return false;
   if (group.status === "deleting") {
     await deleteGroup(work, group);
     return false;
   }
+  // Failover first, node group by node group: a failover changes what the rest of the pass would do.
   for (const nodeGroup of group.nodeGroups) {
-    if (nodeGroup.failover) {
-      await resumeFailover(work, group, nodeGroup);
-      return false;
-    }
-    const primaryMember = primaryOf(nodeGroup);
-    if (primaryMember && isDown(primaryMember, observed)) {
-      if (group.automaticFailover && (await decideFailover(work, group, nodeGroup, primaryMember, false))) {
-        group = (await work.store.replicationGroups.get(id))!;
-        await resumeFailover(work, group, group.nodeGroups.find((candidate) => candidate.id === nodeGroup.id)!);
-        return false;
-      }
-      await work.store.events.record(
-        event(
-          "replication-group",
-          id,
-          group.automaticFailover
-            ? `Primary node ${primaryMember.id} failed and no replica can take over; restarting it in place`
-            : `Primary node ${primaryMember.id} failed; restarting it in place because automatic failover is disabled`,
-        ),
-      );
-    }
+    if ((await superviseNodeGroup(work, group, nodeGroup, observed)) === "healed") return true;
   }
 
   const all = membersOf(group);
