@@ -5,8 +5,16 @@
  */
 export type Entity = "replication-group" | "cache-cluster" | "subnet-group" | "node-group";
 
+/** Named after its class, so the kind of refusal survives logs and process boundaries. */
+class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 /** A row with that id exists already (a unique constraint said so). */
-export class AlreadyExistsError extends Error {
+export class AlreadyExistsError extends StoreError {
   constructor(
     readonly entity: Entity,
     readonly id: string,
@@ -16,14 +24,14 @@ export class AlreadyExistsError extends Error {
 }
 
 /** A port was handed out concurrently between picking and claiming it. */
-export class PortTakenError extends Error {
+export class PortTakenError extends StoreError {
   constructor(readonly port?: number) {
     super(`port ${port ?? "(one of the picked ports)"} was taken concurrently`);
   }
 }
 
 /** A conditional write found the row no longer as it was read (another writer came first). */
-export class StaleWriteError extends Error {
+export class StaleWriteError extends StoreError {
   constructor(
     readonly entity: Entity,
     readonly id: string,
@@ -32,7 +40,7 @@ export class StaleWriteError extends Error {
   }
 }
 
-export class NotFoundError extends Error {
+export class NotFoundError extends StoreError {
   constructor(
     readonly entity: Entity,
     readonly id: string,
@@ -42,7 +50,7 @@ export class NotFoundError extends Error {
 }
 
 /** A row others refer to cannot be deleted (a foreign key said so). */
-export class InUseError extends Error {
+export class InUseError extends StoreError {
   constructor(
     readonly entity: Entity,
     readonly id: string,
@@ -52,7 +60,7 @@ export class InUseError extends Error {
 }
 
 /** A per-resource or per-account limit would be exceeded by the write. */
-export class QuotaError extends Error {
+export class QuotaError extends StoreError {
   constructor(
     readonly quota: "tags-per-resource" | "nodes-per-account" | "test-failovers",
     readonly limit: number,
@@ -63,7 +71,7 @@ export class QuotaError extends Error {
 }
 
 /** The key a tag removal named is not on the resource. */
-export class TagNotFoundError extends Error {
+export class TagNotFoundError extends StoreError {
   constructor(readonly key: string) {
     super(`tag ${key} not found`);
   }

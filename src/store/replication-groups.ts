@@ -4,7 +4,9 @@
  * read (`where: { id, version }`, checked by its count): when another writer came first, nothing
  * is written and StaleWriteError says to read again. That keeps state checks, replica counts and
  * TestFailover's once-at-a-time rule correct with any number of concurrent writers, without relying
- * on SQLite's single writer.
+ * on SQLite's single writer. Every transaction starts with its write, so on SQLite it takes the
+ * write lock before it reads anything (a transaction that read first could not write after another
+ * committed).
  */
 import type { NewEvent } from "../domain/events.ts";
 import type { ReplicationGroup, ReplicationGroupSettings, Tag } from "../domain/model.ts";
@@ -180,9 +182,9 @@ export class ReplicationGroupRepository {
     events: NewEvent[],
   ): Promise<ReplicationGroup> {
     return this.db.$transaction(async (tx) => {
+      await updateGroupAt(tx, id, version, { status: "modifying" });
       const recent = await countEvents(tx, { sourceType: "replication-group", sourceIdentifier: id }, request.rate.prefix, request.rate.since);
       if (recent >= request.rate.limit) throw new QuotaError("test-failovers", request.rate.limit, recent);
-      await updateGroupAt(tx, id, version, { status: "modifying" });
       const { count } = await tx.nodeGroup.updateMany({
         where: { replicationGroupId: id, nodeGroupId: request.nodeGroupId, ...noFailover },
         data: failoverColumns({ phase: "decide", from: request.from, test: true }),

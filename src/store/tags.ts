@@ -48,14 +48,20 @@ export class TagRepository {
   }
 
   /** Removes tags; every key must be on the resource. Returns the tags left. */
-  remove(arn: string, keys: string[]): Promise<Tag[]> {
-    return this.db.$transaction(async (tx) => {
-      const existing = new Set((await listTags(tx, arn)).map((tag) => tag.key));
-      const missing = keys.find((key) => !existing.has(key));
-      if (missing !== undefined) throw new TagNotFoundError(missing);
-      await tx.tag.deleteMany({ where: { arn, key: { in: keys } } });
-      return listTags(tx, arn);
-    });
+  async remove(arn: string, keys: string[]): Promise<Tag[]> {
+    const unique = [...new Set(keys)];
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const { count } = await tx.tag.deleteMany({ where: { arn, key: { in: unique } } });
+        // Some key was not there: the removal is undone, and the missing key named below.
+        if (count < unique.length) throw new TagNotFoundError("");
+        return listTags(tx, arn);
+      });
+    } catch (error) {
+      if (!(error instanceof TagNotFoundError)) throw error;
+      const present = new Set((await listTags(this.db, arn)).map((tag) => tag.key));
+      throw new TagNotFoundError(unique.find((key) => !present.has(key)) ?? unique[0]);
+    }
   }
 
   /** Whether the resource an ARN names exists (tags can only be put on resources that do). */

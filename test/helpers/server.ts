@@ -7,7 +7,7 @@ import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, 
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { migrate } from "../../src/store/database.ts";
+import { templateDatabase } from "./database.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -20,19 +20,6 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-let template: Promise<string> | undefined;
-
-/** A migrated empty database, made once per test file and copied, so each server skips the migration. */
-function templateDatabase(): Promise<string> {
-  template ??= (async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-template-"));
-    const file = path.join(dir, "template.db");
-    await migrate(`file:${file}`);
-    return file;
-  })();
-  return template;
 }
 
 export interface RunningServer {
