@@ -6,7 +6,7 @@
  * - reader endpoint: connections are spread round-robin over the healthy replicas, and go to
  *   the primary when there are none.
  *
- * The caller (reconciler / health monitor) owns the topology and pushes it with `setTargets()`
+ * The caller (the controllers' endpoint sync) owns the topology and pushes it with `setTargets()`
  * whenever it changes; picks read the latest targets, so no locking or polling is involved.
  */
 import { type Address, sameAddress } from "./address.ts";
@@ -58,10 +58,6 @@ export class PrimaryEndpoint extends GroupEndpoint {
     const old = this.targets.primary;
     this.targets = copyTargets(targets);
     if (old && !sameAddress(old, this.targets.primary)) this.endpoint.closeConnectionsTo(old);
-  }
-
-  setPrimary(primary: Address | undefined): void {
-    this.setTargets({ primary, replicas: this.targets.replicas });
   }
 }
 

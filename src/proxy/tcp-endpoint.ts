@@ -1,39 +1,18 @@
 /**
  * TcpEndpoint: a stable TCP address that forwards each client connection to the upstream node
- * chosen, per connection, by `pick()`. Everything the emulator exposes as an ElastiCache endpoint
- * (primary, reader, node endpoints) is one of these.
+ * chosen, per connection, by `pick()`. The primary and reader endpoints of a node group are built
+ * on it; node endpoints (ReadEndpoint, CacheNodes[].Endpoint) are not proxied, clients reach nodes
+ * directly, and the Memcached configuration endpoint answers itself (memcached-config-endpoint.ts).
  *
- * Why it is built this way — measured on this 2-core machine with redis-server + redis-benchmark
- * (`-c 50`, GET) on loopback, all in one run; the box was shared and noisy, so the stable figure is
- * the proxy's own CPU time per request (utime+stime of the proxy process), not requests/s:
- *
- *   engine                                   CPU ticks / 100k GET   / 400k GET with -P 16
- *   socket.pipe() both ways                    ~375                   ~95
- *   'data' + write() + pause/drain             ~385                   ~90
- *   net.connect({ onread }) on the upstream    ~355                   ~95
- *   raw handles (useUserBuffer+writeBuffer)    ~295                   ~70      ← "fast" engine
- *   HAProxy 2.6, TCP mode, nbthread 1          ~205                   ~55
- *
- * The per-chunk cost in Node is the stream machinery (a fresh ArrayBuffer per read, Readable push
- * and 'data' emit, Writable bookkeeping and nextTick per write), not the syscalls; driving the
- * libuv handles directly removes most of it (~20–30 % less CPU than pipe()). See forwarding.ts for
- * how it stays safe (one buffer per direction; reads stop while a write is asynchronous) and the
- * portable fallback. Also kept, by reasoning rather than a separate measurement: `noDelay` on both
- * sockets (request/response traffic; no Nagle delay on small replies), `pauseOnConnect` so nothing
- * is read before the upstream is connected (no buffering in the proxy), `allowHalfOpen` with
+ * Forwarding drives the libuv handles directly (forwarding.ts: one buffer per direction, reads
+ * stop while a write is asynchronous) because in Node the per-chunk cost is the stream machinery,
+ * not the syscalls: measured here it spends about 20-30 % less CPU per request than
+ * `socket.pipe()`; a portable engine on the public API is the fallback. bench/proxy/
+ * endpoint-throughput.ts measures both against direct connections and HAProxy, and records the
+ * figures and the reasons behind the remaining choices (in-process rather than a worker thread,
+ * one listener per endpoint). Also: `noDelay` on both sockets (request/response traffic),
+ * `pauseOnConnect` so nothing is read before the upstream is connected, `allowHalfOpen` with
  * explicit half-close relaying.
- * bench/proxy/endpoint-throughput.ts reproduces the comparison against direct and HAProxy, for
- * both engines, and also runs this class inside a worker thread. Two runs of it (load average
- * ~10 on 2 cores, so requests/s swing ±50 %): proxy CPU per unpipelined request fast 34–41 µs,
- * portable 42–43 µs, fast-in-a-worker 30–32 µs, HAProxy 22–29 µs; throughput proxy/direct
- * 0.35–0.59, worker/direct 0.41–1.0, HAProxy/direct 0.56–0.84. The worker keeps proxied traffic
- * off the control plane's event loop (HTTP API, health probes, GC pauses) and looked a little
- * cheaper, but it cannot take a `pick()` closure (targets must be posted to it), and the gain is
- * inside the noise, so TcpEndpoint runs in-process for now; the bench's worker branch shows the
- * wiring (including loading tsx inside a worker on Node 20) for a later WorkerTcpEndpoint.
- * Several workers on one port would need SO_REUSEPORT, which Node 20's net does not offer
- * (`exclusive: false` only shares a handle between node:cluster processes), so one listener per
- * endpoint it is.
  *
  * Never emits 'error': listener, client and upstream errors are reported to `onEvent` and the
  * affected connection is closed.
