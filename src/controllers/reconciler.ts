@@ -14,8 +14,6 @@ import { reconcileGroup } from "./group-reconciler.ts";
 export interface ReconcilerOptions {
   intervalMs: number;
   logger: Logger;
-  /** Nodes the reconciler must leave alone for now (the health monitor is failing them over). */
-  isHandledElsewhere?(runtimeName: string): boolean;
 }
 
 export class Reconciler {
@@ -95,7 +93,7 @@ export class Reconciler {
     for (const node of nodes) {
       const seen = observed.get(node.runtimeName);
       const healthy = node.desired === "absent" ? !seen : seen?.running && node.status === "available";
-      if (healthy || this.options.isHandledElsewhere?.(node.runtimeName)) continue;
+      if (healthy) continue;
       const groupId = clusterGroup.get(node.clusterId);
       needsWork.add(groupId ? `rg:${groupId}` : `cc:${node.clusterId}`);
     }
