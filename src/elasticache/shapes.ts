@@ -3,6 +3,7 @@
  * field names. Only the fields this emulator knows are filled; the rest are left out as AWS leaves
  * out unset fields. Used by the operations in this folder and nowhere else.
  */
+import type * as Aws from "@aws-sdk/client-elasticache";
 import { arnOf } from "../domain/arn.ts";
 import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from "../domain/model.ts";
 import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
@@ -10,9 +11,9 @@ import type { ServiceContext } from "./context.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
-const endpoint = (ctx: Ctx, port: number | undefined) => (port === undefined ? undefined : { Address: ctx.endpointHost, Port: port });
+const endpoint = (ctx: Ctx, port: number | undefined): Aws.Endpoint | undefined => (port === undefined ? undefined : { Address: ctx.endpointHost, Port: port });
 
-function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup) {
+function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
   // Groups always get endpoint ports of their own; the node ports are only a fallback.
   const primary = primaryOf(nodeGroup);
   const primaryPort = nodeGroup.primaryEndpointPort ?? (primary && nodeOf(primary)?.hostPort);
@@ -35,7 +36,7 @@ function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup) {
   };
 }
 
-export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup) {
+export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.ReplicationGroup {
   return {
     ReplicationGroupId: group.id,
     Description: group.description,
@@ -63,7 +64,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup) {
   };
 }
 
-export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boolean) {
+export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boolean): Aws.CacheCluster {
   return {
     CacheClusterId: cluster.id,
     ConfigurationEndpoint: cluster.engine === "memcached" ? endpoint(ctx, cluster.configEndpointPort) : undefined,
@@ -107,7 +108,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
   };
 }
 
-export function toCacheSubnetGroup(ctx: Ctx, group: SubnetGroup) {
+export function toCacheSubnetGroup(ctx: Ctx, group: SubnetGroup): Aws.CacheSubnetGroup {
   return {
     CacheSubnetGroupName: group.name,
     CacheSubnetGroupDescription: group.description,
@@ -122,4 +123,4 @@ export function toCacheSubnetGroup(ctx: Ctx, group: SubnetGroup) {
   };
 }
 
-export const toTagList = (tags: Tag[]) => tags.map((tag) => ({ Key: tag.key, Value: tag.value }));
+export const toTagList = (tags: Tag[]): Aws.Tag[] => tags.map((tag) => ({ Key: tag.key, Value: tag.value }));
