@@ -12,7 +12,7 @@ import { writeEvents } from "./events.ts";
 import { insertCluster, insertNodes, markNodesAbsent, nodeCount, type NewCluster, type NewNode } from "./members.ts";
 import { claimPorts, owners, releasePorts } from "./ports.ts";
 import { updateGroupAt } from "./replication-groups.ts";
-import { clusterInclude, toCluster } from "./rows.ts";
+import { queryIn, readClusters, type Query } from "./joined-reads.ts";
 import { deleteTags, writeTags } from "./tags.ts";
 
 /** A write of the group that goes with a member's change, conditional on the version read. */
@@ -37,24 +37,22 @@ async function updateClusterAt(tx: Tx, id: string, version: number, data: Record
 }
 
 async function loadCluster(tx: Tx, id: string): Promise<CacheCluster | undefined> {
-  const row = await tx.cacheCluster.findUnique({ where: { id }, include: clusterInclude });
-  return row ? toCluster(row) : undefined;
+  return (await readClusters(queryIn(tx), { id }))[0];
 }
 
 export class CacheClusterRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Reads outside transactions (the fast path of read-connection.ts on SQLite). */
+    private readonly query: Query = queryIn(db),
+  ) {}
 
-  get(id: string): Promise<CacheCluster | undefined> {
-    return loadCluster(this.db, id);
+  async get(id: string): Promise<CacheCluster | undefined> {
+    return (await readClusters(this.query, { id }))[0];
   }
 
-  async list(filter: { id?: string; standaloneOnly?: boolean } = {}): Promise<CacheCluster[]> {
-    const rows = await this.db.cacheCluster.findMany({
-      where: { ...(filter.id === undefined ? {} : { id: filter.id }), ...(filter.standaloneOnly ? { replicationGroupId: null } : {}) },
-      include: clusterInclude,
-      orderBy: { id: "asc" },
-    });
-    return rows.map(toCluster);
+  list(filter: { id?: string; standaloneOnly?: boolean } = {}): Promise<CacheCluster[]> {
+    return readClusters(this.query, filter);
   }
 
   /** Whether any of the ids is taken by a cluster. */

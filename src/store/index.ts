@@ -6,6 +6,8 @@
 import { CacheClusterRepository } from "./cache-clusters.ts";
 import { migrate, openDatabase, type Db } from "./database.ts";
 import { EventRepository } from "./events.ts";
+import { queryIn } from "./joined-reads.ts";
+import { openReadConnection, type ReadConnection } from "./read-connection.ts";
 import { FailoverRepository } from "./failovers.ts";
 import { NodeRepository } from "./nodes.ts";
 import { readOverview, type Overview } from "./overview.ts";
@@ -24,13 +26,16 @@ export class Store {
   readonly tags: TagRepository;
   readonly ports: PortRepository;
 
+  /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
   constructor(
     private readonly db: Db,
     ports: PortPool,
+    private readonly reads?: ReadConnection,
   ) {
+    const query = reads?.query ?? queryIn(db);
     this.subnetGroups = new SubnetGroupRepository(db);
-    this.replicationGroups = new ReplicationGroupRepository(db);
-    this.cacheClusters = new CacheClusterRepository(db);
+    this.replicationGroups = new ReplicationGroupRepository(db, query);
+    this.cacheClusters = new CacheClusterRepository(db, query);
     this.nodes = new NodeRepository(db);
     this.failovers = new FailoverRepository(db);
     this.events = new EventRepository(db);
@@ -43,15 +48,16 @@ export class Store {
     return readOverview(this.db);
   }
 
-  close(): Promise<void> {
-    return this.db.$disconnect();
+  async close(): Promise<void> {
+    this.reads?.close();
+    await this.db.$disconnect();
   }
 }
 
 /** Applies pending migrations and opens the store. Returns the migrations it applied. */
 export async function openStore(databaseUrl: string, ports: PortPool): Promise<{ store: Store; migrated: string[] }> {
   const migrated = await migrate(databaseUrl);
-  return { store: new Store(openDatabase(databaseUrl), ports), migrated };
+  return { store: new Store(openDatabase(databaseUrl), ports, openReadConnection(databaseUrl)), migrated };
 }
 
 export { AlreadyExistsError, InUseError, NotFoundError, PortTakenError, QuotaError, StaleWriteError, TagNotFoundError } from "./errors.ts";

@@ -16,7 +16,7 @@ import { failoverColumns, noFailover } from "./failover-columns.ts";
 import { countEvents, writeEvents } from "./events.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
 import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
-import { groupInclude, toReplicationGroup } from "./rows.ts";
+import { queryIn, readGroups, type Query } from "./joined-reads.ts";
 import { deleteTags, writeTags } from "./tags.ts";
 
 export interface NewNodeGroup {
@@ -52,8 +52,7 @@ export async function updateGroupAt(tx: Tx, id: string, version: number, data: R
 }
 
 export async function loadGroup(tx: Tx, id: string): Promise<ReplicationGroup | undefined> {
-  const row = await tx.replicationGroup.findUnique({ where: { id }, include: groupInclude });
-  return row ? toReplicationGroup(row) : undefined;
+  return (await readGroups(queryIn(tx), id))[0];
 }
 
 async function requireNodeQuota(tx: Tx, maxNodes: number): Promise<void> {
@@ -62,15 +61,18 @@ async function requireNodeQuota(tx: Tx, maxNodes: number): Promise<void> {
 }
 
 export class ReplicationGroupRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Reads outside transactions (the fast path of read-connection.ts on SQLite). */
+    private readonly query: Query = queryIn(db),
+  ) {}
 
-  get(id: string): Promise<ReplicationGroup | undefined> {
-    return loadGroup(this.db, id);
+  async get(id: string): Promise<ReplicationGroup | undefined> {
+    return (await readGroups(this.query, id))[0];
   }
 
-  async list(id?: string): Promise<ReplicationGroup[]> {
-    const rows = await this.db.replicationGroup.findMany({ where: id === undefined ? {} : { id }, include: groupInclude, orderBy: { id: "asc" } });
-    return rows.map(toReplicationGroup);
+  list(id?: string): Promise<ReplicationGroup[]> {
+    return readGroups(this.query, id);
   }
 
   /** The group with its node groups, members, nodes, ports, tags and events, or nothing. */

@@ -1,23 +1,20 @@
 /**
- * Prisma rows to domain objects, and the includes that load a resource whole. Every read of the
- * store goes through these, so the domain objects have one shape whichever query made them.
+ * Database rows to domain objects. Every read of the store goes through these (joined-reads.ts
+ * folds its joined rows into the nested shapes below first), so the domain objects have one
+ * shape whichever query made them.
  */
 import type { Engine } from "../domain/catalog.ts";
 import type { CacheCluster, CacheNode, ClusterSettings, Desired, NodeGroup, ReplicationGroup, Role, SubnetGroup } from "../domain/model.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { failoverOf } from "./failover-columns.ts";
 
-export const clusterInclude = { nodes: { orderBy: { nodeId: "asc" } } } satisfies Prisma.CacheClusterInclude;
-export const nodeGroupInclude = { members: { include: clusterInclude, orderBy: { id: "asc" } } } satisfies Prisma.NodeGroupInclude;
-export const groupInclude = { nodeGroups: { include: nodeGroupInclude, orderBy: { nodeGroupId: "asc" } } } satisfies Prisma.ReplicationGroupInclude;
 export const subnetGroupInclude = { subnets: { orderBy: { subnetId: "asc" } } } satisfies Prisma.CacheSubnetGroupInclude;
 
 type NodeRow = Prisma.CacheNodeGetPayload<object>;
-type ClusterRow = Prisma.CacheClusterGetPayload<{ include: typeof clusterInclude }>;
-type NodeGroupRow = Prisma.NodeGroupGetPayload<{ include: typeof nodeGroupInclude }>;
-type GroupRow = Prisma.ReplicationGroupGetPayload<{ include: typeof groupInclude }>;
+type ClusterRow = Prisma.CacheClusterGetPayload<object> & { nodes: NodeRow[] };
+type NodeGroupRow = Prisma.NodeGroupGetPayload<object> & { members: ClusterRow[] };
+type GroupRow = Prisma.ReplicationGroupGetPayload<object> & { nodeGroups: NodeGroupRow[] };
 type SubnetGroupRow = Prisma.CacheSubnetGroupGetPayload<{ include: typeof subnetGroupInclude }>;
-
 type ClusterSettingsRow = Pick<ClusterRow, "engine" | "engineVersion" | "cacheNodeType" | "port" | "subnetGroupName" | "parameterGroupName" | "snapshotRetentionLimit" | "snapshotWindow">;
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);

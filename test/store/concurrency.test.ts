@@ -8,25 +8,16 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ReplicationGroup } from "../../src/domain/model.ts";
-import { memberIdOf, nodeIdOf } from "../../src/domain/names.ts";
 import { openDatabase } from "../../src/store/database.ts";
-import { Store, type NewCluster, type NewReplicationGroup } from "../../src/store/index.ts";
+import { Store } from "../../src/store/index.ts";
 import { freshDatabase } from "../helpers/database.ts";
+import { createDefaultSubnetGroup, groupSpec, member, portCounter } from "./fixtures.ts";
 
 const pool = { range: [40000, 40999] as [number, number], isFree: async () => true };
-const settings = {
-  engine: "redis" as const,
-  engineVersion: "7.0.15",
-  cacheNodeType: "cache.t3.micro",
-  port: 6379,
-  subnetGroupName: "default",
-  parameterGroupName: "default.redis7",
-  snapshotRetentionLimit: 0,
-};
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let one: Store;
-let nextPort = 40000;
+const port = portCounter(40000);
 
 /* The other writer: a store in another process, called through a proxy shaped like a Store. */
 let peer: ChildProcess;
@@ -60,40 +51,9 @@ afterAll(() => {
   peer.kill("SIGKILL");
 });
 
-function member(groupId: string, index: number, role: "primary" | "replica"): NewCluster {
-  return {
-    ...settings,
-    id: memberIdOf(groupId, index),
-    replicationGroupId: groupId,
-    nodeGroupId: "0001",
-    role,
-    preferredAz: "us-east-1a",
-    status: "creating",
-    nodes: [{ nodeId: nodeIdOf(1), az: "us-east-1a", hostPort: nextPort++ }],
-  };
-}
-
-function newGroup(id: string, replicas = 1, ports = { primary: nextPort++, reader: nextPort++ }): NewReplicationGroup {
-  return {
-    ...settings,
-    id,
-    description: id,
-    automaticFailover: true,
-    multiAz: false,
-    atRestEncryption: false,
-    nodeGroups: [
-      {
-        id: "0001",
-        primaryEndpointPort: ports.primary,
-        readerEndpointPort: ports.reader,
-        members: [member(id, 1, "primary"), ...Array.from({ length: replicas }, (_, index) => member(id, index + 2, "replica"))],
-      },
-    ],
-    tags: { arn: `arn:${id}`, tags: [] },
-    events: [],
-    maxNodes: 300,
-  };
-}
+const newGroup = (id: string, replicas = 1, endpoints?: { primary: number; reader: number }) =>
+  groupSpec(id, port, { members: Array.from({ length: replicas + 1 }, (_, index) => index + 1), endpoints });
+const replica = (groupId: string, index: number) => member(groupId, index, "replica", port());
 
 /** Runs both writes at once; returns what each gave (value or error). */
 async function race<A, B>(first: () => Promise<A>, second: () => Promise<B>) {
@@ -113,7 +73,7 @@ beforeEach(async () => {
   database = await freshDatabase();
   one = new Store(openDatabase(database.url), pool);
   await callPeer({ url: database.url });
-  await one.subnetGroups.create({ name: "default", description: "d", vpcId: "vpc-1", subnets: [{ subnetId: "subnet-1", availabilityZone: "us-east-1a" }] }, { arn: "arn:default", tags: [] });
+  await createDefaultSubnetGroup(one);
 });
 
 afterEach(async () => {
@@ -144,8 +104,8 @@ describe("writes conditional on the version read", () => {
   it("two replica additions from the same read: exactly one set of replicas is added", async () => {
     const group = await availableGroup("rg");
     const results = await race(
-      () => one.replicationGroups.addMembers("rg", group.version, [member("rg", 3, "replica")], [], 300),
-      () => two.replicationGroups.addMembers("rg", group.version, [member("rg", 4, "replica")], [], 300),
+      () => one.replicationGroups.addMembers("rg", group.version, [replica("rg", 3)], [], 300),
+      () => two.replicationGroups.addMembers("rg", group.version, [replica("rg", 4)], [], 300),
     );
     oneWins(results, "StaleWriteError");
     expect((await one.replicationGroups.get("rg"))!.nodeGroups[0].members).toHaveLength(3);
@@ -155,7 +115,7 @@ describe("writes conditional on the version read", () => {
     const group = await availableGroup("rg", 2);
     const results = await race(
       () => one.replicationGroups.removeMembers("rg", group.version, ["rg-003"], []),
-      () => two.replicationGroups.addMembers("rg", group.version, [member("rg", 4, "replica")], [], 300),
+      () => two.replicationGroups.addMembers("rg", group.version, [replica("rg", 4)], [], 300),
     );
     oneWins(results, "StaleWriteError");
   });
@@ -176,7 +136,7 @@ describe("writes conditional on the version read", () => {
   it("a cache cluster joining a group races a delete of the group: one of them", async () => {
     const group = await availableGroup("rg");
     const results = await race(
-      () => one.cacheClusters.create(member("rg", 3, "replica"), { group: { id: "rg", version: group.version }, tags: { arn: "arn:x", tags: [] }, events: [], maxNodes: 300 }),
+      () => one.cacheClusters.create(replica("rg", 3), { group: { id: "rg", version: group.version }, tags: { arn: "arn:x", tags: [] }, events: [], maxNodes: 300 }),
       () => two.replicationGroups.markDeleting("rg", group.version, undefined, []),
     );
     oneWins(results, "StaleWriteError");
@@ -211,7 +171,8 @@ describe("rules the database keeps", () => {
 
   it("a subnet group in use cannot be deleted; once unused it can", async () => {
     await one.subnetGroups.create({ name: "apps", description: "apps", vpcId: "vpc-2", subnets: [{ subnetId: "subnet-2", availabilityZone: "us-east-1b" }] }, { arn: "arn:apps", tags: [] });
-    await one.replicationGroups.create({ ...newGroup("on-apps"), subnetGroupName: "apps", nodeGroups: [{ ...newGroup("on-apps").nodeGroups[0], members: [{ ...member("on-apps", 1, "primary"), subnetGroupName: "apps" }] }] });
+    const onApps = newGroup("on-apps", 0);
+    await one.replicationGroups.create({ ...onApps, subnetGroupName: "apps", nodeGroups: [{ ...onApps.nodeGroups[0], members: [{ ...onApps.nodeGroups[0].members[0], subnetGroupName: "apps" }] }] });
     await expect(two.subnetGroups.delete("apps", "arn:apps")).rejects.toMatchObject({ name: "InUseError" });
     await one.replicationGroups.remove("on-apps", "arn:on-apps", []);
     await two.subnetGroups.delete("apps", "arn:apps");
