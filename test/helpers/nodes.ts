@@ -11,6 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import * as aws from "@aws-sdk/client-elasticache";
 import { Redis } from "ioredis";
+import { eventually, Fatal } from "./eventually.ts";
 import { removeDir, startServer, type RunningServer, type StartOptions } from "./server.ts";
 
 const run = promisify(execFile);
@@ -18,7 +19,6 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 export type RuntimeKind = "process" | "docker";
 export const onCI = process.env.CI === "true";
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /* ------------------------------------------------------------------------------------------ */
 /* Docker availability                                                                          */
@@ -303,26 +303,6 @@ export class Api {
     const query = new URLSearchParams({ SourceType: sourceType, Duration: "60" });
     if (sourceIdentifier) query.set("SourceIdentifier", sourceIdentifier);
     return (await this.ok("GET", `/v1/events?${query}`)).Events;
-  }
-}
-
-/** An error `eventually` must not retry. */
-export class Fatal extends Error {}
-
-/** Polls `fn` until it returns a truthy value; throws after `timeoutMs` with the last error. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, what = "condition", everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error) {
-      if (error instanceof Fatal) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
-    await sleep(everyMs);
   }
 }
 

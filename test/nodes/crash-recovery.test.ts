@@ -6,12 +6,12 @@
  * replicate. The same for a delete interrupted by kill -9: the restarted server finishes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, sleep } from "../helpers/eventually.ts";
 import {
   GROUPS,
   closeRedisClients,
   containersOf,
   endpointsOf,
-  eventually,
   memberIds,
   nodeDirOf,
   nodeDirs,
@@ -20,7 +20,6 @@ import {
   redisCommand,
   runningNodes,
   runtimesUnderTest,
-  sleep,
   startNodeServer,
   waitForLinkUp,
   waitForValue,

@@ -9,6 +9,7 @@
  */
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
 import {
   CLUSTERS,
   GROUPS,
@@ -16,7 +17,6 @@ import {
   containersOf,
   dockerNetworks,
   endpointsOf,
-  eventually,
   memcachedGet,
   memcachedSet,
   memberIds,

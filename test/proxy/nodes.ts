@@ -69,15 +69,6 @@ export function redisClient(port: number, options: Record<string, unknown> = {})
   return client;
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Raw socket conversation: send, then collect until `until(buffer)` is true. */
 export async function rawExchange(port: number, send: Buffer | string, until: (data: Buffer) => boolean, timeoutMs = 5000): Promise<Buffer> {
   const socket = net.connect(port, "127.0.0.1");

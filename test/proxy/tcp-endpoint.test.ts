@@ -2,7 +2,8 @@ import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fastForwardingAvailable } from "../../src/proxy/forwarding.ts";
 import { type EndpointEvent, TcpEndpoint } from "../../src/proxy/tcp-endpoint.ts";
-import { closedWithin, freePort, type NodeProcess, rawExchange, redisClient, startRedis, waitFor } from "./nodes.ts";
+import { closedWithin, freePort, type NodeProcess, rawExchange, redisClient, startRedis } from "./nodes.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const engines = fastForwardingAvailable ? (["fast", "portable"] as const) : (["portable"] as const);
 
@@ -52,7 +53,7 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
     } finally {
       client.disconnect();
     }
-    await waitFor(() => endpoint.connectionCount() === 0, 5000, "connection released");
+    await eventually(() => endpoint.connectionCount() === 0, 5000, "connection released", 20);
   });
 
   it("relays a half-close: request sent then FIN still gets its reply", async () => {
@@ -67,7 +68,7 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
       socket.end("PING\r\nECHO hello\r\n");
     });
     expect(reply).toBe("+PONG\r\n$5\r\nhello\r\n");
-    await waitFor(() => endpoint.connectionCount() === 0, 5000, "connection released");
+    await eventually(() => endpoint.connectionCount() === 0, 5000, "connection released", 20);
   });
 
   it("closes the client when pick returns undefined", async () => {
@@ -102,11 +103,11 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
       const { port } = await endpoint.listen();
       const socket = net.connect(port, "127.0.0.1");
       await new Promise((r) => socket.once("connect", r));
-      await waitFor(() => endpoint.connectionCount() === 1);
+      await eventually(() => endpoint.connectionCount() === 1, 10_000, "a connection", 20);
       const closed = closedWithin(socket, 5000);
       await other.stop();
       expect(await closed).toBe(true);
-      await waitFor(() => endpoint.connectionCount() === 0, 5000, "connection released");
+      await eventually(() => endpoint.connectionCount() === 0, 5000, "connection released", 20);
     } finally {
       await other.stop();
     }
@@ -141,7 +142,7 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
     const { port } = await endpoint.listen();
     const socket = net.connect(port, "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
-    await waitFor(() => endpoint.connectionCount() === 1);
+    await eventually(() => endpoint.connectionCount() === 1, 10_000, "a connection", 20);
     const closed = closedWithin(socket, 3000);
     await endpoint.close();
     expect(await closed).toBe(true);
