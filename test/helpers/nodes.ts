@@ -9,9 +9,9 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import * as aws from "@aws-sdk/client-elasticache";
 import { Redis } from "ioredis";
-import { eventually, Fatal } from "./eventually.ts";
+import { Api } from "./clients.ts";
+import { eventually } from "./eventually.ts";
 import { removeDir, startServer, type RunningServer, type StartOptions } from "./server.ts";
 
 const run = promisify(execFile);
@@ -169,141 +169,6 @@ export async function removeEverything(target: { runtime: RuntimeKind; instance:
     for (const network of await dockerNetworks(target.instance)) await run("docker", ["network", "rm", network]).catch(() => undefined);
   }
   removeDir(target.dataDir);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* The API, as curl (REST JSON) and as the real AWS SDK (Query protocol)                       */
-/* ------------------------------------------------------------------------------------------ */
-
-export interface RestResponse {
-  status: number;
-  body: any;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
-  ) {
-    super(`${status} ${code}: ${message}`);
-  }
-}
-
-export const GROUPS = "/v1/replication-groups";
-export const CLUSTERS = "/v1/cache-clusters";
-
-export class Api {
-  private client?: aws.ElastiCacheClient;
-
-  constructor(public url: string) {}
-
-  /** One REST request; never throws for an HTTP error status. */
-  async rest(method: string, pathAndQuery: string, body?: unknown): Promise<RestResponse> {
-    const response = await fetch(this.url + pathAndQuery, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: any;
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = { raw: text };
-    }
-    return { status: response.status, body: parsed };
-  }
-
-  /** A REST request that must succeed (2xx); returns the body. */
-  async ok(method: string, pathAndQuery: string, body?: unknown): Promise<any> {
-    const response = await this.rest(method, pathAndQuery, body);
-    if (response.status < 200 || response.status >= 300) {
-      throw new ApiError(response.body?.Error?.Code ?? "?", response.status, `${method} ${pathAndQuery}: ${JSON.stringify(response.body)}`);
-    }
-    return response.body;
-  }
-
-  /** The real @aws-sdk/client-elasticache against the Query endpoint. */
-  get sdk(): aws.ElastiCacheClient {
-    this.client ??= new aws.ElastiCacheClient({
-      endpoint: this.url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-    });
-    return this.client;
-  }
-
-  /** Sends an SDK command by operation name; errors become ApiError with the wire code and HTTP status. */
-  async send(operation: string, input: Record<string, unknown>): Promise<any> {
-    const Command = (aws as unknown as Record<string, new (input: unknown) => any>)[`${operation}Command`];
-    if (!Command) throw new Error(`no SDK command ${operation}`);
-    try {
-      return await this.sdk.send(new Command(input));
-    } catch (error: any) {
-      if (error?.$metadata) throw new ApiError(error.Code ?? error.name, error.$metadata.httpStatusCode, error.message);
-      throw error;
-    }
-  }
-
-  close(): void {
-    this.client?.destroy();
-    this.client = undefined;
-  }
-
-  async group(id: string): Promise<any> {
-    return (await this.ok("GET", `${GROUPS}/${id}`)).ReplicationGroup;
-  }
-
-  async cluster(id: string): Promise<any> {
-    return (await this.ok("GET", `${CLUSTERS}/${id}?ShowCacheNodeInfo=true`)).CacheCluster;
-  }
-
-  async groupExists(id: string): Promise<boolean> {
-    const response = await this.rest("GET", `${GROUPS}/${id}`);
-    if (response.status === 404) return false;
-    if (response.status !== 200) throw new Error(JSON.stringify(response.body));
-    return true;
-  }
-
-  /** Polls until the group has `status`; fails fast on create-failed. */
-  async waitGroup(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
-    return eventually(
-      async () => {
-        const group = await this.group(id);
-        if (group.Status === "create-failed" && status !== "create-failed") {
-          const events = await this.events("replication-group", id).catch(() => []);
-          throw new Fatal(`group ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
-        }
-        return group.Status === status ? group : undefined;
-      },
-      timeoutMs,
-      `replication group ${id} ${status}`,
-    );
-  }
-
-  async waitCluster(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
-    return eventually(
-      async () => {
-        const cluster = await this.cluster(id);
-        if (cluster.CacheClusterStatus === "create-failed" && status !== "create-failed") {
-          const events = await this.events("cache-cluster", id).catch(() => []);
-          throw new Fatal(`cluster ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
-        }
-        return cluster.CacheClusterStatus === status ? cluster : undefined;
-      },
-      timeoutMs,
-      `cache cluster ${id} ${status}`,
-    );
-  }
-
-  /** DescribeEvents of one source through the REST API, oldest first. */
-  async events(sourceType: string, sourceIdentifier?: string): Promise<{ SourceIdentifier: string; SourceType: string; Message: string; Date: string }[]> {
-    const query = new URLSearchParams({ SourceType: sourceType, Duration: "60" });
-    if (sourceIdentifier) query.set("SourceIdentifier", sourceIdentifier);
-    return (await this.ok("GET", `/v1/events?${query}`)).Events;
-  }
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, sleep } from "../helpers/eventually.ts";
+import { GROUPS } from "../helpers/clients.ts";
 import {
-  GROUPS,
   closeRedisClients,
   containersOf,
   endpointsOf,

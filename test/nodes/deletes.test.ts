@@ -10,9 +10,8 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
+import { CLUSTERS, GROUPS } from "../helpers/clients.ts";
 import {
-  CLUSTERS,
-  GROUPS,
   closeRedisClients,
   containersOf,
   dockerNetworks,

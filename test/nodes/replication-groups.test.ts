@@ -7,9 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
+import { CLUSTERS, GROUPS } from "../helpers/clients.ts";
 import {
-  CLUSTERS,
-  GROUPS,
   closeRedisClients,
   endpointsOf,
   memberIds,
