@@ -114,33 +114,26 @@ export class Api {
   }
 
   /** Polls until the group has `status`; fails fast on create-failed. */
-  async waitGroup(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
-    return eventually(
-      async () => {
-        const group = await this.group(id);
-        if (group.Status === "create-failed" && status !== "create-failed") {
-          const events = await this.events("replication-group", id).catch(() => []);
-          throw new Fatal(`group ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
-        }
-        return group.Status === status ? group : undefined;
-      },
-      timeoutMs,
-      `replication group ${id} ${status}`,
-    );
+  waitGroup(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
+    return this.waitStatus("replication-group", id, () => this.group(id), (group) => group.Status, status, timeoutMs);
   }
 
-  async waitCluster(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
+  waitCluster(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
+    return this.waitStatus("cache-cluster", id, () => this.cluster(id), (cluster) => cluster.CacheClusterStatus, status, timeoutMs);
+  }
+
+  private waitStatus(sourceType: string, id: string, read: () => Promise<any>, statusOf: (resource: any) => string, status: string, timeoutMs: number): Promise<any> {
     return eventually(
       async () => {
-        const cluster = await this.cluster(id);
-        if (cluster.CacheClusterStatus === "create-failed" && status !== "create-failed") {
-          const events = await this.events("cache-cluster", id).catch(() => []);
-          throw new Fatal(`cluster ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
+        const resource = await read();
+        if (statusOf(resource) === "create-failed" && status !== "create-failed") {
+          const events = await this.events(sourceType, id).catch(() => []);
+          throw new Fatal(`${sourceType} ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
         }
-        return cluster.CacheClusterStatus === status ? cluster : undefined;
+        return statusOf(resource) === status ? resource : undefined;
       },
       timeoutMs,
-      `cache cluster ${id} ${status}`,
+      `${sourceType} ${id} ${status}`,
     );
   }
 
