@@ -1,6 +1,8 @@
 /**
- * Errors raised by the runtime layer (both implementations). The control plane maps them to AWS
- * faults; `code` is stable, `message` is for humans and always says what to do next when it can.
+ * Errors raised by the runtime layer (both implementations). `code` is stable, for callers that
+ * act on a kind of failure; `message` is for humans (it ends up in a resource's events) and says
+ * what to do next when it can. Nothing here knows AWS: what a failure means for an ElastiCache
+ * resource is the caller's business.
  */
 export type RuntimeErrorCode =
   /** The engine image is not present locally and could not be pulled. */
@@ -29,8 +31,4 @@ export class RuntimeError extends Error {
     super(message, options);
     this.name = "RuntimeError";
   }
-}
-
-export function isRuntimeError(err: unknown, code?: RuntimeErrorCode): err is RuntimeError {
-  return err instanceof RuntimeError && (code === undefined || err.code === code);
 }

@@ -9,13 +9,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { version as memcachedVersion } from "../../src/engines/memcached-admin.ts";
 import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { DockerRuntime, LABEL } from "../../src/runtime/docker/index.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { LOCAL_IMAGES, resolveImageTable } from "../../src/runtime/images.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
-import { closeRedisClients, eventually, freePorts, memcachedSetGet, ms, redisClient, timingLog } from "./helpers.ts";
+import { closeRedisClients, eventually, freePorts, memcachedSetGet, memcachedVersion, ms, redisClient, timingLog } from "./helpers.ts";
 
 const PREFIX = "ecl-test-rt-";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

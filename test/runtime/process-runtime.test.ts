@@ -10,12 +10,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { version as memcachedVersion } from "../../src/engines/memcached-admin.ts";
 import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { ProcessRuntime } from "../../src/runtime/process/index.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
-import { closeRedisClients, enginePids, eventually, freePorts, memcachedSetGet, ms, redisClient, timingLog } from "./helpers.ts";
+import { closeRedisClients, enginePids, eventually, freePorts, memcachedSetGet, memcachedStatsOf, memcachedVersion, ms, redisClient, timingLog } from "./helpers.ts";
 
 const redisServerPath = process.env.REDIS_SERVER ?? "redis-server";
 const memcachedPath = process.env.MEMCACHED ?? "memcached";
@@ -75,6 +74,7 @@ describe("ProcessRuntime", () => {
     expect(await c.config("GET", "repl-diskless-sync-delay")).toEqual(["repl-diskless-sync-delay", "0"]);
 
     expect(await memcachedVersion(m.adminAddress)).toMatch(/^\d+\.\d+/);
+    expect((await memcachedStatsOf(m.adminAddress)).limit_maxbytes).toBe(String(64 * 1024 * 1024));
     expect(await memcachedSetGet(m.adminAddress, "mk", "hello")).toBe("hello");
 
     const dir = path.join(dataDir, "nodes", "proc-r1");
