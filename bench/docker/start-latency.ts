@@ -32,7 +32,7 @@ const cli = (args: string[]) => run("docker", [...(socket ? ["-H", `unix://${soc
 const calls: Record<string, number[]> = {};
 const runtime = new DockerRuntime({
   images: resolveImageTable(LOCAL_IMAGES),
-  docker,
+  socketPath: socket,
   namePrefix: PREFIX,
   logger: {
     debug(obj: { op?: string; ms?: number }) {

@@ -1,39 +1,31 @@
 /**
- * NodeRuntime on Docker containers (dockerode). One container per node, `<prefix><name>`, on one
- * bridge network per spec.network, `<prefix>net-<network>`, where its alias is the node name. The
- * engine listens on its default port inside the container (6379 / 11211), published on
- * publishHost:hostPort. Containers and networks carry `elasticache-local.*` labels; list() finds
- * ours by label (and by prefix, so two runtimes with different prefixes never see each other).
+ * NodeRuntime on Docker containers. One container per node, `<prefix><name>`, on one bridge
+ * network per spec.network (networks.ts), where its alias is the node name. The engine listens on
+ * its default port inside the container (6379 / 11211), published on publishHost:hostPort.
+ * Containers and networks carry `elasticache-local.*` labels (labels.ts); list() finds ours by
+ * label, so two runtimes with different prefixes never see each other.
  *
- * Docker's quirks (304 already started, 409 name in use / removal in progress / not running,
- * 404 already gone) are absorbed in one place: `ignoreStatus` + the call sites that name them.
+ * The Docker calls themselves live in one module per resource (containers, networks, images), all
+ * through one logged door (docker-api.ts); this file decides what to do with them.
  */
 import Docker from "dockerode";
 import { ENGINE_COMMAND, INTERNAL_PORT, engineArgs } from "../engine-config.ts";
 import { RuntimeError } from "../errors.ts";
-import { imageFor, imageUnavailableMessage, type ImageTable } from "../images.ts";
+import { imageFor, type ImageTable } from "../images.ts";
 import { silentLogger, type RuntimeLogger } from "../logger.ts";
 import { KeyedMutex, NODE_NAME_RE } from "../mutex.ts";
 import { waitUntilReady } from "../readiness.ts";
 import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode } from "../types.ts";
-
-export const LABEL = {
-  managed: "elasticache-local.managed",
-  prefix: "elasticache-local.prefix",
-  node: "elasticache-local.node",
-  engine: "elasticache-local.engine",
-  engineVersion: "elasticache-local.engine-version",
-  hostPort: "elasticache-local.host-port",
-  network: "elasticache-local.network",
-  /** spec.labels are stored under this prefix. */
-  userPrefix: "elasticache-local.label.",
-} as const;
+import { Containers } from "./containers.ts";
+import { DockerApi, messageOf, statusOf } from "./docker-api.ts";
+import { Images } from "./images.ts";
+import { LABEL, fromUserLabels, isOwnedBy, ownerFilters, ownerLabels, toUserLabels } from "./labels.ts";
+import { Networks } from "./networks.ts";
 
 export interface DockerRuntimeOptions {
   /** Resolved engine/version -> image table (see images.ts: resolveImageTable). */
   images: ImageTable;
-  /** A ready dockerode client; otherwise one is made from socketPath (default: DOCKER_HOST or /var/run/docker.sock). */
-  docker?: Docker;
+  /** The Docker API socket; default DOCKER_HOST or /var/run/docker.sock. */
   socketPath?: string;
   /** Host address ports are published on; default 127.0.0.1. */
   publishHost?: string;
@@ -57,43 +49,8 @@ export interface DockerRuntimeOptions {
   logger?: RuntimeLogger;
 }
 
-interface DockerError extends Error {
-  statusCode?: number;
-  reason?: string;
-  json?: { message?: string };
-  code?: string;
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as DockerError | undefined)?.statusCode;
-}
-
-/** Awaits `p`, treating the listed HTTP statuses as success (returns undefined for them). */
-async function ignoreStatus<T>(p: Promise<T>, ...statuses: number[]): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (statuses.includes(statusOf(err) ?? -1)) return undefined;
-    throw err;
-  }
-}
-
-/** Docker's multiplexed log stream (8-byte frame headers when there is no TTY) -> text. */
-export function demuxDockerLogs(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 0 || buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
-    const len = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  if (i === 0) return buf.toString("utf8");
-  return Buffer.concat(parts).toString("utf8");
-}
-
 export class DockerRuntime implements NodeRuntime {
   readonly kind = "docker" as const;
-  readonly docker: Docker;
   private readonly images: ImageTable;
   private readonly publishHost: string;
   private readonly advertisedHost: string;
@@ -102,14 +59,15 @@ export class DockerRuntime implements NodeRuntime {
   private readonly commands: Record<EngineKind, string>;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutSec: number;
-  private readonly pullTimeoutMs: number;
   private readonly log: RuntimeLogger;
   private readonly mutex = new KeyedMutex();
-  private readonly networks = new Map<string, Promise<string>>();
-  private readonly pulled = new Map<string, Promise<void>>();
+  private readonly containers: Containers;
+  private readonly networks: Networks;
+  private readonly imageStore: Images;
 
   constructor(opts: DockerRuntimeOptions) {
-    this.docker = opts.docker ?? new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined);
+    this.log = opts.logger ?? silentLogger;
+    const api = new DockerApi(new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined), this.log);
     this.images = opts.images;
     this.publishHost = opts.publishHost ?? "127.0.0.1";
     this.advertisedHost = opts.advertisedHost ?? "127.0.0.1";
@@ -118,8 +76,9 @@ export class DockerRuntime implements NodeRuntime {
     this.commands = { ...ENGINE_COMMAND, ...(opts.commands ?? {}) };
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 15_000;
     this.stopTimeoutSec = Math.max(0, Math.ceil((opts.stopTimeoutMs ?? 5_000) / 1000));
-    this.pullTimeoutMs = opts.pullTimeoutMs ?? 300_000;
-    this.log = opts.logger ?? silentLogger;
+    this.containers = new Containers(api);
+    this.networks = new Networks(api, this.prefix, this.log);
+    this.imageStore = new Images(api, opts.pullTimeoutMs ?? 300_000);
   }
 
   containerName(node: string): string {
@@ -127,7 +86,7 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   networkName(network: string): string {
-    return `${this.prefix}net-${network}`;
+    return this.networks.nameOf(network);
   }
 
   start(spec: NodeSpec): Promise<NodeHandle> {
@@ -143,12 +102,12 @@ export class DockerRuntime implements NodeRuntime {
   restart(name: string): Promise<NodeHandle> {
     return this.mutex.run(name, async () => {
       const cname = this.containerName(name);
-      const info = await this.inspect(cname);
-      if (!info || !this.isOurs(info.Config.Labels)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
-      await this.call("container.restart", { container: cname }, () => this.docker.getContainer(cname).restart({ t: this.stopTimeoutSec }));
-      const engine = info.Config.Labels[LABEL.engine] as EngineKind;
-      const hostPort = Number(info.Config.Labels[LABEL.hostPort]);
-      const handle = this.handle(name, info.Id, engine, hostPort);
+      const info = await this.containers.inspect(cname);
+      if (!info || !isOwnedBy(info.labels, this.prefix)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
+      await this.containers.restart(cname, this.stopTimeoutSec);
+      const engine = info.labels[LABEL.engine] as EngineKind;
+      const hostPort = Number(info.labels[LABEL.hostPort]);
+      const handle = this.handle(name, info.id, engine, hostPort);
       await this.waitReady(cname, engine, handle.adminAddress, false);
       return handle;
     });
@@ -157,53 +116,39 @@ export class DockerRuntime implements NodeRuntime {
   kill(name: string): Promise<void> {
     return this.mutex.run(name, async () => {
       const cname = this.containerName(name);
-      // 404: no such container; 409: not running.
-      await this.call("container.kill", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).kill(), 404, 409));
+      await this.containers.kill(cname);
       const deadline = performance.now() + 5_000;
       for (;;) {
-        const info = await this.inspect(cname);
-        if (!info || !info.State.Running || performance.now() > deadline) return;
+        const info = await this.containers.inspect(cname);
+        if (!info || !info.running || performance.now() > deadline) return;
         await new Promise((r) => setTimeout(r, 5));
       }
     });
   }
 
   remove(name: string): Promise<void> {
-    return this.mutex.run(name, () => this.removeContainer(this.containerName(name)));
+    return this.mutex.run(name, () => this.containers.remove(this.containerName(name)));
   }
 
   async list(): Promise<ObservedNode[]> {
-    const containers = await this.call("container.list", {}, () =>
-      this.docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`, `${LABEL.prefix}=${this.prefix}`] } }),
-    );
     const out: ObservedNode[] = [];
-    for (const c of containers) {
-      const labels = c.Labels ?? {};
-      const name = labels[LABEL.node];
+    for (const c of await this.containers.list(ownerFilters(this.prefix))) {
+      const name = c.labels[LABEL.node];
       if (!name) continue;
-      const handle = this.handle(name, c.Id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]));
-      out.push({ ...handle, running: c.State === "running", labels: userLabels(labels) });
+      const handle = this.handle(name, c.id, c.labels[LABEL.engine] as EngineKind, Number(c.labels[LABEL.hostPort]));
+      out.push({ ...handle, running: c.running, labels: fromUserLabels(c.labels) });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Removes the network of a subnet group if no container is attached; "not found" and "in use" are not errors. */
-  async removeNetwork(network: string): Promise<void> {
-    const net = this.networkName(network);
-    this.networks.delete(net);
-    const info = await this.call("network.inspect", { network: net }, () => ignoreStatus(this.docker.getNetwork(net).inspect(), 404));
-    if (!info) return;
-    if (Object.keys(info.Containers ?? {}).length > 0) {
-      this.log.debug({ network: net }, "network still in use; kept");
-      return;
-    }
-    // 403/409: endpoints attached meanwhile.
-    await this.call("network.remove", { network: net }, () => ignoreStatus(this.docker.getNetwork(info.Id).remove(), 404, 403, 409));
+  removeNetwork(network: string): Promise<void> {
+    return this.networks.remove(network);
   }
 
   async close(): Promise<void> {
     this.networks.clear();
-    this.pulled.clear();
+    this.imageStore.clear();
   }
 
   // --- internals -------------------------------------------------------------------------------
@@ -212,33 +157,32 @@ export class DockerRuntime implements NodeRuntime {
     const cname = this.containerName(spec.name);
     const image = imageFor(this.images, spec.engine, spec.engineVersion);
     const t0 = performance.now();
-    let info = await this.inspect(cname);
+    let info = await this.containers.inspect(cname);
     if (info) {
-      const labels = info.Config.Labels ?? {};
-      if (!this.isOurs(labels)) {
+      if (!isOwnedBy(info.labels, this.prefix)) {
         throw new RuntimeError("Conflict", `Container ${cname} exists but is not managed by this runtime (labels ${LABEL.managed}/${LABEL.prefix})`);
       }
-      const same = labels[LABEL.engine] === spec.engine && Number(labels[LABEL.hostPort]) === spec.hostPort && info.Config.Image === image;
+      const same = info.labels[LABEL.engine] === spec.engine && Number(info.labels[LABEL.hostPort]) === spec.hostPort && info.image === image;
       if (!same) {
         this.log.debug({ container: cname }, "node spec changed (engine/port/image); replacing its container");
-        await this.removeContainer(cname);
+        await this.containers.remove(cname);
         info = undefined;
-      } else if (!info.State.Running) {
+      } else if (!info.running) {
         try {
-          await this.startContainer(cname);
+          await this.containers.start(cname);
         } catch (err) {
           this.log.warn?.({ container: cname, err: (err as Error).message }, "stopped container would not start; recreating it");
-          await this.removeContainer(cname);
+          await this.containers.remove(cname);
           info = undefined;
         }
       }
     }
     let id: string;
     if (info) {
-      id = info.Id;
+      id = info.id;
     } else {
       id = await this.createContainer(spec, image);
-      await this.startContainer(cname);
+      await this.containers.start(cname);
     }
     const handle = this.handle(spec.name, id, spec.engine, spec.hostPort);
     await this.waitReady(cname, spec.engine, handle.adminAddress, true);
@@ -258,67 +202,47 @@ export class DockerRuntime implements NodeRuntime {
       memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
     });
     const labels: Record<string, string> = {
-      [LABEL.managed]: "true",
-      [LABEL.prefix]: this.prefix,
+      ...ownerLabels(this.prefix),
       [LABEL.node]: spec.name,
       [LABEL.engine]: spec.engine,
       [LABEL.engineVersion]: spec.engineVersion,
       [LABEL.hostPort]: String(spec.hostPort),
       [LABEL.network]: spec.network,
+      ...toUserLabels(spec.labels),
     };
-    for (const [k, v] of Object.entries(spec.labels ?? {})) labels[LABEL.userPrefix + k] = v;
-    const portKey = `${internal}/tcp`;
 
     for (let attempt = 0; ; attempt++) {
-      await this.ensureImage(image);
-      const net = await this.ensureNetwork(spec.network);
+      await this.imageStore.ensure(image);
+      const net = await this.networks.ensure(spec.network);
       try {
-        const container = await this.call("container.create", { container: cname, image }, () =>
-          this.docker.createContainer({
-            name: cname,
-            Image: image,
-            Cmd: [this.commands[spec.engine], ...args],
-            Labels: labels,
-            ExposedPorts: { [portKey]: {} },
-            HostConfig: {
-              PortBindings: { [portKey]: [{ HostIp: this.publishHost, HostPort: String(spec.hostPort) }] },
-              RestartPolicy: { Name: "no" },
-              NetworkMode: net,
-            },
-            NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [spec.name] } } },
-          }),
-        );
-        return container.id;
+        return await this.containers.create({
+          name: cname,
+          image,
+          cmd: [this.commands[spec.engine], ...args],
+          labels,
+          publish: [{ internal, hostIp: this.publishHost, hostPort: spec.hostPort }],
+          network: { id: net, aliases: [spec.name] },
+        });
       } catch (err) {
         const status = statusOf(err);
         if (status === 409 && attempt === 0) {
           // Name in use: created concurrently by another control plane, or a removal in progress.
-          const info = await this.inspect(cname);
-          if (info && this.isOurs(info.Config.Labels) && !info.State.Dead && info.State.Status !== "removing") return info.Id;
-          await this.removeContainer(cname);
+          const info = await this.containers.inspect(cname);
+          if (info && isOwnedBy(info.labels, this.prefix) && !info.gone) return info.id;
+          await this.containers.remove(cname);
           continue;
         }
         if (status === 404 && /image/i.test(messageOf(err)) && attempt === 0) {
-          this.pulled.delete(image); // deleted since we checked it
+          this.imageStore.forget(image); // deleted since we checked it
           continue;
         }
         if (status === 404 && /network/i.test(messageOf(err)) && attempt === 0) {
-          this.networks.delete(this.networkName(spec.network)); // removed behind our back
+          this.networks.forget(spec.network); // removed behind our back
           continue;
         }
         throw err;
       }
     }
-  }
-
-  private async startContainer(cname: string): Promise<void> {
-    // 304: already started.
-    await this.call("container.start", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).start(), 304));
-  }
-
-  private async removeContainer(cname: string): Promise<void> {
-    // 404: already gone; 409: removal already in progress.
-    await this.call("container.remove", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).remove({ force: true, v: true }), 404, 409));
   }
 
   private async waitReady(cname: string, engine: EngineKind, addr: Address, removeOnFailure: boolean): Promise<void> {
@@ -328,110 +252,18 @@ export class DockerRuntime implements NodeRuntime {
         checkEveryMs: 250,
         what: `${engine} container ${cname}`,
         check: async () => {
-          const info = await this.inspect(cname);
+          const info = await this.containers.inspect(cname);
           if (!info) throw new RuntimeError("StartFailed", `Container ${cname} disappeared during start`);
-          if (!info.State.Running && !info.State.Restarting) {
-            throw new RuntimeError("StartFailed", `Container ${cname} exited (code ${info.State.ExitCode}) during start:\n${await this.logsTail(cname)}`);
+          if (!info.running) {
+            throw new RuntimeError("StartFailed", `Container ${cname} exited (code ${info.exitCode}) during start:\n${await this.containers.logsTail(cname)}`);
           }
         },
       });
     } catch (err) {
-      if (err instanceof RuntimeError && err.code === "StartTimeout") err.message += `. Logs:\n${await this.logsTail(cname)}`;
-      if (removeOnFailure) await this.removeContainer(cname).catch(() => undefined);
+      if (err instanceof RuntimeError && err.code === "StartTimeout") err.message += `. Logs:\n${await this.containers.logsTail(cname)}`;
+      if (removeOnFailure) await this.containers.remove(cname).catch(() => undefined);
       throw err;
     }
-  }
-
-  private async logsTail(cname: string): Promise<string> {
-    try {
-      const buf = (await this.docker.getContainer(cname).logs({ stdout: true, stderr: true, tail: 10, follow: false })) as unknown as Buffer;
-      return demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))).trim();
-    } catch {
-      return "(no logs)";
-    }
-  }
-
-  /** Creates the network once (memoized per process; duplicates from concurrent creators are pruned). Returns its name. */
-  private ensureNetwork(network: string): Promise<string> {
-    const net = this.networkName(network);
-    let p = this.networks.get(net);
-    if (!p) {
-      p = this.createNetwork(network, net);
-      this.networks.set(net, p);
-      p.catch(() => this.networks.delete(net));
-    }
-    return p;
-  }
-
-  private async createNetwork(network: string, net: string): Promise<string> {
-    const found = await this.findNetworks(net);
-    if (found.length === 0) {
-      await this.call("network.create", { network: net }, () =>
-        ignoreStatus(
-          this.docker.createNetwork({
-            Name: net,
-            CheckDuplicate: true,
-            Driver: "bridge",
-            Labels: { [LABEL.managed]: "true", [LABEL.prefix]: this.prefix, [LABEL.network]: network },
-          }),
-          409, // created concurrently
-        ),
-      );
-    }
-    // Docker's CheckDuplicate is best effort: two racing creators can both succeed. Keep the oldest.
-    const all = await this.findNetworks(net);
-    if (all.length > 1) {
-      all.sort((a, b) => a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id));
-      for (const dup of all.slice(1)) {
-        await this.call("network.remove", { network: net, id: dup.Id, duplicate: true }, () => ignoreStatus(this.docker.getNetwork(dup.Id).remove(), 404, 403, 409));
-      }
-    }
-    return net;
-  }
-
-  private async findNetworks(net: string): Promise<Docker.NetworkInspectInfo[]> {
-    const list = await this.call("network.list", { network: net }, () => this.docker.listNetworks({ filters: { name: [net] } }));
-    return list.filter((n) => n.Name === net); // the name filter matches substrings
-  }
-
-  private ensureImage(image: string): Promise<void> {
-    let p = this.pulled.get(image);
-    if (!p) {
-      p = this.pullIfMissing(image);
-      this.pulled.set(image, p);
-      p.catch(() => this.pulled.delete(image));
-    }
-    return p;
-  }
-
-  private async pullIfMissing(image: string): Promise<void> {
-    const present = await this.call("image.inspect", { image }, () => ignoreStatus(this.docker.getImage(image).inspect(), 404));
-    if (present) return;
-    try {
-      await this.call("image.pull", { image }, async () => {
-        const stream = await this.docker.pull(image);
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`pull timed out after ${this.pullTimeoutMs} ms`)), this.pullTimeoutMs);
-          this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
-            clearTimeout(timer);
-            const failed = err ?? output?.find((o) => o.error);
-            if (failed) reject(failed instanceof Error ? failed : new Error(String(failed.error)));
-            else resolve();
-          });
-        });
-      });
-    } catch (err) {
-      if (err instanceof RuntimeError && err.code === "DockerUnavailable") throw err;
-      throw new RuntimeError("ImageUnavailable", imageUnavailableMessage(image, messageOf(err)), { cause: err });
-    }
-  }
-
-  private async inspect(cname: string): Promise<Docker.ContainerInspectInfo | undefined> {
-    return this.call("container.inspect", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).inspect(), 404));
-  }
-
-  private isOurs(labels: Record<string, string> | undefined): boolean {
-    return labels?.[LABEL.managed] === "true" && labels?.[LABEL.prefix] === this.prefix;
   }
 
   private handle(name: string, id: string, engine: EngineKind, hostPort: number): NodeHandle {
@@ -446,32 +278,4 @@ export class DockerRuntime implements NodeRuntime {
       clientAddress: { host: this.advertisedHost, port: hostPort },
     };
   }
-
-  /** Every Docker call goes through here: debug log with timing, and "daemon unreachable" mapped to one error. */
-  private async call<T>(op: string, detail: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    try {
-      const result = await fn();
-      this.log.debug({ op, ...detail, ms: Math.round((performance.now() - t0) * 10) / 10 }, "docker");
-      return result;
-    } catch (err) {
-      this.log.debug({ op, ...detail, ms: Math.round((performance.now() - t0) * 10) / 10, status: statusOf(err), err: messageOf(err) }, "docker call failed");
-      const code = (err as DockerError).code;
-      if (statusOf(err) === undefined && (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES")) {
-        throw new RuntimeError("DockerUnavailable", `Docker engine unreachable (${code}): ${messageOf(err)}`, { cause: err });
-      }
-      throw err;
-    }
-  }
-}
-
-function messageOf(err: unknown): string {
-  const e = err as DockerError;
-  return e?.json?.message ?? e?.reason ?? e?.message ?? String(err);
-}
-
-function userLabels(labels: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (k.startsWith(LABEL.userPrefix)) out[k.slice(LABEL.userPrefix.length)] = v;
-  return out;
 }
