@@ -18,6 +18,7 @@ import { Reconciler } from "./reconcile/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { migrate, openDatabase } from "./store/database.ts";
+import { installationId } from "./store/installation.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
@@ -25,6 +26,7 @@ export async function start(config: Config) {
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
   const db = openDatabase(config.databaseUrl);
+  const installation = await installationId(db);
 
   const { runtime, images } = await chooseRuntime({
     choice: config.runtime,
@@ -32,6 +34,7 @@ export async function start(config: Config) {
     images: config.images,
     imagesChosen: config.imagesChosen,
     instance: config.instance,
+    installationId: installation,
     dataDir: config.dataDir,
     nodeHost: config.nodeHost,
     advertisedHost: config.advertisedHost,
@@ -46,7 +49,7 @@ export async function start(config: Config) {
     images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
   });
-  logger.info({ runtime: runtime.kind, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
+  logger.info({ runtime: runtime.kind, installation, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
 
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };

@@ -8,11 +8,11 @@
  *
  * A profile with TLS connects over TLS (the node verified against the profile's CA); one with a
  * password authenticates right after connecting. A node that refuses the credentials still answers:
- * an authentication error is "alive", because it is the node that says it.
+ * an authentication error (or a TLS alert) is "alive", because it is the node that says it.
  */
 import net from "node:net";
 import tls from "node:tls";
-import { PROBE_PROTOCOLS, type ProbeProtocol } from "../runtime/probe-protocol.ts";
+import { PROBE_PROTOCOLS, isTlsAlertFromPeer, type ProbeProtocol } from "../runtime/probe-protocol.ts";
 import { addressOf, profileKey, tlsOptionsOf, type ConnectionProfile } from "./connection.ts";
 
 export type { ProbeProtocol };
@@ -37,9 +37,18 @@ export class LineProbe {
     private readonly onClosed?: (profile: ConnectionProfile) => void,
   ) {}
 
-  /** Resolves when the node answers in time (an authentication refusal is an answer); rejects otherwise. */
+  /**
+   * Resolves when the node answers in time; rejects otherwise. An authentication refusal is an
+   * answer, and so is a TLS alert from the node (a certificate it will not take).
+   */
   async probe(profile: ConnectionProfile): Promise<void> {
-    const line = await this.exchange(profile, this.protocol.request);
+    let line: string;
+    try {
+      line = await this.exchange(profile, this.protocol.request);
+    } catch (error) {
+      if (isTlsAlertFromPeer(error)) return;
+      throw error;
+    }
     if (!this.protocol.answers(line)) {
       this.release(profile);
       throw new Error(`unexpected reply from ${addressOf(profile)}: ${line}`);

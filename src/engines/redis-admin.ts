@@ -216,8 +216,6 @@ export class RedisAdmin {
     const client = new Redis({
       host: node.host,
       port: node.port,
-      username: node.username,
-      password: node.password,
       tls: tlsOptionsOf(node),
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -235,14 +233,19 @@ export class RedisAdmin {
     const entry: PoolEntry = {
       lastUsed: performance.now(),
       client,
-      ready: client.connect().then(
-        () => client,
-        (err: unknown) => {
+      // AUTH is sent here rather than by ioredis, so a refused password fails the call with
+      // Redis' own answer (WRONGPASS) instead of a closed stream.
+      ready: client
+        .connect()
+        .then(async () => {
+          if (node.password !== undefined) await client.call("AUTH", ...(node.username ? [node.username] : []), node.password);
+          return client;
+        })
+        .catch((err: unknown) => {
           if (this.pool.get(k) === entry) this.pool.delete(k);
           client.disconnect(false);
           throw err;
-        },
-      ),
+        }),
     };
     client.once("end", () => {
       if (this.pool.get(k) === entry) this.pool.delete(k);

@@ -54,7 +54,7 @@ export async function ensureNodes(work: NodeWork, cluster: ClusterRow, observed:
         const seen = observed.get(node.runtimeName);
         let handle: NodeHandle;
         if (node.status === "rebooting") {
-          handle = seen?.running ? await work.runtime.restart(node.runtimeName) : await work.runtime.start(nodeSpecOf(cluster, node));
+          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await work.runtime.start(nodeSpecOf(cluster, node));
           await work.db.$transaction(async (tx) => {
             await tx.cacheNode.update({
               where: { clusterId_nodeId: { clusterId: cluster.id, nodeId: node.nodeId } },
@@ -77,7 +77,7 @@ export async function ensureNodes(work: NodeWork, cluster: ClusterRow, observed:
             });
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(node.runtimeName) : await startNew(work, cluster, node);
+          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await startNew(work, cluster, node);
         }
         const addresses = {
           runtimeId: handle.runtimeId,

@@ -15,6 +15,8 @@ export interface RuntimeChoiceOptions {
   /** Images set explicitly; otherwise local images stand in for official ones that are not present. */
   imagesChosen: boolean;
   instance: string;
+  /** This installation's id (from the store): in every name, label and node.json the runtime writes. */
+  installationId: string;
   dataDir: string;
   nodeHost: string;
   advertisedHost: string;
@@ -42,6 +44,7 @@ export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<Chos
         advertisedHost: options.advertisedHost,
         controlPlaneInDocker: options.inDocker,
         namePrefix: `${options.instance}-`,
+        installationId: options.installationId,
         logger: options.logger,
       });
       return { runtime, images };
@@ -52,6 +55,7 @@ export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<Chos
   }
   const runtime = new ProcessRuntime({
     dataDir: options.dataDir,
+    installationId: options.installationId,
     redisServerPath: options.redisServerPath,
     memcachedPath: options.memcachedPath,
     valkeyServerPath: options.valkeyServerPath,

@@ -20,7 +20,9 @@ export type RuntimeErrorCode =
   /** A container/directory of that name exists but is not ours. */
   | "Conflict"
   /** No free port in the requested range. */
-  | "NoFreePort";
+  | "NoFreePort"
+  /** exportDataFile(): the node has no data file (no BGSAVE ran, or it has not finished). */
+  | "NoDataFile";
 
 export class RuntimeError extends Error {
   constructor(

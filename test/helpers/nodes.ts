@@ -65,7 +65,7 @@ export function dockerProblem(): Promise<string | undefined> {
 export async function runtimesUnderTest(): Promise<RuntimeKind[]> {
   const problem = await dockerProblem();
   if (problem && !onCI) {
-    console.warn(`Skipping the Docker runtime in test/nodes: ${problem}. On CI (CI=true) this fails instead.`);
+    console.warn(`Skipping the Docker runtime in these tests: ${problem}. On CI (CI=true) this fails instead.`);
     return ["process"];
   }
   return ["process", "docker"];
@@ -105,7 +105,7 @@ export interface NodeServerOptions {
 
 export interface NodeServer {
   runtime: RuntimeKind;
-  /** ECL_INSTANCE: containers are named `<instance>-<node>` and labelled elasticache-local.prefix=`<instance>-`. */
+  /** ECL_INSTANCE: containers, volumes and networks are labelled elasticache-local.prefix=`<instance>-` (names also carry the installation). */
   instance: string;
   env: Record<string, string>;
   server: RunningServer;
@@ -166,7 +166,10 @@ export async function removeEverything(target: { runtime: RuntimeKind; instance:
   if (target.runtime === "docker") {
     const ids = (await dockerLines(["ps", "-aq", "--filter", `label=elasticache-local.prefix=${target.instance}-`])).filter(Boolean);
     if (ids.length > 0) await run("docker", ["rm", "-f", "-v", ...ids]).catch(() => undefined);
-    for (const network of await dockerNetworks(target.instance)) await run("docker", ["network", "rm", network]).catch(() => undefined);
+    const volumes = await dockerLines(["volume", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
+    if (volumes.length > 0) await run("docker", ["volume", "rm", ...volumes]).catch(() => undefined);
+    const networks = await dockerLines(["network", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
+    if (networks.length > 0) await run("docker", ["network", "rm", ...networks]).catch(() => undefined);
   }
   removeDir(target.dataDir);
 }
@@ -510,10 +513,11 @@ export function nodeProcessesUnder(dataDir: string): number[] {
   return pids.filter((pid) => !all.has(parentOf(pid) ?? -1)).sort((a, b) => a - b);
 }
 
-/** Node directory name of a live process (its cwd), for processes found by nodeProcessesUnder. */
+/** Node directory name of a live process, for processes found by nodeProcessesUnder (they work in `<node>/data`). */
 export function nodeDirOf(pid: number): string | undefined {
   try {
-    return path.basename(readlinkSync(`/proc/${pid}/cwd`));
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return path.basename(path.basename(cwd) === "data" ? path.dirname(cwd) : cwd);
   } catch {
     return undefined;
   }
@@ -572,14 +576,17 @@ export async function containersOf(instance: string): Promise<ContainerInfo[]> {
     .sort((a, b) => a.node.localeCompare(b.node));
 }
 
+/** The subnet groups that have a Docker network of this instance (from the networks' labels). */
 export async function dockerNetworks(instance: string): Promise<string[]> {
-  return dockerLines(["network", "ls", "--filter", `label=elasticache-local.prefix=${instance}-`, "--format", "{{.Name}}"]);
+  return dockerLines(["network", "ls", "--filter", `label=elasticache-local.prefix=${instance}-`, "--format", '{{.Label "elasticache-local.network"}}']);
 }
 
-/** Container id and start time of a node's container, or undefined when there is none. */
+/** Container id and start time of a node's container (found by its labels), or undefined when there is none. */
 export async function containerIdentity(instance: string, node: string): Promise<{ id: string; startedAt: string; running: boolean } | undefined> {
   try {
-    const [line] = await dockerLines(["inspect", "--format", "{{.Id}} {{.State.StartedAt}} {{.State.Running}}", `${instance}-${node}`]);
+    const [container] = await dockerLines(["ps", "-aq", "--filter", `label=elasticache-local.prefix=${instance}-`, "--filter", `label=elasticache-local.node=${node}`]);
+    if (!container) return undefined;
+    const [line] = await dockerLines(["inspect", "--format", "{{.Id}} {{.State.StartedAt}} {{.State.Running}}", container]);
     const [id, startedAt, running] = line.split(" ");
     return { id, startedAt, running: running === "true" };
   } catch {

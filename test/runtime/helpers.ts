@@ -1,6 +1,8 @@
 /** Shared helpers for runtime and engine tests (real sockets, no mocks). */
 import { readdirSync, readFileSync } from "node:fs";
+import type Docker from "dockerode";
 import { Redis } from "ioredis";
+import { LABEL } from "../../src/runtime/docker/index.ts";
 import { pickFreePort } from "../../src/runtime/ports.ts";
 import type { Address } from "../../src/runtime/types.ts";
 import { memcachedGet, memcachedRaw, memcachedSet, memcachedStats } from "../helpers/nodes.ts";
@@ -97,4 +99,18 @@ export function closeRedisClients(): void {
 export function timingLog(): { timings: Record<string, number[]>; timed(label: string, value: number): void } {
   const timings: Record<string, number[]> = {};
   return { timings, timed: (label, value) => void (timings[label] ??= []).push(value) };
+}
+
+/** Removes every container, volume and network labelled with a Docker name prefix (also leftovers of a crashed run). */
+export async function removeDockerObjects(docker: Docker, prefix: string): Promise<void> {
+  const filters = { label: [`${LABEL.managed}=true`, `${LABEL.prefix}=${prefix}`] };
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
+    await docker.getVolume(v.Name).remove().catch(() => undefined);
+  }
+  for (const n of await docker.listNetworks({ filters })) {
+    await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
 }

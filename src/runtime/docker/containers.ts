@@ -1,7 +1,9 @@
 /**
- * Containers as the runtime needs them: inspect, create, start, kill, remove, list by label, and
- * the tail of a container's log for error messages. Answers are our own shapes, not dockerode's.
+ * Containers as the runtime needs them: inspect, create, start, stop, kill, remove, list by label,
+ * files in and out (tar), and the tail of a container's log for error messages. Answers are our
+ * own shapes, not dockerode's.
  */
+import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ignoreStatus, type DockerApi } from "./docker-api.ts";
 
@@ -29,8 +31,10 @@ export interface ContainerCreate {
   labels: Record<string, string>;
   /** Published ports: internal port -> host address and port. */
   publish: { internal: number; hostIp: string; hostPort: number }[];
-  /** Network (name or id) to attach to, with the aliases the container answers to there. */
+  /** Network id to attach to, with the aliases the container answers to there. */
   network: { id: string; aliases: string[] };
+  /** Volumes by name, mounted at a path in the container. */
+  mounts: { volume: string; target: string }[];
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers when there is no TTY) -> text. */
@@ -69,7 +73,12 @@ export class Containers {
         Cmd: c.cmd,
         Labels: c.labels,
         ExposedPorts: exposed,
-        HostConfig: { PortBindings: bindings, RestartPolicy: { Name: "no" }, NetworkMode: c.network.id },
+        HostConfig: {
+          PortBindings: bindings,
+          RestartPolicy: { Name: "no" },
+          NetworkMode: c.network.id,
+          Mounts: c.mounts.map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target })),
+        },
         NetworkingConfig: { EndpointsConfig: { [c.network.id]: { Aliases: c.network.aliases } } },
       }),
     );
@@ -81,9 +90,20 @@ export class Containers {
     await this.api.call("container.start", { container: name }, (docker) => ignoreStatus(docker.getContainer(name).start(), 304));
   }
 
-  /** SIGTERM, SIGKILL after `timeoutSec`, then start again. */
-  async restart(name: string, timeoutSec: number): Promise<void> {
-    await this.api.call("container.restart", { container: name }, (docker) => docker.getContainer(name).restart({ t: timeoutSec }));
+  /** SIGTERM, SIGKILL after `timeoutSec`; "already stopped" is success. */
+  async stop(name: string, timeoutSec: number): Promise<void> {
+    await this.api.call("container.stop", { container: name }, (docker) => ignoreStatus(docker.getContainer(name).stop({ t: timeoutSec }), 304));
+  }
+
+  /** Extracts a tar stream into the container at `path` (which must exist there). */
+  async putArchive(name: string, path: string, archive: Readable): Promise<void> {
+    await this.api.call("container.putArchive", { container: name, path }, (docker) => docker.getContainer(name).putArchive(archive, { path }));
+  }
+
+  /** A tar stream of `path` in the container; undefined when the container or the path does not exist. */
+  async getArchive(name: string, path: string): Promise<Readable | undefined> {
+    const stream = await this.api.call("container.getArchive", { container: name, path }, (docker) => ignoreStatus(docker.getContainer(name).getArchive({ path }), 404));
+    return stream as Readable | undefined;
   }
 
   /** SIGKILL; "no such container" and "not running" are success. */

@@ -1,30 +1,51 @@
 /**
- * NodeRuntime on Docker containers. One container per node, `<prefix><name>`, on one bridge
- * network per spec.network (networks.ts), where its alias is the node name. The engine listens on
- * its default port inside the container (6379 / 11211), published on publishHost:hostPort.
- * Containers and networks carry `elasticache-local.*` labels (labels.ts); list() finds ours by
- * label, so two runtimes with different prefixes never see each other.
+ * NodeRuntime on Docker containers. One container per node, with one data volume mounted at the
+ * engine's data directory (/data), on one bridge network per spec.network (networks.ts), where its
+ * alias is the node name (other nodes reach it there: peerAddress). The engine listens on its
+ * default port inside the container (6379 / 11211), published on publishHost:hostPort; extra ports
+ * get fixed inside ports by name and are published too. Names (names.ts) and labels (labels.ts)
+ * carry the instance prefix and the installation id; list() and every removal see only this
+ * installation's objects.
  *
- * The Docker calls themselves live in one module per resource (containers, networks, images), all
- * through one logged door (docker-api.ts); this file decides what to do with them.
+ * What the engine reads is written into the volume with the Docker API before every start: Redis'
+ * whole configuration (secrets included) as /data/.ecl/node.conf, spec.files in /data/.ecl/files
+ * (0700, files 0600), and the data file (spec.dataFile, or an empty one). The container's command is
+ * only `redis-server /data/.ecl/node.conf`, so `docker inspect` shows no setting and no secret, and a
+ * restart with another spec (a new primary to follow) keeps the same container.
+ *
+ * The Docker calls themselves live in one module per resource (containers, networks, volumes,
+ * images), all through one logged door (docker-api.ts); this file decides what to do with them.
  */
+import { createHash } from "node:crypto";
 import Docker from "dockerode";
-import { ENGINE_COMMAND, INTERNAL_PORT, engineArgs } from "../engine-config.ts";
+import { DATA_FILE_NAME, EMPTY_RDB, ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, internalExtraPorts, type EngineLaunch } from "../engine-config.ts";
 import { RuntimeError } from "../errors.ts";
 import { imageFor, type ImageTable } from "../images.ts";
 import { silentLogger, type RuntimeLogger } from "../logger.ts";
-import { KeyedMutex, NODE_NAME_RE } from "../mutex.ts";
+import { KeyedMutex } from "../mutex.ts";
 import { waitUntilReady } from "../readiness.ts";
-import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode } from "../types.ts";
-import { Containers } from "./containers.ts";
+import { NODE_NAME_RE, checkNodeName, checkSpec } from "../spec.ts";
+import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode, PortAddresses } from "../types.ts";
+import { packEntries, extractFirstFile, type ArchiveEntry } from "./archive.ts";
+import { Containers, type ContainerState } from "./containers.ts";
 import { DockerApi, messageOf, statusOf } from "./docker-api.ts";
 import { Images } from "./images.ts";
-import { LABEL, fromUserLabels, isOwnedBy, ownerFilters, ownerLabels, toUserLabels } from "./labels.ts";
+import { LABEL, fromUserLabels, isOwnedBy, ownerFilters, ownerLabels, toUserLabels, type Owner } from "./labels.ts";
+import { DockerNames } from "./names.ts";
 import { Networks } from "./networks.ts";
+import { Volumes } from "./volumes.ts";
+
+/** Where things are inside a node's container. */
+const DATA_DIR = "/data";
+const INPUT_DIR = ".ecl"; // under DATA_DIR
+const CONFIG_PATH = `${DATA_DIR}/${INPUT_DIR}/node.conf`;
+const FILES_DIR = `${DATA_DIR}/${INPUT_DIR}/files`;
 
 export interface DockerRuntimeOptions {
   /** Resolved engine/version -> image table (see images.ts: resolveImageTable). */
   images: ImageTable;
+  /** The installation this runtime belongs to: in every name and label; only its objects are seen. */
+  installationId: string;
   /** The Docker API socket; default DOCKER_HOST or /var/run/docker.sock. */
   socketPath?: string;
   /** Host address ports are published on; default 127.0.0.1. */
@@ -33,10 +54,10 @@ export interface DockerRuntimeOptions {
   advertisedHost?: string;
   /**
    * The control plane runs in a container attached to the nodes' networks: it reaches nodes by
-   * container name and internal port (adminAddress), not through published ports.
+   * alias and internal port (adminAddress), not through published ports.
    */
   controlPlaneInDocker?: boolean;
-  /** Prefix of container and network names; default "ecl-". */
+  /** Instance prefix of names and of the prefix label; default "ecl-". */
   namePrefix?: string;
   /** Executable per engine inside the images; default ENGINE_COMMAND (redis-server, valkey-server, memcached). */
   commands?: Partial<Record<EngineKind, string>>;
@@ -49,13 +70,31 @@ export interface DockerRuntimeOptions {
   logger?: RuntimeLogger;
 }
 
+/** An extra port of a container, as its labels record it. */
+interface PublishedExtra {
+  name: string;
+  hostPort: number;
+  internal: number;
+}
+
+/** What a container is made of; `shape` changes when any of it does. */
+interface Blueprint {
+  image: string;
+  launch: EngineLaunch;
+  cmd: string[];
+  extras: PublishedExtra[];
+  labels: Record<string, string>;
+  shape: string;
+}
+
 export class DockerRuntime implements NodeRuntime {
   readonly kind = "docker" as const;
   private readonly images: ImageTable;
+  private readonly owner: Owner;
+  private readonly names: DockerNames;
   private readonly publishHost: string;
   private readonly advertisedHost: string;
   private readonly inDocker: boolean;
-  private readonly prefix: string;
   private readonly commands: Record<EngineKind, string>;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutSec: number;
@@ -63,57 +102,76 @@ export class DockerRuntime implements NodeRuntime {
   private readonly mutex = new KeyedMutex();
   private readonly containers: Containers;
   private readonly networks: Networks;
+  private readonly volumes: Volumes;
   private readonly imageStore: Images;
 
   constructor(opts: DockerRuntimeOptions) {
     this.log = opts.logger ?? silentLogger;
     const api = new DockerApi(new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined), this.log);
     this.images = opts.images;
+    const prefix = opts.namePrefix ?? "ecl-";
+    this.owner = { prefix, installation: opts.installationId };
+    this.names = new DockerNames(prefix, opts.installationId);
     this.publishHost = opts.publishHost ?? "127.0.0.1";
     this.advertisedHost = opts.advertisedHost ?? "127.0.0.1";
     this.inDocker = opts.controlPlaneInDocker ?? false;
-    this.prefix = opts.namePrefix ?? "ecl-";
     this.commands = { ...ENGINE_COMMAND, ...(opts.commands ?? {}) };
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 15_000;
     this.stopTimeoutSec = Math.max(0, Math.ceil((opts.stopTimeoutMs ?? 5_000) / 1000));
     this.containers = new Containers(api);
-    this.networks = new Networks(api, this.prefix, this.log);
+    this.networks = new Networks(api, this.owner, this.names, this.log);
+    this.volumes = new Volumes(api, this.owner);
     this.imageStore = new Images(api, opts.pullTimeoutMs ?? 300_000);
   }
 
+  /** Docker name of a node's container. */
   containerName(node: string): string {
-    return `${this.prefix}${node}`;
+    return this.names.container(node);
   }
 
+  /** Docker name of a subnet group's network. */
   networkName(network: string): string {
-    return this.networks.nameOf(network);
+    return this.names.network(network);
   }
 
   start(spec: NodeSpec): Promise<NodeHandle> {
-    if (!NODE_NAME_RE.test(spec.name)) {
-      return Promise.reject(new RuntimeError("InvalidSpec", `Invalid node name "${spec.name}": lowercase letters, digits and hyphens, at most 63 characters`));
-    }
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.network)) {
-      return Promise.reject(new RuntimeError("InvalidSpec", `Invalid network name "${spec.network}"`));
+    try {
+      checkSpec(spec);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.mutex.run(spec.name, () => this.startLocked(spec));
   }
 
-  restart(name: string): Promise<NodeHandle> {
-    return this.mutex.run(name, async () => {
-      const cname = this.containerName(name);
+  restart(spec: NodeSpec): Promise<NodeHandle> {
+    try {
+      checkSpec(spec);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.mutex.run(spec.name, async () => {
+      const cname = this.containerName(spec.name);
       const info = await this.containers.inspect(cname);
-      if (!info || !isOwnedBy(info.labels, this.prefix)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
-      await this.containers.restart(cname, this.stopTimeoutSec);
-      const engine = info.labels[LABEL.engine] as EngineKind;
-      const hostPort = Number(info.labels[LABEL.hostPort]);
-      const handle = this.handle(name, info.id, engine, hostPort);
-      await this.waitReady(cname, engine, handle.adminAddress, false);
+      if (!info || !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
+      const blueprint = this.blueprint(spec);
+      let id = info.id;
+      if (info.labels[LABEL.shape] === blueprint.shape) {
+        await this.containers.stop(cname, this.stopTimeoutSec);
+        await this.writeInputs(cname, spec, blueprint.launch);
+      } else {
+        this.log.debug({ container: cname }, "node's image, ports or command changed; replacing its container");
+        await this.containers.remove(cname);
+        id = await this.createContainer(spec, blueprint);
+      }
+      await this.containers.start(cname);
+      const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+      await this.waitReady(cname, spec, handle.adminAddress, false);
       return handle;
     });
   }
 
   kill(name: string): Promise<void> {
+    if (!NODE_NAME_RE.test(name)) return Promise.resolve();
     return this.mutex.run(name, async () => {
       const cname = this.containerName(name);
       await this.containers.kill(cname);
@@ -127,18 +185,41 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   remove(name: string): Promise<void> {
-    return this.mutex.run(name, () => this.containers.remove(this.containerName(name)));
+    if (!NODE_NAME_RE.test(name)) return Promise.resolve();
+    return this.mutex.run(name, async () => {
+      const cname = this.containerName(name);
+      const info = await this.containers.inspect(cname);
+      if (info && !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("Conflict", `Container ${cname} is not this installation's`);
+      await this.containers.remove(cname);
+      await this.volumes.remove(this.names.volume(name));
+    });
   }
 
-  async list(): Promise<ObservedNode[]> {
-    const out: ObservedNode[] = [];
-    for (const c of await this.containers.list(ownerFilters(this.prefix))) {
-      const name = c.labels[LABEL.node];
-      if (!name) continue;
-      const handle = this.handle(name, c.id, c.labels[LABEL.engine] as EngineKind, Number(c.labels[LABEL.hostPort]));
-      out.push({ ...handle, running: c.running, labels: fromUserLabels(c.labels) });
+  async exportDataFile(name: string, destinationPath: string): Promise<void> {
+    checkNodeName(name);
+    const cname = this.containerName(name);
+    const info = await this.containers.inspect(cname);
+    if (!info || !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
+    const archive = await this.containers.getArchive(cname, `${DATA_DIR}/${DATA_FILE_NAME}`);
+    if (!archive || !(await extractFirstFile(archive, destinationPath))) {
+      throw new RuntimeError("NoDataFile", `Node "${name}" has no ${DATA_FILE_NAME}: run BGSAVE and wait for it to finish first`);
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Containers of this installation, and volumes whose container is gone (so orphan removal finds them too). */
+  async list(): Promise<ObservedNode[]> {
+    const filters = ownerFilters(this.owner);
+    const [containers, volumes] = await Promise.all([this.containers.list(filters), this.volumes.list(filters)]);
+    const out = new Map<string, ObservedNode>();
+    for (const c of containers) {
+      const node = this.observed(c.labels, c.id, c.running);
+      if (node) out.set(node.name, node);
+    }
+    for (const v of volumes) {
+      const node = this.observed(v.labels, "", false);
+      if (node && !out.has(node.name)) out.set(node.name, node);
+    }
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Removes the network of a subnet group if no container is attached; "not found" and "in use" are not errors. */
@@ -155,85 +236,109 @@ export class DockerRuntime implements NodeRuntime {
 
   private async startLocked(spec: NodeSpec): Promise<NodeHandle> {
     const cname = this.containerName(spec.name);
-    const image = imageFor(this.images, spec.engine, spec.engineVersion);
+    const blueprint = this.blueprint(spec);
     const t0 = performance.now();
-    let info = await this.containers.inspect(cname);
-    if (info) {
-      if (!isOwnedBy(info.labels, this.prefix)) {
-        throw new RuntimeError("Conflict", `Container ${cname} exists but is not managed by this runtime (labels ${LABEL.managed}/${LABEL.prefix})`);
-      }
-      const same = info.labels[LABEL.engine] === spec.engine && Number(info.labels[LABEL.hostPort]) === spec.hostPort && info.image === image;
-      if (!same) {
-        this.log.debug({ container: cname }, "node spec changed (engine/port/image); replacing its container");
+    let info: ContainerState | undefined = await this.containers.inspect(cname);
+    if (info && !isOwnedBy(info.labels, this.owner)) {
+      throw new RuntimeError("Conflict", `Container ${cname} exists but is not this installation's (labels ${LABEL.prefix}/${LABEL.installation})`);
+    }
+    if (info && (info.labels[LABEL.shape] !== blueprint.shape || info.gone)) {
+      this.log.debug({ container: cname }, "node's image, ports or command changed; replacing its container");
+      await this.containers.remove(cname);
+      info = undefined;
+    } else if (info && !info.running) {
+      try {
+        await this.writeInputs(cname, spec, blueprint.launch);
+        await this.containers.start(cname);
+      } catch (err) {
+        this.log.warn?.({ container: cname, err: (err as Error).message }, "stopped container would not start; recreating it");
         await this.containers.remove(cname);
         info = undefined;
-      } else if (!info.running) {
-        try {
-          await this.containers.start(cname);
-        } catch (err) {
-          this.log.warn?.({ container: cname, err: (err as Error).message }, "stopped container would not start; recreating it");
-          await this.containers.remove(cname);
-          info = undefined;
-        }
       }
     }
     let id: string;
     if (info) {
       id = info.id;
     } else {
-      id = await this.createContainer(spec, image);
+      id = await this.createContainer(spec, blueprint);
       await this.containers.start(cname);
     }
-    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort);
-    await this.waitReady(cname, spec.engine, handle.adminAddress, true);
+    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+    await this.waitReady(cname, spec, handle.adminAddress, true);
     this.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: Boolean(info) }, "node container ready");
     return handle;
   }
 
-  private async createContainer(spec: NodeSpec, image: string): Promise<string> {
-    const cname = this.containerName(spec.name);
-    const internal = INTERNAL_PORT[spec.engine];
-    const args = engineArgs(spec.engine, {
-      port: internal,
-      bind: "0.0.0.0",
-      dir: "/data",
-      maxMemoryMb: spec.maxMemoryMb,
-      settings: spec.settings,
-      memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
-    });
+  private blueprint(spec: NodeSpec): Blueprint {
+    const image = imageFor(this.images, spec.engine, spec.engineVersion);
+    const insidePorts = internalExtraPorts(spec);
+    const extras = (spec.extraPorts ?? []).map((extra) => ({ name: extra.name, hostPort: extra.hostPort, internal: insidePorts[extra.name] }));
+    const launch = engineLaunch(
+      spec,
+      {
+        port: INTERNAL_PORT[spec.engine],
+        extraPorts: insidePorts,
+        bind: "0.0.0.0",
+        dir: DATA_DIR,
+        filesDir: FILES_DIR,
+        protectedMode: false, // clients arrive through the bridge, from outside the container's loopback
+        memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
+      },
+      CONFIG_PATH,
+    );
+    const cmd = [this.commands[spec.engine], ...launch.args];
+    const shape = createHash("sha256")
+      .update(JSON.stringify([image, cmd, spec.hostPort, extras, spec.network, this.publishHost]))
+      .digest("hex")
+      .slice(0, 32);
     const labels: Record<string, string> = {
-      ...ownerLabels(this.prefix),
+      ...ownerLabels(this.owner),
       [LABEL.node]: spec.name,
       [LABEL.engine]: spec.engine,
       [LABEL.engineVersion]: spec.engineVersion,
       [LABEL.hostPort]: String(spec.hostPort),
+      [LABEL.ports]: JSON.stringify(extras),
       [LABEL.network]: spec.network,
+      [LABEL.shape]: shape,
+      ...(spec.tlsOnly ? { [LABEL.tls]: "true" } : {}),
       ...toUserLabels(spec.labels),
     };
+    return { image, launch, cmd, extras, labels, shape };
+  }
 
+  private async createContainer(spec: NodeSpec, blueprint: Blueprint): Promise<string> {
+    const cname = this.containerName(spec.name);
+    const volume = this.names.volume(spec.name);
+    const { [LABEL.shape]: _shape, ...volumeLabels } = blueprint.labels;
     for (let attempt = 0; ; attempt++) {
-      await this.imageStore.ensure(image);
-      const net = await this.networks.ensure(spec.network);
+      await this.imageStore.ensure(blueprint.image);
+      const [networkId] = await Promise.all([this.networks.ensure(spec.network), this.volumes.ensure(volume, volumeLabels)]);
       try {
-        return await this.containers.create({
+        const id = await this.containers.create({
           name: cname,
-          image,
-          cmd: [this.commands[spec.engine], ...args],
-          labels,
-          publish: [{ internal, hostIp: this.publishHost, hostPort: spec.hostPort }],
-          network: { id: net, aliases: [spec.name] },
+          image: blueprint.image,
+          cmd: blueprint.cmd,
+          labels: blueprint.labels,
+          publish: [
+            { internal: INTERNAL_PORT[spec.engine], hostIp: this.publishHost, hostPort: spec.hostPort },
+            ...blueprint.extras.map((extra) => ({ internal: extra.internal, hostIp: this.publishHost, hostPort: extra.hostPort })),
+          ],
+          network: { id: networkId, aliases: [spec.name] },
+          mounts: [{ volume, target: DATA_DIR }],
         });
+        await this.writeInputs(cname, spec, blueprint.launch);
+        return id;
       } catch (err) {
         const status = statusOf(err);
         if (status === 409 && attempt === 0) {
-          // Name in use: created concurrently by another control plane, or a removal in progress.
+          // Name in use: a removal still in progress, or a leftover of a crash. Ours: replace it.
           const info = await this.containers.inspect(cname);
-          if (info && isOwnedBy(info.labels, this.prefix) && !info.gone) return info.id;
+          if (info && !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("Conflict", `Container ${cname} is not this installation's`, { cause: err });
           await this.containers.remove(cname);
           continue;
         }
         if (status === 404 && /image/i.test(messageOf(err)) && attempt === 0) {
-          this.imageStore.forget(image); // deleted since we checked it
+          this.imageStore.forget(blueprint.image); // deleted since we checked it
           continue;
         }
         if (status === 404 && /network/i.test(messageOf(err)) && attempt === 0) {
@@ -245,12 +350,33 @@ export class DockerRuntime implements NodeRuntime {
     }
   }
 
-  private async waitReady(cname: string, engine: EngineKind, addr: Address, removeOnFailure: boolean): Promise<void> {
+  /**
+   * Writes what the engine reads at start into the container's volume: the config, the files, and
+   * for Redis the data file (spec.dataFile, or an empty one in place of an older snapshot).
+   */
+  private async writeInputs(cname: string, spec: NodeSpec, launch: EngineLaunch): Promise<void> {
+    const files = Object.entries(spec.files ?? {});
+    const redis = launch.config !== undefined;
+    if (!redis && files.length === 0) return;
+    const entries: ArchiveEntry[] = [
+      { name: `${INPUT_DIR}/`, directory: true, mode: 0o700 },
+      { name: `${INPUT_DIR}/files/`, directory: true, mode: 0o700 },
+      ...files.map(([name, content]): ArchiveEntry => ({ name: `${INPUT_DIR}/files/${name}`, content, mode: 0o600 })),
+    ];
+    if (redis) {
+      entries.push({ name: `${INPUT_DIR}/node.conf`, content: launch.config!, mode: 0o600 });
+      entries.push(spec.dataFile ? { name: DATA_FILE_NAME, hostPath: spec.dataFile, mode: 0o600 } : { name: DATA_FILE_NAME, content: EMPTY_RDB, mode: 0o600 });
+    }
+    await this.containers.putArchive(cname, DATA_DIR, packEntries(entries));
+  }
+
+  private async waitReady(cname: string, spec: NodeSpec, addr: Address, removeOnFailure: boolean): Promise<void> {
     try {
-      await waitUntilReady(addr, engine, {
+      await waitUntilReady(addr, spec.engine, {
         timeoutMs: this.readyTimeoutMs,
         checkEveryMs: 250,
-        what: `${engine} container ${cname}`,
+        tls: spec.tlsOnly,
+        what: `${spec.engine} container ${cname}`,
         check: async () => {
           const info = await this.containers.inspect(cname);
           if (!info) throw new RuntimeError("StartFailed", `Container ${cname} disappeared during start`);
@@ -266,16 +392,32 @@ export class DockerRuntime implements NodeRuntime {
     }
   }
 
-  private handle(name: string, id: string, engine: EngineKind, hostPort: number): NodeHandle {
-    const internal = INTERNAL_PORT[engine] ?? 6379;
-    const cname = this.containerName(name);
+  /** A node as its container's or volume's labels describe it; undefined for a labelled object that is not a node. */
+  private observed(labels: Record<string, string>, id: string, running: boolean): ObservedNode | undefined {
+    const name = labels[LABEL.node];
+    if (!name) return undefined;
+    let extras: PublishedExtra[] = [];
+    try {
+      extras = JSON.parse(labels[LABEL.ports] ?? "[]") as PublishedExtra[];
+    } catch {
+      // a container made before extra ports were recorded
+    }
+    const handle = this.handle(name, id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]), extras);
+    return { ...handle, running, labels: fromUserLabels(labels) };
+  }
+
+  private handle(name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[]): NodeHandle {
     const publishedHost = this.publishHost === "0.0.0.0" ? "127.0.0.1" : this.publishHost === "::" ? "::1" : this.publishHost;
-    return {
-      name,
-      runtimeId: id,
-      adminAddress: this.inDocker ? { host: cname, port: internal } : { host: publishedHost, port: hostPort },
-      peerAddress: { host: cname, port: internal },
-      clientAddress: { host: this.advertisedHost, port: hostPort },
-    };
+    // Inside a network the node answers to its alias, the node name: one DNS label, unlike the
+    // container name, which may be longer than 63 characters.
+    const at = (internal: number, published: number): PortAddresses => ({
+      admin: this.inDocker ? { host: name, port: internal } : { host: publishedHost, port: published },
+      peer: { host: name, port: internal },
+      client: { host: this.advertisedHost, port: published },
+    });
+    const main = at(INTERNAL_PORT[engine] ?? 6379, hostPort);
+    const ports: Record<string, PortAddresses> = {};
+    for (const extra of extras) ports[extra.name] = at(extra.internal, extra.hostPort);
+    return { name, runtimeId: id, adminAddress: main.admin, peerAddress: main.peer, clientAddress: main.client, ports };
   }
 }

@@ -1,88 +1,95 @@
 /**
- * One bridge network per subnet group, `<prefix>net-<network>`, where nodes reach each other by
- * alias. Created once per runtime (memoized); Docker's duplicate check is best effort, so a
- * duplicate made by a concurrent creator is pruned, keeping the oldest.
+ * One bridge network per subnet group, where nodes reach each other by alias. Creation is
+ * serialized per network name across every runtime of this process (a module-level keyed mutex):
+ * Docker's own duplicate check is best effort, and two networks of one name make "network is
+ * ambiguous" errors for whoever attaches by name. Networks are found by label and used by id,
+ * never by a name that could be ambiguous. A duplicate made by another process all the same is
+ * pruned, keeping the oldest.
  */
-import type Docker from "dockerode";
+import { KeyedMutex } from "../mutex.ts";
+import type { RuntimeLogger } from "../logger.ts";
 import { ignoreStatus, type DockerApi } from "./docker-api.ts";
-import { LABEL, ownerLabels } from "./labels.ts";
+import { LABEL, ownerFilters, ownerLabels, type Owner } from "./labels.ts";
+import type { DockerNames } from "./names.ts";
+
+const creation = new KeyedMutex();
+
+interface NetworkSummary {
+  id: string;
+  created: string;
+}
 
 export class Networks {
-  private readonly created = new Map<string, Promise<string>>();
+  /** network -> Docker id, for networks this runtime made or found. */
+  private readonly known = new Map<string, Promise<string>>();
 
   constructor(
     private readonly api: DockerApi,
-    private readonly prefix: string,
-    private readonly log: { debug(obj: object, msg: string): void },
+    private readonly owner: Owner,
+    private readonly names: DockerNames,
+    private readonly log: RuntimeLogger,
   ) {}
 
-  nameOf(network: string): string {
-    return `${this.prefix}net-${network}`;
-  }
-
-  /** Creates the network once; returns its name. */
+  /** The network's Docker id, creating it when there is none. */
   ensure(network: string): Promise<string> {
-    const net = this.nameOf(network);
-    let p = this.created.get(net);
+    let p = this.known.get(network);
     if (!p) {
-      p = this.create(network, net);
-      this.created.set(net, p);
-      p.catch(() => this.created.delete(net));
+      p = creation.run(this.names.network(network), () => this.findOrCreate(network));
+      this.known.set(network, p);
+      p.catch(() => this.known.delete(network));
     }
     return p;
   }
 
-  /** Forgets the memo of a network removed behind our back. */
+  /** Forgets a network removed behind our back. */
   forget(network: string): void {
-    this.created.delete(this.nameOf(network));
+    this.known.delete(network);
   }
 
   clear(): void {
-    this.created.clear();
+    this.known.clear();
   }
 
   /** Removes the network if no container is attached; "not found" and "in use" are not errors. */
-  async remove(network: string): Promise<void> {
-    const net = this.nameOf(network);
-    this.created.delete(net);
-    const info = await this.api.call("network.inspect", { network: net }, (docker) => ignoreStatus(docker.getNetwork(net).inspect(), 404));
-    if (!info) return;
-    if (Object.keys(info.Containers ?? {}).length > 0) {
-      this.log.debug({ network: net }, "network still in use; kept");
-      return;
-    }
-    // 403/409: endpoints attached meanwhile.
-    await this.api.call("network.remove", { network: net }, (docker) => ignoreStatus(docker.getNetwork(info.Id).remove(), 404, 403, 409));
+  remove(network: string): Promise<void> {
+    this.known.delete(network);
+    return creation.run(this.names.network(network), async () => {
+      for (const net of await this.find(network)) await this.removeUnused(network, net.id);
+    });
   }
 
-  private async create(network: string, net: string): Promise<string> {
-    const found = await this.find(net);
+  private async findOrCreate(network: string): Promise<string> {
+    let found = await this.find(network);
     if (found.length === 0) {
-      await this.api.call("network.create", { network: net }, (docker) =>
-        ignoreStatus(
-          docker.createNetwork({
-            Name: net,
-            CheckDuplicate: true,
-            Driver: "bridge",
-            Labels: { ...ownerLabels(this.prefix), [LABEL.network]: network },
-          }),
-          409, // created concurrently
-        ),
+      const name = this.names.network(network);
+      const created = await this.api.call("network.create", { network, name }, (docker) =>
+        docker.createNetwork({
+          Name: name,
+          CheckDuplicate: true,
+          Driver: "bridge",
+          Labels: { ...ownerLabels(this.owner), [LABEL.network]: network },
+        }),
       );
+      found = await this.find(network);
+      if (found.length === 0) return created.id;
     }
-    // Docker's CheckDuplicate is best effort: two racing creators can both succeed. Keep the oldest.
-    const all = await this.find(net);
-    if (all.length > 1) {
-      all.sort((a, b) => a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id));
-      for (const dup of all.slice(1)) {
-        await this.api.call("network.remove", { network: net, id: dup.Id, duplicate: true }, (docker) => ignoreStatus(docker.getNetwork(dup.Id).remove(), 404, 403, 409));
-      }
-    }
-    return net;
+    found.sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+    for (const duplicate of found.slice(1)) await this.removeUnused(network, duplicate.id);
+    return found[0].id;
   }
 
-  private async find(net: string): Promise<Docker.NetworkInspectInfo[]> {
-    const list = await this.api.call("network.list", { network: net }, (docker) => docker.listNetworks({ filters: { name: [net] } }));
-    return list.filter((n) => n.Name === net); // the name filter matches substrings
+  /** Docker refuses to remove a network with containers attached (403): such a network is kept. */
+  private async removeUnused(network: string, id: string): Promise<void> {
+    const removed = await this.api.call("network.remove", { network, id }, (docker) => ignoreStatus(docker.getNetwork(id).remove().then(() => true), 404, 403, 409));
+    if (!removed) this.log.debug({ network, id }, "network gone already or still in use; kept");
+  }
+
+  private async find(network: string): Promise<NetworkSummary[]> {
+    const list = await this.api.call("network.list", { network }, (docker) =>
+      docker.listNetworks({ filters: { label: ownerFilters(this.owner, { [LABEL.network]: network }) } }),
+    );
+    return list
+      .filter((net) => net.Labels?.[LABEL.network] === network)
+      .map((net) => ({ id: net.Id, created: net.Created }));
   }
 }
