@@ -17,12 +17,15 @@ import { HealthMonitor } from "./reconcile/health-monitor.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
+import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { migrate, openDatabase } from "./store/database.ts";
 import { installationId } from "./store/installation.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
+  // Before anything else touches the data directory: a second control plane on it stops here.
+  const lock = lockDataDir(config.dataDir);
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
   const db = openDatabase(config.databaseUrl);
@@ -122,6 +125,7 @@ export async function start(config: Config) {
       memcachedProbe.close();
       await runtime.close();
       await db.$disconnect();
+      lock.release();
     })());
   return { app, db, stop, logger };
 }
@@ -149,7 +153,16 @@ async function main() {
     }
     throw error;
   }
-  const server = await start(config);
+  let server: Awaited<ReturnType<typeof start>>;
+  try {
+    server = await start(config);
+  } catch (error) {
+    if (error instanceof DataDirInUse) {
+      console.error(`elasticache-local: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       server.stop().then(

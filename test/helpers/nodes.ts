@@ -10,6 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as aws from "@aws-sdk/client-elasticache";
+import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { removeDir, startServer, type RunningServer, type StartOptions } from "./server.ts";
 
@@ -581,10 +582,25 @@ export async function dockerNetworks(instance: string): Promise<string[]> {
   return dockerLines(["network", "ls", "--filter", `label=elasticache-local.prefix=${instance}-`, "--format", '{{.Label "elasticache-local.network"}}']);
 }
 
-/** Container id and start time of a node's container (found by its labels), or undefined when there is none. */
-export async function containerIdentity(instance: string, node: string): Promise<{ id: string; startedAt: string; running: boolean } | undefined> {
+/** The installation id a control plane stored in its database (what its containers are labelled with). */
+export function installationOf(target: NodeServer): string {
+  const db = new Database(target.server.databaseFile, { readonly: true, fileMustExist: true });
   try {
-    const [container] = await dockerLines(["ps", "-aq", "--filter", `label=elasticache-local.prefix=${instance}-`, "--filter", `label=elasticache-local.node=${node}`]);
+    return (db.prepare('SELECT id FROM "Installation" ORDER BY createdAt, id LIMIT 1').get() as { id: string }).id;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Container id and start time of a node's container (found by its labels; with `installation`,
+ * that installation's only), or undefined when there is none.
+ */
+export async function containerIdentity(instance: string, node: string, installation?: string): Promise<{ id: string; startedAt: string; running: boolean } | undefined> {
+  try {
+    const filters = ["--filter", `label=elasticache-local.prefix=${instance}-`, "--filter", `label=elasticache-local.node=${node}`];
+    if (installation) filters.push("--filter", `label=elasticache-local.installation=${installation}`);
+    const [container] = await dockerLines(["ps", "-aq", ...filters]);
     if (!container) return undefined;
     const [line] = await dockerLines(["inspect", "--format", "{{.Id}} {{.State.StartedAt}} {{.State.Running}}", container]);
     const [id, startedAt, running] = line.split(" ");
@@ -603,7 +619,7 @@ export async function nodeIdentity(target: NodeServer, node: string): Promise<st
     const pid = pidFileOf(target.dataDir, node);
     return pid !== undefined && pidAlive(pid) ? `pid:${pid}` : undefined;
   }
-  const info = await containerIdentity(target.instance, node);
+  const info = await containerIdentity(target.instance, node, installationOf(target));
   return info?.running ? `container:${info.id}@${info.startedAt}` : undefined;
 }
 
