@@ -3,10 +3,10 @@
  * placement (ports inside the node, bind address, data and files directories as the engine sees
  * them, protected mode); the spec brings the rest.
  *
- * Redis/Valkey get their whole configuration as one config text (process runtime: on stdin;
- * Docker: a file in the node's volume), never on the command line: it may hold secrets
- * (requirepass, masterauth, ACL users), and a config text also lets a restart change any setting
- * without changing the container. Every value is quoted, so no value can start another line.
+ * Redis/Valkey get their whole configuration as one config text on stdin (both runtimes), never on
+ * the command line: it may hold secrets (requirepass, masterauth, ACL users), and a config text
+ * also lets a restart change any setting without changing the container. Every value is quoted,
+ * so no value can start another line.
  * Memcached takes flags and has no secrets.
  */
 import { RuntimeError } from "./errors.ts";
@@ -205,21 +205,18 @@ export function memcachedArgs(spec: Pick<NodeSpec, "maxMemoryMb" | "settings">, 
   return args;
 }
 
-/** How the engine of a spec is started: its arguments, and for Redis/Valkey the config text they read. */
+/** How the engine of a spec is started: its arguments, and for Redis/Valkey the config text they read on stdin. */
 export interface EngineLaunch {
-  /** Arguments after the executable, except where the runtime hands over the config (see configArg). */
+  /** Arguments after the executable. */
   args: string[];
   /** Redis/Valkey: the configuration (may hold secrets). */
   config?: string;
 }
 
-/**
- * The launch of a spec's engine. `configArg` is where Redis finds its config: "-" for stdin, or a
- * file path as the engine sees it.
- */
-export function engineLaunch(spec: NodeSpec, placement: Placement, configArg: string): EngineLaunch {
+/** The launch of a spec's engine. Redis is told to read its config from stdin ("-"). */
+export function engineLaunch(spec: NodeSpec, placement: Placement): EngineLaunch {
   if (spec.engine === "memcached") return { args: memcachedArgs(spec, placement) };
-  return { args: [configArg], config: redisConfig(spec, placement) };
+  return { args: ["-"], config: redisConfig(spec, placement) };
 }
 
 /** True when the address is a loopback one (nothing outside the host can connect). */

@@ -53,8 +53,8 @@ export interface NodeSpec {
   files?: Record<string, string | Buffer>;
   /**
    * Settings that must stay secret (requirepass, masterauth, `user <name>` ACL lines): they reach
-   * the engine through its configuration file or stdin, never its command line, container labels
-   * or environment, node.json or logs. Redis/Valkey only. A `user <name>` key takes its ACL rules
+   * the engine on its stdin with the rest of its configuration, and are stored nowhere: not on a
+   * command line, in container labels or environment, node.json, a file or a log. Redis/Valkey only. A `user <name>` key takes its ACL rules
    * as the value, separated by spaces; any other value is one argument.
    */
   secretSettings?: Record<string, string>;

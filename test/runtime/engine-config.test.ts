@@ -156,10 +156,10 @@ describe("memcachedArgs", () => {
 });
 
 describe("engineLaunch and tables", () => {
-  it("gives memcached flags, and Redis only where to read its config", () => {
-    expect(engineLaunch(spec({ engine: "memcached" }), placement, "-")).toEqual({ args: memcachedArgs({ maxMemoryMb: 128 }, placement) });
-    const redis = engineLaunch(spec({ engine: "valkey", secretSettings: { requirepass: "s3cret" } }), placement, "/data/.ecl/node.conf");
-    expect(redis.args).toEqual(["/data/.ecl/node.conf"]);
+  it("gives memcached flags, and Redis only the word to read its config from stdin", () => {
+    expect(engineLaunch(spec({ engine: "memcached" }), placement)).toEqual({ args: memcachedArgs({ maxMemoryMb: 128 }, placement) });
+    const redis = engineLaunch(spec({ engine: "valkey", secretSettings: { requirepass: "s3cret" } }), placement);
+    expect(redis.args).toEqual(["-"]);
     expect(redis.config).toContain('requirepass "s3cret"');
     expect(INTERNAL_PORT).toEqual({ redis: 6379, valkey: 6379, memcached: 11211 });
     expect(ENGINE_COMMAND.valkey).toBe("valkey-server");

@@ -35,6 +35,8 @@ export interface ContainerCreate {
   network: { id: string; aliases: string[] };
   /** Volumes by name, mounted at a path in the container. */
   mounts: { volume: string; target: string }[];
+  /** The engine reads its configuration from stdin at every start (startWithInput). */
+  stdin: boolean;
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers when there is no TTY) -> text. */
@@ -73,6 +75,7 @@ export class Containers {
         Cmd: c.cmd,
         Labels: c.labels,
         ExposedPorts: exposed,
+        ...(c.stdin ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
         HostConfig: {
           PortBindings: bindings,
           RestartPolicy: { Name: "no" },
@@ -88,6 +91,26 @@ export class Containers {
   async start(name: string): Promise<void> {
     // 304: already started.
     await this.api.call("container.start", { container: name }, (docker) => ignoreStatus(docker.getContainer(name).start(), 304));
+  }
+
+  /**
+   * Starts the container and writes `input` to its stdin, then closes it: attached before the
+   * start, so the engine reads all of it. Docker gives a container made with OpenStdin a new stdin
+   * at every start; nothing of the input is stored anywhere.
+   */
+  async startWithInput(name: string, input: string): Promise<void> {
+    const stream = await this.api.call("container.attach", { container: name }, (docker) =>
+      docker.getContainer(name).attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true }),
+    );
+    try {
+      await this.start(name);
+      await new Promise<void>((resolve, reject) => {
+        stream.once("error", reject);
+        stream.end(input, () => resolve());
+      });
+    } finally {
+      (stream as unknown as { destroy?(): void }).destroy?.();
+    }
   }
 
   /** SIGTERM, SIGKILL after `timeoutSec`; "already stopped" is success. */

@@ -7,11 +7,12 @@
  * carry the instance prefix and the installation id; list() and every removal see only this
  * installation's objects.
  *
- * What the engine reads is written into the volume with the Docker API before every start: Redis'
- * whole configuration (secrets included) as /data/.ecl/node.conf, spec.files in /data/.ecl/files
- * (0700, files 0600), and the data file (spec.dataFile, or an empty one). The container's command is
- * only `redis-server /data/.ecl/node.conf`, so `docker inspect` shows no setting and no secret, and a
- * restart with another spec (a new primary to follow) keeps the same container.
+ * Redis reads its whole configuration, secrets included, from stdin, written at every start (the
+ * container's command is only `redis-server -`): `docker inspect` shows no setting and no secret,
+ * nothing secret is stored, and a restart with another spec (a new primary to follow) keeps the
+ * same container. spec.files and the data file (spec.dataFile, or an empty one in place of an
+ * older snapshot) are copied into the volume with the Docker API before the start, when there are
+ * any: /data/.ecl/files (0700, files 0600) and /data/dump.rdb.
  *
  * The Docker calls themselves live in one module per resource (containers, networks, volumes,
  * images), all through one logged door (docker-api.ts); this file decides what to do with them.
@@ -38,7 +39,6 @@ import { Volumes } from "./volumes.ts";
 /** Where things are inside a node's container. */
 const DATA_DIR = "/data";
 const INPUT_DIR = ".ecl"; // under DATA_DIR
-const CONFIG_PATH = `${DATA_DIR}/${INPUT_DIR}/node.conf`;
 const FILES_DIR = `${DATA_DIR}/${INPUT_DIR}/files`;
 
 export interface DockerRuntimeOptions {
@@ -157,13 +157,13 @@ export class DockerRuntime implements NodeRuntime {
       let id = info.id;
       if (info.labels[LABEL.shape] === blueprint.shape) {
         await this.containers.stop(cname, this.stopTimeoutSec);
-        await this.writeInputs(cname, spec, blueprint.launch);
+        await this.writeInputs(cname, spec, false);
       } else {
         this.log.debug({ container: cname }, "node's image, ports or command changed; replacing its container");
         await this.containers.remove(cname);
         id = await this.createContainer(spec, blueprint);
       }
-      await this.containers.start(cname);
+      await this.launch(cname, blueprint.launch);
       const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
       await this.waitReady(cname, spec, handle.adminAddress, false);
       return handle;
@@ -248,8 +248,8 @@ export class DockerRuntime implements NodeRuntime {
       info = undefined;
     } else if (info && !info.running) {
       try {
-        await this.writeInputs(cname, spec, blueprint.launch);
-        await this.containers.start(cname);
+        await this.writeInputs(cname, spec, false);
+        await this.launch(cname, blueprint.launch);
       } catch (err) {
         this.log.warn?.({ container: cname, err: (err as Error).message }, "stopped container would not start; recreating it");
         await this.containers.remove(cname);
@@ -261,7 +261,7 @@ export class DockerRuntime implements NodeRuntime {
       id = info.id;
     } else {
       id = await this.createContainer(spec, blueprint);
-      await this.containers.start(cname);
+      await this.launch(cname, blueprint.launch);
     }
     const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
     await this.waitReady(cname, spec, handle.adminAddress, true);
@@ -284,7 +284,6 @@ export class DockerRuntime implements NodeRuntime {
         protectedMode: false, // clients arrive through the bridge, from outside the container's loopback
         memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
       },
-      CONFIG_PATH,
     );
     const cmd = [this.commands[spec.engine], ...launch.args];
     const shape = createHash("sha256")
@@ -306,13 +305,14 @@ export class DockerRuntime implements NodeRuntime {
     return { image, launch, cmd, extras, labels, shape };
   }
 
+  /** Creates the node's container (and its volume and network when missing) and writes its inputs; returns its id. */
   private async createContainer(spec: NodeSpec, blueprint: Blueprint): Promise<string> {
     const cname = this.containerName(spec.name);
     const volume = this.names.volume(spec.name);
     const { [LABEL.shape]: _shape, ...volumeLabels } = blueprint.labels;
     for (let attempt = 0; ; attempt++) {
       await this.imageStore.ensure(blueprint.image);
-      const [networkId] = await Promise.all([this.networks.ensure(spec.network), this.volumes.ensure(volume, volumeLabels)]);
+      const [networkId, freshVolume] = await Promise.all([this.networks.ensure(spec.network), this.volumes.ensure(volume, volumeLabels)]);
       try {
         const id = await this.containers.create({
           name: cname,
@@ -325,8 +325,9 @@ export class DockerRuntime implements NodeRuntime {
           ],
           network: { id: networkId, aliases: [spec.name] },
           mounts: [{ volume, target: DATA_DIR }],
+          stdin: blueprint.launch.config !== undefined,
         });
-        await this.writeInputs(cname, spec, blueprint.launch);
+        await this.writeInputs(cname, spec, freshVolume);
         return id;
       } catch (err) {
         const status = statusOf(err);
@@ -351,23 +352,30 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   /**
-   * Writes what the engine reads at start into the container's volume: the config, the files, and
-   * for Redis the data file (spec.dataFile, or an empty one in place of an older snapshot).
+   * Writes the files the engine reads at start into the container's volume: spec.files, and for
+   * Redis the data file (spec.dataFile, or an empty one in place of an older snapshot; a volume
+   * made just now has none). Skipped when there is nothing to write: copying into a container
+   * costs Docker a mount of its file system.
    */
-  private async writeInputs(cname: string, spec: NodeSpec, launch: EngineLaunch): Promise<void> {
+  private async writeInputs(cname: string, spec: NodeSpec, freshVolume: boolean): Promise<void> {
     const files = Object.entries(spec.files ?? {});
-    const redis = launch.config !== undefined;
-    if (!redis && files.length === 0) return;
-    const entries: ArchiveEntry[] = [
-      { name: `${INPUT_DIR}/`, directory: true, mode: 0o700 },
-      { name: `${INPUT_DIR}/files/`, directory: true, mode: 0o700 },
-      ...files.map(([name, content]): ArchiveEntry => ({ name: `${INPUT_DIR}/files/${name}`, content, mode: 0o600 })),
-    ];
-    if (redis) {
-      entries.push({ name: `${INPUT_DIR}/node.conf`, content: launch.config!, mode: 0o600 });
-      entries.push(spec.dataFile ? { name: DATA_FILE_NAME, hostPath: spec.dataFile, mode: 0o600 } : { name: DATA_FILE_NAME, content: EMPTY_RDB, mode: 0o600 });
+    const entries: ArchiveEntry[] = [];
+    if (files.length > 0) {
+      entries.push(
+        { name: `${INPUT_DIR}/`, directory: true, mode: 0o700 },
+        { name: `${INPUT_DIR}/files/`, directory: true, mode: 0o700 },
+        ...files.map(([name, content]): ArchiveEntry => ({ name: `${INPUT_DIR}/files/${name}`, content, mode: 0o600 })),
+      );
     }
-    await this.containers.putArchive(cname, DATA_DIR, packEntries(entries));
+    if (spec.dataFile) entries.push({ name: DATA_FILE_NAME, hostPath: spec.dataFile, mode: 0o600 });
+    else if (spec.engine !== "memcached" && !freshVolume) entries.push({ name: DATA_FILE_NAME, content: EMPTY_RDB, mode: 0o600 });
+    if (entries.length > 0) await this.containers.putArchive(cname, DATA_DIR, packEntries(entries));
+  }
+
+  /** Starts the container; Redis gets its configuration, secrets included, on stdin. */
+  private async launch(cname: string, launch: EngineLaunch): Promise<void> {
+    if (launch.config === undefined) await this.containers.start(cname);
+    else await this.containers.startWithInput(cname, launch.config);
   }
 
   private async waitReady(cname: string, spec: NodeSpec, addr: Address, removeOnFailure: boolean): Promise<void> {

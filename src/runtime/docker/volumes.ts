@@ -1,7 +1,7 @@
 /**
- * One data volume per node, mounted at the engine's data directory: it holds the engine's config
- * and files as the runtime wrote them and its RDB file, outlives container replacements and
- * restarts, and is removed with the node.
+ * One data volume per node, mounted at the engine's data directory: it holds the node's files as
+ * the runtime wrote them and the engine's RDB file, outlives container replacements and restarts,
+ * and is removed with the node.
  */
 import { RuntimeError } from "../errors.ts";
 import { ignoreStatus, statusOf, type DockerApi } from "./docker-api.ts";
@@ -18,14 +18,18 @@ export class Volumes {
     private readonly owner: Owner,
   ) {}
 
-  /** Creates the volume when missing (creating an existing one is a no-op in Docker); refuses one that is not ours. */
-  async ensure(name: string, labels: Record<string, string>): Promise<void> {
+  /**
+   * Creates the volume when missing; refuses one that is not ours. True when it was created now
+   * (empty), false when it was there already (it may hold an earlier data file).
+   */
+  async ensure(name: string, labels: Record<string, string>): Promise<boolean> {
     const existing = await this.api.call("volume.inspect", { volume: name }, (docker) => ignoreStatus(docker.getVolume(name).inspect(), 404));
     if (existing) {
       if (!isOwnedBy(existing.Labels ?? {}, this.owner)) throw new RuntimeError("Conflict", `Volume ${name} exists but is not this installation's`);
-      return;
+      return false;
     }
     await this.api.call("volume.create", { volume: name }, (docker) => docker.createVolume({ Name: name, Labels: labels }));
+    return true;
   }
 
   /** Removes the volume; "already gone" is success. A volume still held by a container being removed is retried briefly. */

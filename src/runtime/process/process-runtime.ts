@@ -280,7 +280,7 @@ export class ProcessRuntime implements NodeRuntime {
       protectedMode: isLoopback(this.bindHost),
       memcachedUser: this.memcachedUser,
     };
-    const launch = engineLaunch(spec, placement, "-"); // refuses bad settings before anything is written
+    const launch = engineLaunch(spec, placement); // refuses bad settings before anything is written
     await this.prepareNodeDir(spec);
     await this.writeState(spec.name, { installation: this.installationId, spec: recorded(spec), binary, args: launch.args, startedAt: new Date().toISOString() });
 
