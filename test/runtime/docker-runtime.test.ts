@@ -261,6 +261,20 @@ describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
     for (const other of runtimes) await other.close();
   });
 
+  it("a volume whose container is gone is still listed (not running), so orphan removal finds it; start() reuses it", async () => {
+    const [port] = await freePorts(1);
+    const node = await rt.start(spec("dk-vol", "redis", port));
+    const volume = (await docker.getContainer(rt.containerName("dk-vol")).inspect()).Mounts[0].Name!;
+    await docker.getContainer(node.runtimeId).remove({ force: true });
+    expect((await rt.list()).find((n) => n.name === "dk-vol")).toMatchObject({ running: false, runtimeId: "" });
+    const again = await rt.start(spec("dk-vol", "redis", port));
+    expect((await docker.getContainer(again.runtimeId).inspect()).Mounts[0].Name).toBe(volume);
+    await docker.getContainer(again.runtimeId).remove({ force: true });
+    await rt.remove("dk-vol");
+    await expect(docker.getVolume(volume).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect((await rt.list()).map((n) => n.name)).not.toContain("dk-vol");
+  });
+
   it("a node that never becomes ready is removed and reported with its logs", async () => {
     const [port] = await freePorts(1);
     const err = await rt.start(spec("dk-bad", "redis", port, { settings: { "maxmemory-policy": "no-such-policy" } })).catch((e: unknown) => e);
