@@ -592,6 +592,11 @@ export function installationOf(target: NodeServer): string {
   }
 }
 
+/** The Docker name of a node's container: `<instance>-<installation, first 8 letters and digits>-<node>`. */
+export function containerName(target: NodeServer, node: string): string {
+  return `${target.instance}-${installationOf(target).replace(/[^a-zA-Z0-9]/g, "").slice(0, 8).toLowerCase()}-${node}`;
+}
+
 /**
  * Container id and start time of a node's container (found by its labels; with `installation`,
  * that installation's only), or undefined when there is none.
