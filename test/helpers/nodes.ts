@@ -583,7 +583,7 @@ export async function dockerNetworks(instance: string): Promise<string[]> {
 }
 
 /** The installation id a control plane stored in its database (what its containers are labelled with). */
-export function installationOf(target: NodeServer): string {
+export function installationOf(target: { server: { databaseFile: string } }): string {
   const db = new Database(target.server.databaseFile, { readonly: true, fileMustExist: true });
   try {
     return (db.prepare('SELECT id FROM "Installation" ORDER BY createdAt, id LIMIT 1').get() as { id: string }).id;
@@ -593,7 +593,7 @@ export function installationOf(target: NodeServer): string {
 }
 
 /** The Docker name of a node's container: `<instance>-<installation, first 8 letters and digits>-<node>`. */
-export function containerName(target: NodeServer, node: string): string {
+export function containerName(target: { instance: string; server: { databaseFile: string } }, node: string): string {
   return `${target.instance}-${installationOf(target).replace(/[^a-zA-Z0-9]/g, "").slice(0, 8).toLowerCase()}-${node}`;
 }
 
