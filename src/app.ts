@@ -7,12 +7,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { queryProtocol } from "./aws/query-plugin.ts";
-import type { OperationRegistry } from "./elasticache/operations.ts";
+import type { AnyOperations } from "./aws/operations.ts";
 import { restApi } from "./http/rest-plugin.ts";
 import { validatorCompiler } from "./http/validation.ts";
 
 export interface AppDeps {
-  operations: OperationRegistry;
+  operations: AnyOperations;
   bodyLimit: number;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;

@@ -19,8 +19,8 @@
  *
  * The caller strips protocol parameters (Action, Version, X-Amz-*) before calling.
  */
-import { AwsError, errors } from "../elasticache/errors.ts";
-import type { OperationInput } from "../elasticache/operations.ts";
+import { AwsError, errors } from "./errors.ts";
+import type { OperationInput } from "./operations.ts";
 import { serviceModel, type ListShape, type ServiceModel, type MapShape, type Shape, type StructureShape } from "./model.ts";
 
 /**

@@ -11,8 +11,8 @@
  * parse input from the model -> handler -> serialize output from the model.
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { AwsError, errors } from "../elasticache/errors.ts";
-import type { OperationRegistry, RequestContext } from "../elasticache/operations.ts";
+import { AwsError, errors } from "./errors.ts";
+import { handlerOf, type AnyOperations, type RequestContext } from "./operations.ts";
 import { collapsePairs, decodeForm, type FormPairs } from "./form.ts";
 import { serviceModel } from "./model.ts";
 import { parseQueryInput } from "./query-parser.ts";
@@ -20,7 +20,7 @@ import { checkSignature, isAuthParam } from "./sigv4.ts";
 import { serializeQueryError, serializeQueryResult } from "./xml-serializer.ts";
 
 export interface QueryProtocolOptions {
-  operations: OperationRegistry;
+  operations: AnyOperations;
   /** Maximum request body in bytes (default 1 MiB); larger bodies get a 413 RequestEntityTooLarge. */
   bodyLimit?: number;
   /** Region used when the request is unsigned (default "us-east-1"). */
@@ -78,7 +78,7 @@ export const queryProtocol: FastifyPluginAsync<QueryProtocolOptions> = async (ap
         `Unsupported Version '${version}': elasticache-local implements API version ${model.apiVersion}`,
       );
     }
-    const handler = opts.operations[action];
+    const handler = handlerOf(opts.operations, action);
     if (!handler) {
       throw new AwsError("InvalidAction", `The operation ${action} is not implemented by elasticache-local yet.`, 400);
     }

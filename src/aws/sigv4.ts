@@ -6,7 +6,7 @@
  *
  * Unsigned requests (curl users: no Authorization header, no X-Amz-Signature parameter) pass.
  */
-import { AwsError } from "../elasticache/errors.ts";
+import { AwsError } from "./errors.ts";
 
 export interface SignatureInfo {
   /** True when the request carried SigV4 information (header or presigned query). */

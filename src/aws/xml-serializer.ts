@@ -15,8 +15,8 @@
  * that contradicts the shape (an object where a string is modeled, an invalid date) is a bug in
  * a handler and throws a plain Error, which the plugin turns into a 500 InternalFailure.
  */
-import type { AwsError } from "../elasticache/errors.ts";
-import type { OperationOutput } from "../elasticache/operations.ts";
+import type { AwsError } from "./errors.ts";
+import type { OperationOutput } from "./operations.ts";
 import { serviceModel, type ListShape, type ServiceModel, type MapShape, type Shape, type StructureShape } from "./model.ts";
 
 /**

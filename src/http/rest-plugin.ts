@@ -6,15 +6,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { serviceModel } from "../aws/model.ts";
 import { parseQueryInput } from "../aws/query-parser.ts";
-import { errors } from "../elasticache/errors.ts";
-import type { OperationInput, OperationRegistry } from "../elasticache/operations.ts";
+import { errors } from "../aws/errors.ts";
+import { handlerOf, type AnyOperations, type OperationInput } from "../aws/operations.ts";
 import { errorSchema, querySchemaOf, schemaOf, type JsonSchema } from "./json-schema.ts";
 import { pathParamsOf, REST_ROUTES, type RestRoute } from "./routes.ts";
 import { sendJsonError } from "./error-handler.ts";
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, parseWait, waitForSettled } from "./wait.ts";
 
 export interface RestOptions {
-  operations: OperationRegistry;
+  operations: AnyOperations;
   /** Longest time a `?wait=true` request may block, in seconds. */
   maxWaitSeconds?: number;
 }
@@ -101,7 +101,7 @@ export async function restApi(app: FastifyInstance, options: RestOptions) {
   );
 
   for (const route of REST_ROUTES) {
-    const handler = options.operations[route.operation];
+    const handler = handlerOf(options.operations, route.operation);
     if (!handler) continue;
     app.route({
       method: route.method,

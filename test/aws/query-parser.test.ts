@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AwsError } from "../../src/elasticache/errors.ts";
+import { AwsError } from "../../src/aws/errors.ts";
 import { serviceModel } from "../../src/aws/model.ts";
 import { parseQueryInput } from "../../src/aws/query-parser.ts";
 
