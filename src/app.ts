@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
 import { restApi } from "./http/rest-plugin.ts";
@@ -45,7 +46,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  // The model names the @aws-sdk/client-elasticache release whose wire format both protocols speak.
+  const model = serviceModel().source;
+  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", model }));
 
   await app.register(restApi, { operations: deps.operations });
   await app.register(queryProtocol, { operations: deps.operations, bodyLimit: deps.bodyLimit });

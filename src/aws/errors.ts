@@ -1,7 +1,13 @@
 /**
  * AWS errors as they travel on the wire: a Code (not the SDK's class name), an HTTP status and a
  * Sender/Receiver type. Services throw these; both protocols render them.
+ *
+ * The status of a modeled error (ReplicationGroupNotFoundFault 404, CacheSubnetGroupNotFoundFault
+ * 400, ...) comes from the service model's error shapes; the generic codes every Query service
+ * shares (auth, throttling, limits) are not in the model and are listed here.
  */
+import { serviceModel } from "./model.ts";
+
 export type ErrorType = "Sender" | "Receiver";
 
 export class AwsError extends Error {
@@ -16,17 +22,8 @@ export class AwsError extends Error {
   }
 }
 
-/** HTTP status of every wire code we emit; anything not listed is a 400 Sender fault. */
-const STATUS: Record<string, number> = {
-  ReplicationGroupNotFoundFault: 404,
-  CacheClusterNotFound: 404,
-  CacheParameterGroupNotFound: 404,
-  NodeGroupNotFoundFault: 404,
-  SnapshotNotFoundFault: 404,
-  UserNotFound: 404,
-  UserGroupNotFound: 404,
-  TagNotFound: 404,
-  CacheSubnetGroupNotFoundFault: 400, // yes, 400 on AWS
+/** Generic Query-protocol codes the ElastiCache model does not define; anything unknown is 400. */
+const GENERIC_STATUS: Record<string, number> = {
   InvalidClientTokenId: 403,
   SignatureDoesNotMatch: 403,
   AccessDenied: 403,
@@ -38,7 +35,7 @@ const STATUS: Record<string, number> = {
 };
 
 export function statusOf(code: string): number {
-  return STATUS[code] ?? 400;
+  return serviceModel().errorStatus(code) ?? GENERIC_STATUS[code] ?? 400;
 }
 
 export const errors = {
