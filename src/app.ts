@@ -16,6 +16,8 @@ import { validatorCompiler } from "./http/validation.ts";
 export interface AppDeps {
   operations: AnyOperations;
   bodyLimit: number;
+  /** Account STS GetCallerIdentity answers with (ECL_ACCOUNT_ID). */
+  accountId?: string;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
   version?: string;
@@ -55,6 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", model }));
 
   await app.register(restApi, { operations: deps.operations });
-  await app.register(queryProtocol, { operations: deps.operations, bodyLimit: deps.bodyLimit });
+  await app.register(queryProtocol, {
+    operations: deps.operations,
+    bodyLimit: deps.bodyLimit,
+    ...(deps.accountId !== undefined && { accountId: deps.accountId }),
+  });
   return app;
 }
