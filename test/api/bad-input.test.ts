@@ -4,21 +4,13 @@
  */
 import http from "node:http";
 import net from "node:net";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../helpers/server.ts";
+import { databaseSnapshot } from "./db-snapshot.ts";
 
 let server: RunningServer;
 
-function snapshot(): string {
-  const db = new Database(server.databaseFile, { readonly: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name").all() as { name: string }[];
-    return JSON.stringify(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY 1`).all()]));
-  } finally {
-    db.close();
-  }
-}
+const snapshot = () => databaseSnapshot(server.databaseFile);
 
 beforeAll(async () => {
   server = await startServer();
