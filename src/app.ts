@@ -31,12 +31,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Fastify's two info lines per request drown the log and cost more CPU than serving a small
+    // request (about 50-100 µs against 45 µs); one line per request at debug instead (onResponse).
+    disableRequestLogging: true,
     frameworkErrors,
     clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-amzn-requestid", request.id);
+    done(null, payload);
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, "request");
+    done();
   });
 
   await app.register(swagger, {
