@@ -65,7 +65,8 @@ async function measure(url: string, pid: number, target: Target, seconds: number
     "p50 ms": fmt(result.latency.p50, 1),
     "p99 ms": fmt(result.latency.p99, 1),
     "server CPU ms/req": fmt((cpu * 1000) / Math.max(1, result.requests.total), 2),
-    "non-2xx": result.non2xx + result.errors,
+    "non-2xx": result.non2xx,
+    "timeouts (10 s)": result.timeouts,
   };
 }
 
