@@ -96,7 +96,7 @@ print(json.dumps({k: r["ReplicationGroup"].get(k) for k in ("ReplicationGroupId"
   it("query strings of both protocols: empty optional filters list everything", async () => {
     const all = await node.api.ok("GET", "/v1/cache-engine-versions");
     expect(await node.api.ok("GET", "/v1/cache-engine-versions?Engine=&EngineVersion=&CacheParameterGroupFamily=")).toEqual(all);
-    const response = await fetch(`${node.server.url}/?Action=DescribeCacheClusters&Version=2015-02-02&CacheClusterId=&ShowCacheNodeInfo=`);
+    const response = await fetch(`${node.server.url}/?Action=DescribeCacheClusters&Version=2015-02-02&CacheClusterId=&Marker=`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("<CacheClusterId>ansible-001</CacheClusterId>");
   });
