@@ -18,7 +18,7 @@ import { formEncode, mutationOf, queryParams, restRequest, structureOf, VALID_IN
 
 // Fixed in CI; FUZZ_SEED / FUZZ_RUNS explore further by hand.
 const SEED = Number(process.env.FUZZ_SEED) || 20_261_130;
-const RUNS_PER_PROTOCOL = Number(process.env.FUZZ_RUNS) || 1_500;
+const RUNS_PER_PROTOCOL = Number(process.env.FUZZ_RUNS) || 1_000;
 
 let server: RunningServer;
 let cases = 0;
