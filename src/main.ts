@@ -101,7 +101,7 @@ export async function start(config: Config) {
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
 
-  const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, logger });
+  const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, accountId: config.accountId, logger });
   await app.listen({ host: config.host, port: config.port });
   await endpoints.sync();
   // A safety net besides the topology callbacks (which do the real work): endpoints converge even

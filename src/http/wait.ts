@@ -3,8 +3,8 @@
  * status (available, create-failed, or gone after a delete), so scripts need no polling loop.
  * On timeout the current state is returned; its status says it is not done.
  */
-import { AwsError, errors } from "../elasticache/errors.ts";
-import type { OperationRegistry } from "../elasticache/operations.ts";
+import { AwsError, errors } from "../aws/errors.ts";
+import { handlerOf, type AnyOperations } from "../aws/operations.ts";
 import { TRANSITIONAL_STATUSES } from "../elasticache/statuses.ts";
 import type { WaitTarget } from "./routes.ts";
 
@@ -38,7 +38,7 @@ export function parseWait(query: Record<string, unknown> | undefined, waitable: 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function waitForSettled(
-  operations: OperationRegistry,
+  operations: AnyOperations,
   target: WaitTarget,
   output: Record<string, unknown>,
   request: WaitRequest,
@@ -46,7 +46,8 @@ export async function waitForSettled(
   const resource = output[target.output] as Record<string, unknown> | undefined;
   const id = resource?.[target.idField];
   if (resource === undefined || typeof id !== "string") return output;
-  const describe = operations[target.describe];
+  const describe = handlerOf(operations, target.describe);
+  if (!describe) return output;
   const deadline = Date.now() + request.seconds * 1000;
   let current = resource;
   while (TRANSITIONAL_STATUSES.has(String(current[target.statusField])) && Date.now() < deadline) {
