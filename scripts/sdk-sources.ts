@@ -2,6 +2,8 @@
  * The generated part of the SDK shim (src/sdk/generated/): what the shim needs from the server's
  * REST route table, the service model and @aws-sdk/client-elasticache, written out as plain
  * TypeScript so the published package carries no server code and reads no model at run time.
+ * Relative imports end in .js, as in all of src/sdk: tsc keeps specifiers as written in the
+ * declarations it emits, and .js is what the published files are called.
  * Committed, and checked for staleness by test/sdk/generated.test.ts; `npm run generate` rewrites it.
  */
 import * as aws from "@aws-sdk/client-elasticache";
@@ -70,7 +72,7 @@ export class ${operation}Command extends Command<aws.${operation}CommandInput, a
   );
   return `${HEADER("one command class per operation of the REST API, named and typed as in @aws-sdk/client-elasticache.")}
 import type * as aws from "@aws-sdk/client-elasticache";
-import { Command } from "../client.ts";
+import { Command } from "../client.js";
 
 export type {
 ${types.map((type) => `  ${type},`).join("\n")}
@@ -92,10 +94,13 @@ function paginatorsSource(): string {
     }
   }
   return `${HEADER("paginators for the operations @aws-sdk/client-elasticache has them for.")}
-import { paginatorOf } from "../paginators.ts";
-import { ${operations.map((operation) => `${operation}Command`).join(", ")} } from "./commands.ts";
+import type * as aws from "@aws-sdk/client-elasticache";
+import { paginatorOf, type Paginate } from "../paginators.js";
+import { ${operations.map((operation) => `${operation}Command`).join(", ")} } from "./commands.js";
 
-${operations.map((operation) => `export const paginate${operation} = paginatorOf(${operation}Command);`).join("\n")}
+${operations
+  .map((operation) => `export const paginate${operation}: Paginate<aws.${operation}CommandInput, aws.${operation}CommandOutput> = paginatorOf(${operation}Command);`)
+  .join("\n")}
 `;
 }
 

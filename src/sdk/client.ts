@@ -6,9 +6,9 @@
  * replies become Dates as in the AWS SDK, and errors are the AWS SDK's own exception classes.
  */
 import type { ResponseMetadata } from "@smithy/types";
-import { exceptionOf } from "./exceptions.ts";
-import { OPERATIONS, type OperationName } from "./generated/operations.ts";
-import { reviveTimestamps } from "./timestamps.ts";
+import { exceptionOf } from "./exceptions.js";
+import { OPERATIONS, type OperationName } from "./generated/operations.js";
+import { reviveTimestamps } from "./timestamps.js";
 
 export interface ElastiCacheClientConfig {
   /** Base URL of elasticache-local, e.g. http://127.0.0.1:4599. */

@@ -8,7 +8,7 @@
  */
 import { ElastiCacheServiceException } from "@aws-sdk/client-elasticache";
 import type { ResponseMetadata } from "@smithy/types";
-import { EXCEPTIONS_BY_CODE } from "./generated/exceptions.ts";
+import { EXCEPTIONS_BY_CODE } from "./generated/exceptions.js";
 
 interface ErrorBody {
   Type?: "Sender" | "Receiver";

@@ -5,12 +5,12 @@
  * It imports nothing of the server: what it needs from the route table and the model is generated
  * into ./generated/.
  */
-export { Command, ElastiCacheClient } from "./client.ts";
-export type { ElastiCacheClientConfig, SendOptions } from "./client.ts";
-export * from "./generated/commands.ts";
-export * from "./generated/exceptions.ts";
-export * from "./generated/paginators.ts";
-export type { ElastiCachePaginationConfiguration } from "./paginators.ts";
-export * from "./waiters.ts";
+export { Command, ElastiCacheClient } from "./client.js";
+export type { ElastiCacheClientConfig, SendOptions } from "./client.js";
+export * from "./generated/commands.js";
+export * from "./generated/exceptions.js";
+export * from "./generated/paginators.js";
+export type { ElastiCachePaginationConfiguration } from "./paginators.js";
+export * from "./waiters.js";
 export type { WaiterConfiguration, WaiterResult } from "@smithy/core/client";
 export { WaiterState } from "@smithy/core/client";

@@ -6,7 +6,7 @@
  */
 import { createPaginator } from "@smithy/core";
 import type { PaginationConfiguration, Paginator } from "@smithy/types";
-import { ElastiCacheClient, type Command } from "./client.ts";
+import { ElastiCacheClient, type Command } from "./client.js";
 
 /** The AWS SDK's pagination configuration, with this client. */
 export interface ElastiCachePaginationConfiguration extends Omit<PaginationConfiguration, "client" | "withCommand"> {
@@ -15,9 +15,10 @@ export interface ElastiCachePaginationConfiguration extends Omit<PaginationConfi
   withCommand?: (command: Command<object, object>) => Command<object, object> | undefined;
 }
 
-export function paginatorOf<Input extends object, Output extends object>(
-  CommandClass: new (input: Input) => Command<Input, Output>,
-): (config: ElastiCachePaginationConfiguration, input: Input, ...rest: unknown[]) => Paginator<Output> {
+/** The AWS SDK's paginator signature, e.g. `paginateDescribeEvents(config, input)`. */
+export type Paginate<Input, Output> = (config: ElastiCachePaginationConfiguration, input: Input, ...rest: unknown[]) => Paginator<Output>;
+
+export function paginatorOf<Input extends object, Output extends object>(CommandClass: new (input: Input) => Command<Input, Output>): Paginate<Input, Output> {
   // createPaginator checks `config.client instanceof ElastiCacheClient` and calls its send; its
   // types expect a Smithy client, which this client mirrors only in behaviour.
   return createPaginator<PaginationConfiguration, Input, Output>(ElastiCacheClient, CommandClass, "Marker", "Marker", "MaxRecords") as never;

@@ -14,8 +14,8 @@ import type {
   DescribeReplicationGroupsCommandOutput,
 } from "@aws-sdk/client-elasticache";
 import { checkExceptions, createWaiter, WaiterState, type WaiterConfiguration, type WaiterResult } from "@smithy/core/client";
-import type { ElastiCacheClient } from "./client.ts";
-import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand } from "./generated/commands.ts";
+import type { ElastiCacheClient } from "./client.js";
+import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand } from "./generated/commands.js";
 
 const DEFAULT_DELAYS = { minDelay: 1, maxDelay: 120 };
 

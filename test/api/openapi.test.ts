@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.cleanup());
 
-it("openapi/openapi.json is up to date (run `npm run openapi` after changing routes)", async () => {
+it("openapi/openapi.json is up to date (run `npm run generate` after changing routes)", async () => {
   const committed = readFileSync(new URL("../../openapi/openapi.json", import.meta.url), "utf8");
   expect(committed).toBe(await currentOpenApi());
 });

@@ -4,7 +4,7 @@
  */
 
 import type * as aws from "@aws-sdk/client-elasticache";
-import { Command } from "../client.ts";
+import { Command } from "../client.js";
 
 export type {
   CreateCacheSubnetGroupCommandInput,

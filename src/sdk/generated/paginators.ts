@@ -3,11 +3,12 @@
  * Do not edit; regenerate.
  */
 
-import { paginatorOf } from "../paginators.ts";
-import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand } from "./commands.ts";
+import type * as aws from "@aws-sdk/client-elasticache";
+import { paginatorOf, type Paginate } from "../paginators.js";
+import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand } from "./commands.js";
 
-export const paginateDescribeCacheSubnetGroups = paginatorOf(DescribeCacheSubnetGroupsCommand);
-export const paginateDescribeReplicationGroups = paginatorOf(DescribeReplicationGroupsCommand);
-export const paginateDescribeCacheClusters = paginatorOf(DescribeCacheClustersCommand);
-export const paginateDescribeEvents = paginatorOf(DescribeEventsCommand);
-export const paginateDescribeCacheEngineVersions = paginatorOf(DescribeCacheEngineVersionsCommand);
+export const paginateDescribeCacheSubnetGroups: Paginate<aws.DescribeCacheSubnetGroupsCommandInput, aws.DescribeCacheSubnetGroupsCommandOutput> = paginatorOf(DescribeCacheSubnetGroupsCommand);
+export const paginateDescribeReplicationGroups: Paginate<aws.DescribeReplicationGroupsCommandInput, aws.DescribeReplicationGroupsCommandOutput> = paginatorOf(DescribeReplicationGroupsCommand);
+export const paginateDescribeCacheClusters: Paginate<aws.DescribeCacheClustersCommandInput, aws.DescribeCacheClustersCommandOutput> = paginatorOf(DescribeCacheClustersCommand);
+export const paginateDescribeEvents: Paginate<aws.DescribeEventsCommandInput, aws.DescribeEventsCommandOutput> = paginatorOf(DescribeEventsCommand);
+export const paginateDescribeCacheEngineVersions: Paginate<aws.DescribeCacheEngineVersionsCommandInput, aws.DescribeCacheEngineVersionsCommandOutput> = paginatorOf(DescribeCacheEngineVersionsCommand);
