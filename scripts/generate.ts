@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { currentOpenApi } from "./openapi-document.ts";
+import { currentOpenApi } from "./openapi/document.ts";
 import { sdkGeneratedSources } from "./sdk-sources.ts";
 
 const root = path.resolve(import.meta.dirname, "..");

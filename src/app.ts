@@ -4,10 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { OperationRegistry } from "./elasticache/operations.ts";
+import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
 import { validatorCompiler } from "./http/validation.ts";
 
@@ -16,7 +15,6 @@ export interface AppDeps {
   bodyLimit: number;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
-  version?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -32,19 +30,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header("x-amzn-requestid", request.id);
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.0.3",
-      info: {
-        title: "elasticache-local",
-        description:
-          "AWS ElastiCache on one machine, with real Redis and Memcached nodes. REST JSON under /v1 uses AWS's shapes and field names; the AWS Query protocol is served at /.",
-        version: deps.version ?? "0.1.0",
-      },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(openApiDocs);
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
 
   await app.register(restApi, { operations: deps.operations });
