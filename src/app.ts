@@ -4,12 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
+import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
 import { validatorCompiler } from "./http/validation.ts";
 
@@ -20,7 +19,6 @@ export interface AppDeps {
   accountId?: string;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
-  version?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -47,19 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.0.3",
-      info: {
-        title: "elasticache-local",
-        description:
-          "AWS ElastiCache on one machine, with real Redis and Memcached nodes. REST JSON under /v1 uses AWS's shapes and field names; the AWS Query protocol is served at /.",
-        version: deps.version ?? "0.1.0",
-      },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(openApiDocs);
   // The model names the @aws-sdk/client-elasticache release whose wire format both protocols speak.
   const model = serviceModel().source;
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", model }));

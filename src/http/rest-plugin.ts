@@ -63,8 +63,13 @@ function routeSchema(route: RestRoute): Record<string, unknown> {
     schema.querystring = {
       type: "object",
       properties: {
-        wait: { type: "boolean", description: "Return once the resource is no longer creating, modifying or deleting." },
-        waitSeconds: { type: "integer", minimum: 1, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS, description: "Longest wait; then the current state is returned." },
+        wait: { type: "boolean", default: false, description: "Return once the resource is no longer creating, modifying or deleting." },
+        waitSeconds: {
+          type: "integer",
+          minimum: 1,
+          maximum: MAX_WAIT_SECONDS,
+          description: `Longest wait (default ${DEFAULT_WAIT_SECONDS}); then the current state is returned. Given without wait, it means wait=true.`,
+        },
       },
       additionalProperties: false,
     };

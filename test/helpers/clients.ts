@@ -71,6 +71,11 @@ export function httpClient(url: string): ApiClient {
   };
 }
 
+/** An AWS SDK exception (from the AWS SDK or the shim) as a ClientError with its wire code; anything else as it is. */
+function clientErrorOf(error: any): unknown {
+  return error?.$metadata ? new ClientError(error.Code ?? error.name, error.message, error.$metadata.httpStatusCode) : error;
+}
+
 export function awsSdkClient(url: string): ApiClient {
   const client = new aws.ElastiCacheClient({
     endpoint: url,
@@ -84,9 +89,8 @@ export function awsSdkClient(url: string): ApiClient {
       const CommandClass = (aws as unknown as Record<string, new (input: unknown) => any>)[`${operation}Command`];
       try {
         return await client.send(new CommandClass(input));
-      } catch (error: any) {
-        if (error?.$metadata) throw new ClientError(error.Code ?? error.name, error.message, error.$metadata.httpStatusCode);
-        throw error;
+      } catch (error) {
+        throw clientErrorOf(error);
       }
     },
   };
@@ -134,10 +138,9 @@ export function shimClient(url: string): ApiClient {
       try {
         return (await client.send(new CommandClass(input))) as Output;
       } catch (error) {
-        if (error instanceof shim.ElastiCacheServiceException) {
-          throw new ClientError(error.Code, error.message, error.$metadata.httpStatusCode);
-        }
-        throw error;
+        // The shim throws the AWS SDK's own exception classes.
+        if (!(error instanceof aws.ElastiCacheServiceException)) throw error;
+        throw clientErrorOf(error);
       }
     },
   };
