@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
+import { containerName } from "../test/helpers/nodes.ts";
 import { startServer, type RunningServer } from "../test/helpers/server.ts";
 import { ContinuousWriter } from "../test/helpers/writer.ts";
 import { api, createGroup } from "./lib/api.ts";
@@ -32,7 +33,7 @@ async function waitSettled(url: string, id: string): Promise<any> {
 
 function crash(server: RunningServer, runtime: string, instance: string, node: string): void {
   if (runtime === "process") process.kill(Number(readFileSync(path.join(server.dataDir, "nodes", node, "pid"), "utf8")), "SIGKILL");
-  else execFileSync("docker", ["kill", `${instance}-${node}`], { stdio: "ignore" });
+  else execFileSync("docker", ["kill", containerName({ instance, server }, node)], { stdio: "ignore" });
 }
 
 interface RunResult {

@@ -2,6 +2,7 @@
  * npm run bench: every benchmark in one run, each printing ratios measured side by side.
  * Pass names to run some: npm run bench -- create-group failover
  */
+import { benchApi } from "./api/describe.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<string>> = {
   "create-group": benchCreateGroup,
   failover: benchFailover,
   scale: benchScale,
+  api: () => benchApi(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });
     return "(printed above)";

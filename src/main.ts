@@ -17,15 +17,19 @@ import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
+import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { openStore } from "./store/index.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
+  // Before anything else touches the data directory: a second control plane on it stops here.
+  const lock = lockDataDir(config.dataDir);
   const ports = { range: config.portRange, isFree: (port: number) => isPortFree(config.nodeHost, port) };
   warnOnEphemeralOverlap(config.portRange, logger);
   const { store, migrated } = await openStore(config.databaseUrl, ports);
   if (migrated.length > 0) logger.info({ migrations: migrated }, "database migrated");
+  const installation = await store.installation.id();
 
   const { runtime, images } = await chooseRuntime({
     choice: config.runtime,
@@ -33,6 +37,7 @@ export async function start(config: Config) {
     images: config.images,
     imagesChosen: config.imagesChosen,
     instance: config.instance,
+    installationId: installation,
     dataDir: config.dataDir,
     nodeHost: config.nodeHost,
     advertisedHost: config.advertisedHost,
@@ -47,7 +52,7 @@ export async function start(config: Config) {
     images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
   });
-  logger.info({ runtime: runtime.kind, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
+  logger.info({ runtime: runtime.kind, installation, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
 
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };
@@ -93,7 +98,7 @@ export async function start(config: Config) {
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
 
-  const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, logger });
+  const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, accountId: config.accountId, logger });
   await app.listen({ host: config.host, port: config.port });
   await endpoints.sync();
   // A safety net besides the topology callbacks (which do the real work): endpoints converge even
@@ -117,6 +122,7 @@ export async function start(config: Config) {
       memcachedProbe.close();
       await runtime.close();
       await store.close();
+      lock.release();
     })());
   return { app, store, stop, logger };
 }
@@ -144,7 +150,16 @@ async function main() {
     }
     throw error;
   }
-  const server = await start(config);
+  let server: Awaited<ReturnType<typeof start>>;
+  try {
+    server = await start(config);
+  } catch (error) {
+    if (error instanceof DataDirInUse) {
+      console.error(`elasticache-local: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       server.stop().then(

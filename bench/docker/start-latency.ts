@@ -32,8 +32,9 @@ const cli = (args: string[]) => run("docker", [...(socket ? ["-H", `unix://${soc
 const calls: Record<string, number[]> = {};
 const runtime = new DockerRuntime({
   images: resolveImageTable(LOCAL_IMAGES),
-  docker,
+  socketPath: socket,
   namePrefix: PREFIX,
+  installationId: `bench-start-latency-${process.pid}`,
   logger: {
     debug(obj: { op?: string; ms?: number }) {
       if (obj.op && typeof obj.ms === "number") (calls[obj.op] ??= []).push(obj.ms);
@@ -47,6 +48,8 @@ async function cleanup(): Promise<void> {
   const filters = { label: [`${LABEL.prefix}=${PREFIX}`] };
   const cs = await docker.listContainers({ all: true, filters });
   await Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const { Volumes: volumes } = await docker.listVolumes({ filters });
+  await Promise.all((volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
 }
 
 let seq = 0;

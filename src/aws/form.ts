@@ -6,7 +6,7 @@
  * UTF-8 with U+FFFD, which would hand corrupted values (an AuthToken, a description) to the
  * service. Here both are a MalformedQueryString error instead.
  */
-import { AwsError, errors } from "../elasticache/errors.ts";
+import { AwsError, errors } from "./errors.ts";
 
 /** Decoded `name=value` pairs in order of appearance; duplicates are kept. */
 export type FormPairs = Array<[name: string, value: string]>;

@@ -1,6 +1,6 @@
 /**
- * The ElastiCache service model (the one aws-sdk v2 ships, same content as botocore's
- * service-2.json), loaded once and resolved into plain shape objects.
+ * The ElastiCache service model, resolved into plain shape objects that the Query parser, the XML
+ * serializer and the REST schemas walk.
  *
  * Why walk the official model instead of hand-writing wire formats: the Query protocol's element
  * and parameter names (SubnetIds.SubnetIdentifier.N, MemberClusters/ClusterId, ...) are only
@@ -8,11 +8,13 @@
  * not the modeled one. Driving the parser and serializer from the model gives every operation the
  * exact format without per-operation code.
  *
- * The minified model references named shapes ("S2x") with `{ shape: "S2x", ...overrides }` and also
- * inlines anonymous shapes. A member reference may carry its own locationName/flattened which win
- * over the target shape's. String shapes have no `type` at all (`{}`).
+ * The model comes from @aws-sdk/client-elasticache's own schemas (sdk-model.ts), in the
+ * documentation-free `RawModel` form (raw-model.ts): named shapes referenced as `{ shape: "Name",
+ * ...overrides }` beside inline ones. A member reference may carry its own locationName/flattened,
+ * which win over the target shape's. Tests build small synthetic models in the same form.
  */
-import { createRequire } from "node:module";
+import type { RawModel, RawShape } from "./raw-model.ts";
+import { sdkErrorStatuses, sdkModelVersion, sdkRawModel } from "./sdk-model.ts";
 
 export type ShapeType =
   | "structure"
@@ -71,34 +73,14 @@ export interface OperationModel {
 export interface ServiceModel {
   apiVersion: string;
   xmlNamespace: string;
+  /** Where the model comes from, e.g. "@aws-sdk/client-elasticache@3.1127.0". */
+  source: string;
   operationNames: readonly string[];
   /** Case-sensitive, like AWS: "describeReplicationGroups" is not an operation. */
   operation(name: string): OperationModel | undefined;
+  /** HTTP status of a modeled error by wire code (ReplicationGroupNotFoundFault -> 404). */
+  errorStatus(code: string): number | undefined;
 }
-
-/** Raw JSON form of a shape or member reference in the minified model. */
-interface RawShape {
-  shape?: string;
-  type?: string;
-  members?: Record<string, RawShape>;
-  member?: RawShape;
-  key?: RawShape;
-  value?: RawShape;
-  required?: string[];
-  locationName?: string;
-  flattened?: boolean;
-  resultWrapper?: string;
-  [other: string]: unknown;
-}
-
-/** The JSON model file as aws-sdk v2 ships it (only the parts we read). */
-export interface RawModel {
-  metadata: { apiVersion: string; xmlNamespace?: string | { uri?: string } };
-  operations: Record<string, { input?: RawShape; output?: RawShape }>;
-  shapes: Record<string, RawShape>;
-}
-
-export const MODEL_MODULE = "aws-sdk/apis/elasticache-2015-02-02.min.json";
 
 /** Resolves raw shapes to `Shape`s; memoized so shared (and possibly recursive) shapes resolve once. */
 class ShapeResolver {
@@ -167,7 +149,12 @@ class ShapeResolver {
   }
 }
 
-export function buildServiceModel(raw: RawModel): ServiceModel {
+export interface ModelExtras {
+  source?: string;
+  errorStatuses?: ReadonlyMap<string, number>;
+}
+
+export function buildServiceModel(raw: RawModel, extras: ModelExtras = {}): ServiceModel {
   const resolver = new ShapeResolver(raw.shapes ?? {});
   const operations = new Map<string, OperationModel>();
   for (const [name, op] of Object.entries(raw.operations)) {
@@ -185,8 +172,10 @@ export function buildServiceModel(raw: RawModel): ServiceModel {
     apiVersion,
     xmlNamespace:
       (typeof ns === "string" ? ns : ns?.uri) ?? `http://elasticache.amazonaws.com/doc/${apiVersion}/`,
+    source: extras.source ?? "synthetic",
     operationNames: [...operations.keys()],
     operation: (opName) => operations.get(opName),
+    errorStatus: (code) => extras.errorStatuses?.get(code),
   };
 }
 
@@ -197,12 +186,12 @@ function asStructure(shape: Shape, what: string): StructureShape {
 
 let cached: ServiceModel | undefined;
 
-/** The ElastiCache model, loaded and resolved on first use. */
+/** The ElastiCache model of the installed @aws-sdk/client-elasticache, loaded and resolved on first use. */
 export function serviceModel(): ServiceModel {
-  if (!cached) {
-    // createRequire: the JSON lives in a CommonJS package without an exports map.
-    const require = createRequire(import.meta.url);
-    cached = buildServiceModel(require(MODEL_MODULE) as RawModel);
-  }
+  cached ??= buildServiceModel(sdkRawModel(), {
+    source: `@aws-sdk/client-elasticache@${sdkModelVersion()}`,
+    errorStatuses: sdkErrorStatuses(),
+  });
   return cached;
 }
+

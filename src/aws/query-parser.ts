@@ -17,10 +17,14 @@
  *   - integers, doubles, booleans (true/false, any case) and timestamps (ISO 8601 or epoch seconds)
  *     are validated, naming the parameter.
  *
+ *   - an optional top-level member given empty (`EngineVersion=`) is not given, and every string
+ *     must be carriable text (input-rules.ts).
+ *
  * The caller strips protocol parameters (Action, Version, X-Amz-*) before calling.
  */
-import { AwsError, errors } from "../elasticache/errors.ts";
-import type { OperationInput } from "../elasticache/operations.ts";
+import { AwsError, errors } from "./errors.ts";
+import { checkText, emptyMeansUnset } from "./input-rules.ts";
+import type { OperationInput } from "./operations.ts";
 import { serviceModel, type ListShape, type ServiceModel, type MapShape, type Shape, type StructureShape } from "./model.ts";
 
 /**
@@ -46,6 +50,10 @@ class ParamReader {
 
   constructor(params: Record<string, string>) {
     this.remaining = new Map(Object.entries(params));
+  }
+
+  peek(name: string): string | undefined {
+    return this.remaining.get(name);
   }
 
   take(name: string): string | undefined {
@@ -100,7 +108,12 @@ function parseStructure(
 ): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const [member, memberShape] of Object.entries(shape.members)) {
-    const value = parseValue(memberShape, join(prefix, memberShape.locationName ?? member), reader);
+    const name = join(prefix, memberShape.locationName ?? member);
+    if (topLevel && emptyMeansUnset(shape, member, reader.peek(name))) {
+      reader.take(name);
+      continue;
+    }
+    const value = parseValue(memberShape, name, reader);
     if (value !== undefined) out[member] = value;
   }
   if (!topLevel && Object.keys(out).length === 0) return undefined;
@@ -228,6 +241,7 @@ function parseScalar(type: Shape["type"], name: string, raw: string): unknown {
     case "timestamp":
       return parseTimestamp(raw) ?? (() => { throw invalid("an ISO 8601 timestamp"); })();
     default:
+      checkText(raw, name);
       return raw;
   }
 }

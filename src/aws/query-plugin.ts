@@ -7,24 +7,28 @@
  * the plugin is called directly, Fastify's own errors on `/` (body too large, unsupported media
  * type) come back as an XML ErrorResponse, never Fastify's JSON error body or HTML.
  *
- * Request flow: decode parameters -> SigV4 shape check -> Action -> Version -> registry lookup ->
- * parse input from the model -> handler -> serialize output from the model.
+ * Request flow: decode parameters -> SigV4 shape check -> Action (STS GetCallerIdentity is answered
+ * here, see sts.ts) -> Version -> registry lookup -> parse input from the model -> handler ->
+ * serialize output from the model.
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { AwsError, errors } from "../elasticache/errors.ts";
-import type { OperationRegistry, RequestContext } from "../elasticache/operations.ts";
+import { AwsError, errors } from "./errors.ts";
+import { handlerOf, type AnyOperations, type RequestContext } from "./operations.ts";
 import { collapsePairs, decodeForm, type FormPairs } from "./form.ts";
 import { serviceModel } from "./model.ts";
 import { parseQueryInput } from "./query-parser.ts";
 import { checkSignature, isAuthParam } from "./sigv4.ts";
+import { getCallerIdentity, STS_ACTION, STS_SERVICE, unsupportedStsAction } from "./sts.ts";
 import { serializeQueryError, serializeQueryResult } from "./xml-serializer.ts";
 
 export interface QueryProtocolOptions {
-  operations: OperationRegistry;
+  operations: AnyOperations;
   /** Maximum request body in bytes (default 1 MiB); larger bodies get a 413 RequestEntityTooLarge. */
   bodyLimit?: number;
   /** Region used when the request is unsigned (default "us-east-1"). */
   defaultRegion?: string;
+  /** Account STS GetCallerIdentity answers with (default "000000000000"). */
+  accountId?: string;
 }
 
 /**
@@ -49,6 +53,7 @@ export const queryProtocol: FastifyPluginAsync<QueryProtocolOptions> = async (ap
   const model = serviceModel();
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const defaultRegion = opts.defaultRegion ?? "us-east-1";
+  const accountId = opts.accountId ?? "000000000000";
 
   // Ours wins over e.g. @fastify/formbody registered by a parent: we need the ordered pairs and
   // strict percent-decoding, and removing it here only affects this encapsulated context.
@@ -67,6 +72,11 @@ export const queryProtocol: FastifyPluginAsync<QueryProtocolOptions> = async (ap
 
     const action = params["Action"];
     if (!action) throw new AwsError("MissingAction", "The request must contain the parameter Action", 400);
+    if (action === STS_ACTION || signature.service === STS_SERVICE) {
+      if (action !== STS_ACTION) throw unsupportedStsAction(action);
+      const xml = getCallerIdentity(params["Version"], operationParamsOf(params), accountId, request.id);
+      return reply.code(200).header("x-amzn-RequestId", request.id).type(XML).send(xml);
+    }
     const operation = model.operation(action);
     if (!operation) {
       throw new AwsError("InvalidAction", `The action ${action} is not valid for this web service.`, 400);
@@ -78,16 +88,12 @@ export const queryProtocol: FastifyPluginAsync<QueryProtocolOptions> = async (ap
         `Unsupported Version '${version}': elasticache-local implements API version ${model.apiVersion}`,
       );
     }
-    const handler = opts.operations[action];
+    const handler = handlerOf(opts.operations, action);
     if (!handler) {
       throw new AwsError("InvalidAction", `The operation ${action} is not implemented by elasticache-local yet.`, 400);
     }
 
-    const operationParams: Record<string, string> = {};
-    for (const [name, value] of Object.entries(params)) {
-      if (name !== "Action" && name !== "Version" && !isAuthParam(name)) operationParams[name] = value;
-    }
-    const input = parseQueryInput(action, operationParams);
+    const input = parseQueryInput(action, operationParamsOf(params));
     const ctx: QueryRequestContext = {
       requestId: request.id,
       region: signature.region ?? defaultRegion,
@@ -112,6 +118,15 @@ export const queryProtocol: FastifyPluginAsync<QueryProtocolOptions> = async (ap
   // No automatic HEAD twin: Query actions have side effects, and HEAD is not part of the protocol.
   app.get("/", { ...routeOptions, exposeHeadRoute: false }, handle);
 };
+
+/** The parameters of the operation itself: all but Action, Version and presigning parameters. */
+function operationParamsOf(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (name !== "Action" && name !== "Version" && !isAuthParam(name)) out[name] = value;
+  }
+  return out;
+}
 
 /** Query-string parameters, then form body parameters, one value per name. */
 function requestParams(request: FastifyRequest): Record<string, string> {

@@ -6,7 +6,7 @@
  *
  * Unsigned requests (curl users: no Authorization header, no X-Amz-Signature parameter) pass.
  */
-import { AwsError } from "../elasticache/errors.ts";
+import { AwsError } from "./errors.ts";
 
 export interface SignatureInfo {
   /** True when the request carried SigV4 information (header or presigned query). */
@@ -14,10 +14,14 @@ export interface SignatureInfo {
   accessKeyId?: string;
   /** Region from the credential scope, e.g. "us-east-1". */
   region?: string;
+  /** Set only when the credential scope names another service than elasticache: "sts" (GetCallerIdentity). */
+  service?: string;
 }
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
 const SERVICE = "elasticache";
+/** Services whose requests this endpoint answers (sts: GetCallerIdentity only, see sts.ts). */
+const SERVICES = new Set([SERVICE, "sts"]);
 
 /** Presigned-URL parameters; they are protocol data, not operation parameters. */
 export function isAuthParam(name: string): boolean {
@@ -67,7 +71,7 @@ function checkAuthorizationHeader(header: string): SignatureInfo {
 }
 
 /** `<access key>/<yyyymmdd>/<region>/elasticache/aws4_request` */
-function parseCredential(credential: string): { accessKeyId: string; region: string } {
+function parseCredential(credential: string): { accessKeyId: string; region: string; service?: string } {
   const parts = credential.split("/");
   const [accessKeyId, date, region, service, terminator] = parts;
   if (
@@ -75,7 +79,7 @@ function parseCredential(credential: string): { accessKeyId: string; region: str
     !accessKeyId ||
     !/^\d{8}$/.test(date!) ||
     !region ||
-    service !== SERVICE ||
+    !SERVICES.has(service!) ||
     terminator !== "aws4_request"
   ) {
     throw incomplete(
@@ -83,7 +87,7 @@ function parseCredential(credential: string): { accessKeyId: string; region: str
         `'<key>/<yyyymmdd>/<region>/${SERVICE}/aws4_request', got '${credential}'`,
     );
   }
-  return { accessKeyId, region };
+  return { accessKeyId, region, ...(service !== SERVICE && { service }) };
 }
 
 const incomplete = (message: string) => new AwsError("IncompleteSignature", message, 400);

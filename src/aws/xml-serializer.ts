@@ -15,8 +15,8 @@
  * that contradicts the shape (an object where a string is modeled, an invalid date) is a bug in
  * a handler and throws a plain Error, which the plugin turns into a 500 InternalFailure.
  */
-import type { AwsError } from "../elasticache/errors.ts";
-import type { OperationOutput } from "../elasticache/operations.ts";
+import type { AwsError } from "./errors.ts";
+import type { OperationOutput } from "./operations.ts";
 import { serviceModel, type ListShape, type ServiceModel, type MapShape, type Shape, type StructureShape } from "./model.ts";
 
 /**
@@ -34,7 +34,11 @@ export function serializeQueryResult(
   let result = "";
   if (op.output) {
     const wrapper = op.resultWrapper ?? `${operation}Result`;
-    result = element(wrapper, structureBody(op.output, output ?? {}, wrapper));
+    try {
+      result = element(wrapper, structureBody(op.output, output ?? {}));
+    } catch (error) {
+      throw toPlainError(error, wrapper);
+    }
   }
   return (
     `<${operation}Response xmlns="${escapeXml(model.xmlNamespace)}">` +
@@ -57,87 +61,136 @@ export function serializeQueryError(err: AwsError, requestId: string): string {
 
 const element = (name: string, body: string) => (body === "" ? `<${name}/>` : `<${name}>${body}</${name}>`);
 
-function structureBody(shape: StructureShape, value: unknown, path: string): string {
+/**
+ * Output that contradicts the shape. The path is collected while the error unwinds, so the walk
+ * builds no path strings for the (all but always) well-formed output.
+ */
+class OutputError extends Error {
+  readonly path: string[] = [];
+  constructor(readonly detail: string) {
+    super(detail);
+  }
+}
+
+function toPlainError(error: unknown, root: string): unknown {
+  if (!(error instanceof OutputError)) return error;
+  const path = error.path.reduce((text, segment) => (segment.startsWith("[") ? text + segment : `${text}.${segment}`), root);
+  return new Error(`Output ${path}: ${error.detail}`);
+}
+
+/** A structure's members in model order with their element names, computed once per shape. */
+interface MemberEntry {
+  member: string;
+  element: string;
+  shape: Shape;
+}
+const memberTables = new WeakMap<StructureShape, MemberEntry[]>();
+
+function membersOf(shape: StructureShape): MemberEntry[] {
+  let table = memberTables.get(shape);
+  if (!table) {
+    table = Object.entries(shape.members).map(([member, memberShape]) => ({ member, element: memberShape.locationName ?? member, shape: memberShape }));
+    memberTables.set(shape, table);
+  }
+  return table;
+}
+
+function structureBody(shape: StructureShape, value: unknown): string {
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date) {
-    throw new Error(`Output ${path}: a structure is expected, got ${describe(value)}`);
+    throw new OutputError(`a structure is expected, got ${describe(value)}`);
   }
   const record = value as Record<string, unknown>;
   let body = "";
-  for (const [member, memberShape] of Object.entries(shape.members)) {
-    const v = record[member];
+  for (const entry of membersOf(shape)) {
+    const v = record[entry.member];
     if (v === undefined || v === null) continue;
-    body += serializeMember(memberShape.locationName ?? member, memberShape, v, `${path}.${member}`);
+    try {
+      body += serializeMember(entry.element, entry.shape, v);
+    } catch (error) {
+      if (error instanceof OutputError) error.path.unshift(entry.member);
+      throw error;
+    }
   }
   return body;
 }
 
 /** One member as its element(s): flattened lists/maps yield several sibling elements. */
-function serializeMember(name: string, shape: Shape, value: unknown, path: string): string {
+function serializeMember(name: string, shape: Shape, value: unknown): string {
   switch (shape.type) {
     case "structure":
-      return element(name, structureBody(shape, value, path));
+      return element(name, structureBody(shape, value));
     case "list": {
-      const items = listItems(shape, value, path);
       // Flattened: items repeat in place of the wrapper, named after the item (or the member).
-      return shape.flattened ? items(shape.member.locationName ?? name) : element(name, items(shape.member.locationName ?? "member"));
+      const itemName = shape.member.locationName ?? (shape.flattened ? name : "member");
+      const items = listItems(shape, value, itemName);
+      return shape.flattened ? items : element(name, items);
     }
     case "map": {
-      const entries = mapEntries(shape, value, path);
-      return shape.flattened ? entries(name) : element(name, entries("entry"));
+      const entries = mapEntries(shape, value, shape.flattened ? name : "entry");
+      return shape.flattened ? entries : element(name, entries);
     }
     default:
-      return element(name, escapeXml(scalarText(shape.type, value, path)));
+      return element(name, escapeXml(scalarText(shape.type, value)));
   }
 }
 
-function listItems(shape: ListShape, value: unknown, path: string): (itemName: string) => string {
-  if (!Array.isArray(value)) throw new Error(`Output ${path}: a list is expected, got ${describe(value)}`);
-  return (itemName) =>
-    value
-      .map((item, i) => (item === undefined || item === null ? "" : serializeMember(itemName, shape.member, item, `${path}[${i}]`)))
-      .join("");
+function listItems(shape: ListShape, value: unknown, itemName: string): string {
+  if (!Array.isArray(value)) throw new OutputError(`a list is expected, got ${describe(value)}`);
+  let body = "";
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    if (item === undefined || item === null) continue;
+    try {
+      body += serializeMember(itemName, shape.member, item);
+    } catch (error) {
+      if (error instanceof OutputError) error.path.unshift(`[${i}]`);
+      throw error;
+    }
+  }
+  return body;
 }
 
-function mapEntries(shape: MapShape, value: unknown, path: string): (entryName: string) => string {
+function mapEntries(shape: MapShape, value: unknown, entryName: string): string {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error(`Output ${path}: a map is expected, got ${describe(value)}`);
+    throw new OutputError(`a map is expected, got ${describe(value)}`);
   }
   const keyName = shape.key.locationName ?? "key";
   const valueName = shape.value.locationName ?? "value";
-  return (entryName) =>
-    Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .map(
-        ([k, v]) =>
-          `<${entryName}>` +
-          serializeMember(keyName, shape.key, k, `${path}.${k}`) +
-          serializeMember(valueName, shape.value, v, `${path}.${k}`) +
-          `</${entryName}>`,
-      )
-      .join("");
+  let body = "";
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v === undefined || v === null) continue;
+    try {
+      body += `<${entryName}>${serializeMember(keyName, shape.key, k)}${serializeMember(valueName, shape.value, v)}</${entryName}>`;
+    } catch (error) {
+      if (error instanceof OutputError) error.path.unshift(k);
+      throw error;
+    }
+  }
+  return body;
 }
 
-function scalarText(type: Shape["type"], value: unknown, path: string): string {
+function scalarText(type: Shape["type"], value: unknown): string {
   switch (type) {
     case "timestamp": {
       // Date, ISO string or epoch milliseconds; always written as ISO 8601 with milliseconds.
       const date = value instanceof Date ? value : typeof value === "string" || typeof value === "number" ? new Date(value) : undefined;
-      if (!date || Number.isNaN(date.getTime())) throw new Error(`Output ${path}: a date is expected, got ${describe(value)}`);
+      if (!date || Number.isNaN(date.getTime())) throw new OutputError(`a date is expected, got ${describe(value)}`);
       return date.toISOString();
     }
     case "boolean":
       if (typeof value === "boolean") return String(value);
-      throw new Error(`Output ${path}: a boolean is expected, got ${describe(value)}`);
+      throw new OutputError(`a boolean is expected, got ${describe(value)}`);
     case "integer":
     case "long":
     case "double":
     case "float":
       if (typeof value === "number" && Number.isFinite(value)) return String(value);
       if (typeof value === "bigint") return String(value);
-      throw new Error(`Output ${path}: a number is expected, got ${describe(value)}`);
+      throw new OutputError(`a number is expected, got ${describe(value)}`);
     default:
-      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
-      throw new Error(`Output ${path}: a string is expected, got ${describe(value)}`);
+      if (typeof value === "string") return value;
+      if (typeof value === "number" || typeof value === "boolean") return String(value);
+      throw new OutputError(`a string is expected, got ${describe(value)}`);
   }
 }
 
@@ -147,11 +200,15 @@ function describe(value: unknown): string {
   return value === null ? "null" : typeof value;
 }
 
+const NEEDS_ESCAPE = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 /**
  * Escapes text and attribute content. `\r` is written as a character reference (XML parsers turn a
  * literal CR into LF); characters XML 1.0 cannot represent at all are dropped.
  */
 export function escapeXml(text: string): string {
+  // Most text needs nothing escaped; testing first spares the replace and its callback.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[&<>"'\r]|[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => {
     switch (c) {
       case "&":

@@ -46,7 +46,7 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
         const seen = observed.get(node.runtimeName);
         let handle: NodeHandle;
         if (node.status === "rebooting") {
-          handle = seen?.running ? await work.runtime.restart(node.runtimeName) : await work.runtime.start(nodeSpecOf(cluster, node));
+          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await work.runtime.start(nodeSpecOf(cluster, node));
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
           Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer });
@@ -59,7 +59,7 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
             await work.store.nodes.setStatus(keyOf(node), "failed", [event("cache-cluster", cluster.id, `Recovering cache nodes ${node.nodeId}`)]);
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(node.runtimeName) : await startNew(work, cluster, node);
+          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await startNew(work, cluster, node);
         }
         const placement = placementOf(handle);
         const recorded =

@@ -22,7 +22,13 @@ export interface Tag {
   Value: string;
 }
 
-/** Validates a Tags list as AWS does: keys 1–128 characters, values up to 256, no "aws:" prefix. */
+/** AWS's tag character set: letters, numbers and spaces in any script, and _ . : / = + - @. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/**
+ * Validates a Tags list as AWS does: keys 1–128 characters, values up to 256, no "aws:" prefix,
+ * only AWS's tag characters (a control character would not survive the Query protocol's XML).
+ */
 export function parseTags(value: unknown, param = "Tags"): Tag[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw errors.invalidParameterValue(`${param} must be a list of tags.`);
@@ -34,6 +40,13 @@ export function parseTags(value: unknown, param = "Tags"): Tag[] {
     if (key.length > 128) throw errors.invalidParameterValue(`Tag key "${key.slice(0, 20)}…" is longer than 128 characters.`);
     if (tagValue.length > 256) throw errors.invalidParameterValue(`Tag value for "${key}" is longer than 256 characters.`);
     if (key.toLowerCase().startsWith("aws:")) throw errors.invalidParameterValue(`Tag keys may not start with "aws:".`);
+    for (const [what, text] of [["key", key], ["value", tagValue]]) {
+      if (!TAG_CHARACTERS.test(text)) {
+        throw errors.invalidParameterValue(
+          `Tag ${what} ${JSON.stringify(text.slice(0, 40))} may contain only letters, numbers, spaces and _ . : / = + - @.`,
+        );
+      }
+    }
     return { Key: key, Value: tagValue };
   });
   if (tags.length > MAX_TAGS_PER_RESOURCE) {

@@ -1,12 +1,21 @@
 /**
- * Health probes over one persistent connection per node: send a one-line request, wait for one
- * reply line (or, for a Redis bulk reply `$<n>`, its n bytes). Redis/Valkey answer `PING` with
- * `+PONG` and `INFO replication` with a bulk reply; Memcached answers `version` with `VERSION x`. Probing hundreds of nodes several times a second this way sets up no connections
+ * Health probes over one persistent connection per node (per connection profile): send a one-line
+ * request, wait for one reply line (or, for a Redis bulk reply `$<n>`, its n bytes). The request
+ * and the rule for its reply come from runtime/probe-protocol.ts, the table the runtime's readiness
+ * wait uses too. Probing hundreds of nodes several times a second this way sets up no connections
  * and costs one small write and one read per probe (cheaper than a full client library). A failed
  * or timed-out probe drops the connection; the next probe reconnects.
+ *
+ * A profile with TLS connects over TLS (the node verified against the profile's CA); one with a
+ * password authenticates right after connecting. A node that refuses the credentials still answers:
+ * an authentication error (or a TLS alert) is "alive", because it is the node that says it.
  */
 import net from "node:net";
-import type { Address } from "../runtime/types.ts";
+import tls from "node:tls";
+import { PROBE_PROTOCOLS, isTlsAlertFromPeer, type ProbeProtocol } from "../runtime/probe-protocol.ts";
+import { addressOf, profileKey, tlsOptionsOf, type ConnectionProfile } from "./connection.ts";
+
+export type { ProbeProtocol };
 
 interface Connection {
   socket: net.Socket;
@@ -15,16 +24,8 @@ interface Connection {
   waiting?: { resolve: (line: string) => void; reject: (error: Error) => void };
 }
 
-export interface ProbeProtocol {
-  request: string;
-  /** True when the reply line says the node serves requests. */
-  healthy(line: string): boolean;
-}
-
-export const REDIS_PING: ProbeProtocol = { request: "PING\r\n", healthy: (line) => line === "+PONG" };
-export const MEMCACHED_VERSION: ProbeProtocol = { request: "version\r\n", healthy: (line) => line.startsWith("VERSION ") };
-
-const key = (addr: Address) => `${addr.host}:${addr.port}`;
+export const REDIS_PING: ProbeProtocol = PROBE_PROTOCOLS.redis;
+export const MEMCACHED_VERSION: ProbeProtocol = PROBE_PROTOCOLS.memcached;
 
 export class LineProbe {
   private readonly connections = new Map<string, Connection>();
@@ -33,41 +34,39 @@ export class LineProbe {
     private readonly protocol: ProbeProtocol,
     private readonly timeoutMs: number,
     /** Called when a node closes an established probe connection (a crashed node does so at once). */
-    private readonly onClosed?: (addr: Address) => void,
+    private readonly onClosed?: (profile: ConnectionProfile) => void,
   ) {}
 
-  /** Resolves when the node answers healthily in time; rejects otherwise. */
-  async probe(addr: Address): Promise<void> {
-    const line = await this.ask(addr, this.protocol.request);
-    if (!this.protocol.healthy(line)) {
-      this.release(addr);
-      throw new Error(`unexpected reply from ${key(addr)}: ${line}`);
-    }
-  }
-
-  /** Sends one request line and returns the reply line, or the body of a bulk reply. */
-  async ask(addr: Address, request: string): Promise<string> {
-    const connection = this.connect(addr);
+  /**
+   * Resolves when the node answers in time; rejects otherwise. An authentication refusal is an
+   * answer, and so is a TLS alert from the node (a certificate it will not take).
+   */
+  async probe(profile: ConnectionProfile): Promise<void> {
+    let line: string;
     try {
-      await connection.ready;
-      return await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${key(addr)} did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
-        connection.waiting = {
-          resolve: (reply) => (clearTimeout(timer), resolve(reply)),
-          reject: (error) => (clearTimeout(timer), reject(error)),
-        };
-        connection.socket.write(request);
-      });
+      line = await this.exchange(profile, this.protocol.request);
     } catch (error) {
-      this.release(addr);
+      if (isTlsAlertFromPeer(error)) return;
       throw error;
     }
+    if (!this.protocol.answers(line)) {
+      this.release(profile);
+      throw new Error(`unexpected reply from ${addressOf(profile)}: ${line}`);
+    }
   }
 
-  release(addr: Address): void {
-    const connection = this.connections.get(key(addr));
+  /** Sends one request line and returns the reply line, or the body of a bulk reply; rejects on an error reply. */
+  async ask(profile: ConnectionProfile, request: string): Promise<string> {
+    const reply = await this.exchange(profile, request);
+    if (reply.startsWith("-")) throw new Error(`${addressOf(profile)} refused ${JSON.stringify(request.trim())}: ${reply}`);
+    return reply;
+  }
+
+  release(profile: ConnectionProfile): void {
+    const key = profileKey(profile);
+    const connection = this.connections.get(key);
     if (!connection) return;
-    this.connections.delete(key(addr));
+    this.connections.delete(key);
     connection.socket.destroy();
   }
 
@@ -76,20 +75,46 @@ export class LineProbe {
     this.connections.clear();
   }
 
-  private connect(addr: Address): Connection {
-    const existing = this.connections.get(key(addr));
+  private async exchange(profile: ConnectionProfile, request: string): Promise<string> {
+    const connection = this.connect(profile);
+    try {
+      await connection.ready;
+      return await this.send(connection, profile, request);
+    } catch (error) {
+      this.release(profile);
+      throw error;
+    }
+  }
+
+  private send(connection: Connection, profile: ConnectionProfile, request: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${addressOf(profile)} did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
+      connection.waiting = {
+        resolve: (reply) => (clearTimeout(timer), resolve(reply)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      };
+      connection.socket.write(request);
+    });
+  }
+
+  private connect(profile: ConnectionProfile): Connection {
+    const key = profileKey(profile);
+    const existing = this.connections.get(key);
     if (existing) return existing;
-    const socket = net.connect({ host: addr.host, port: addr.port });
+    const tlsOptions = tlsOptionsOf(profile);
+    const socket = tlsOptions ? tls.connect({ host: profile.host, port: profile.port, ...tlsOptions }) : net.connect({ host: profile.host, port: profile.port });
+    const connectedEvent = tlsOptions ? "secureConnect" : "connect";
     socket.setNoDelay(true);
-    const connection: Connection = {
-      socket,
-      buffer: "",
-      ready: new Promise((resolve, reject) => {
-        socket.once("connect", resolve);
-        socket.once("error", reject);
-        setTimeout(() => reject(new Error(`connect to ${key(addr)} timed out`)), this.timeoutMs).unref();
-      }),
-    };
+    const connection: Connection = { socket, buffer: "", ready: Promise.resolve() };
+    const connected = new Promise<void>((resolve, reject) => {
+      socket.once(connectedEvent, resolve);
+      socket.once("error", reject);
+      setTimeout(() => reject(new Error(`connect to ${addressOf(profile)} timed out`)), this.timeoutMs).unref();
+    });
+    // With credentials, the connection is ready once AUTH is answered (whatever the answer: a
+    // refused password still shows a live node, and the probe's own reply will say so).
+    const auth = profile.password !== undefined ? this.protocol.auth?.(profile.username, profile.password) : undefined;
+    connection.ready = auth ? connected.then(() => this.send(connection, profile, auth).then(() => undefined)) : connected;
     connection.ready.catch(() => undefined);
     socket.on("data", (chunk) => {
       connection.buffer += chunk.toString("latin1");
@@ -101,15 +126,15 @@ export class LineProbe {
     });
     socket.on("error", (error) => connection.waiting?.reject(error));
     let established = false;
-    socket.once("connect", () => (established = true));
+    socket.once(connectedEvent, () => (established = true));
     socket.on("close", () => {
-      connection.waiting?.reject(new Error(`${key(addr)} closed the connection`));
+      connection.waiting?.reject(new Error(`${addressOf(profile)} closed the connection`));
       // Ours (release, close) removed it from the map first; anything else is the node's doing.
-      if (this.connections.get(key(addr)) !== connection) return;
-      this.connections.delete(key(addr));
-      if (established) this.onClosed?.(addr);
+      if (this.connections.get(key) !== connection) return;
+      this.connections.delete(key);
+      if (established) this.onClosed?.(profile);
     });
-    this.connections.set(key(addr), connection);
+    this.connections.set(key, connection);
     return connection;
   }
 }

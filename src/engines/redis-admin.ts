@@ -1,20 +1,19 @@
 /**
- * Admin client for Redis/Valkey nodes: a pool of one ioredis connection per address, reused across
- * calls (a health monitor probes hundreds of nodes every few hundred ms; no per-probe handshake).
- * Connections never retry or queue: a call against an unreachable node fails fast, the broken
- * connection is dropped, and the next call dials again.
+ * Admin client for Redis/Valkey nodes: a pool of one ioredis connection per connection profile
+ * (address, TLS material, credentials), reused across calls (a health monitor probes hundreds of
+ * nodes every few hundred ms; no per-probe handshake). Every call names the profile it uses, so
+ * there are no global credentials. Connections never retry or queue: a call against an unreachable
+ * node fails fast, the broken connection is dropped, and the next call dials again.
  */
 import { Redis } from "ioredis";
 import type { Address } from "../runtime/types.ts";
+import { addressOf, profileKey, tlsOptionsOf, type ConnectionProfile } from "./connection.ts";
 
 export interface RedisAdminOptions {
   /** TCP connect timeout; default 500 ms. */
   connectTimeoutMs?: number;
   /** Per-command timeout; default 2000 ms (the connection is dropped when it fires). */
   commandTimeoutMs?: number;
-  /** AUTH password (and username) if the nodes require it. */
-  password?: string;
-  username?: string;
   /** Close connections unused for this long; default 30 s, 0 keeps them. */
   idleMs?: number;
 }
@@ -117,7 +116,7 @@ export class RedisAdmin {
 
   private readonly sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly opts: RedisAdminOptions = {}) {
+  constructor(opts: RedisAdminOptions = {}) {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 500;
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 2000;
     // Admin commands come in bursts (create, failover); an idle connection costs memory on both
@@ -138,58 +137,58 @@ export class RedisAdmin {
   }
 
   /** Round trip of a PING in ms (rejects when the node does not answer PONG). */
-  async ping(addr: Address): Promise<number> {
+  async ping(node: ConnectionProfile): Promise<number> {
     const t0 = performance.now();
-    const reply = await this.call(addr, "PING");
-    if (reply !== "PONG") throw new Error(`Unexpected PING reply from ${key(addr)}: ${String(reply)}`);
+    const reply = await this.call(node, "PING");
+    if (reply !== "PONG") throw new Error(`Unexpected PING reply from ${addressOf(node)}: ${String(reply)}`);
     return performance.now() - t0;
   }
 
-  async info(addr: Address, section?: string): Promise<string> {
-    return String(await this.call(addr, "INFO", ...(section ? [section] : [])));
+  async info(node: ConnectionProfile, section?: string): Promise<string> {
+    return String(await this.call(node, "INFO", ...(section ? [section] : [])));
   }
 
-  async infoReplication(addr: Address): Promise<ReplicationInfo> {
-    return parseReplicationInfo(await this.info(addr, "replication"));
+  async infoReplication(node: ConnectionProfile): Promise<ReplicationInfo> {
+    return parseReplicationInfo(await this.info(node, "replication"));
   }
 
   /** REPLICAOF host port: `primary` is the primary's peerAddress (reachable from the replica). */
-  async replicaOf(addr: Address, primary: Address): Promise<void> {
-    await this.call(addr, "REPLICAOF", primary.host, String(primary.port));
+  async replicaOf(node: ConnectionProfile, primary: Address): Promise<void> {
+    await this.call(node, "REPLICAOF", primary.host, String(primary.port));
   }
 
   /** REPLICAOF NO ONE. */
-  async promote(addr: Address): Promise<void> {
-    await this.call(addr, "REPLICAOF", "NO", "ONE");
+  async promote(node: ConnectionProfile): Promise<void> {
+    await this.call(node, "REPLICAOF", "NO", "ONE");
   }
 
-  async configSet(addr: Address, key: string, value: string): Promise<void> {
-    await this.call(addr, "CONFIG", "SET", key, value);
+  async configSet(node: ConnectionProfile, key: string, value: string): Promise<void> {
+    await this.call(node, "CONFIG", "SET", key, value);
   }
 
-  async configGet(addr: Address, pattern: string): Promise<Record<string, string>> {
-    const reply = (await this.call(addr, "CONFIG", "GET", pattern)) as string[];
+  async configGet(node: ConnectionProfile, pattern: string): Promise<Record<string, string>> {
+    const reply = (await this.call(node, "CONFIG", "GET", pattern)) as string[];
     const out: Record<string, string> = {};
     for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i]] = reply[i + 1];
     return out;
   }
 
   /** Any command over the pooled connection. Connection-level failures drop the connection. */
-  async call(addr: Address, command: string, ...args: (string | number)[]): Promise<unknown> {
-    const client = await this.connection(addr);
-    const entry = this.pool.get(key(addr));
+  async call(node: ConnectionProfile, command: string, ...args: (string | number)[]): Promise<unknown> {
+    const client = await this.connection(node);
+    const entry = this.pool.get(profileKey(node));
     if (entry) entry.lastUsed = performance.now();
     try {
       return await client.call(command, ...args);
     } catch (err) {
-      if ((err as Error)?.name !== "ReplyError") this.release(addr);
+      if ((err as Error)?.name !== "ReplyError") this.release(node);
       throw err;
     }
   }
 
-  /** Drops the pooled connection to `addr` (e.g. after the node was removed). */
-  release(addr: Address): void {
-    const k = key(addr);
+  /** Drops the pooled connection of a profile (e.g. after the node was removed). */
+  release(node: ConnectionProfile): void {
+    const k = profileKey(node);
     const entry = this.pool.get(k);
     if (!entry) return;
     this.pool.delete(k);
@@ -209,16 +208,15 @@ export class RedisAdmin {
     for (const e of entries) e.client.disconnect(false);
   }
 
-  private connection(addr: Address): Promise<Redis> {
+  private connection(node: ConnectionProfile): Promise<Redis> {
     if (this.closed) return Promise.reject(new Error("RedisAdmin is closed"));
-    const k = key(addr);
+    const k = profileKey(node);
     const existing = this.pool.get(k);
     if (existing) return existing.ready;
     const client = new Redis({
-      host: addr.host,
-      port: addr.port,
-      username: this.opts.username,
-      password: this.opts.password,
+      host: node.host,
+      port: node.port,
+      tls: tlsOptionsOf(node),
       lazyConnect: true,
       enableOfflineQueue: false,
       enableReadyCheck: false,
@@ -235,14 +233,19 @@ export class RedisAdmin {
     const entry: PoolEntry = {
       lastUsed: performance.now(),
       client,
-      ready: client.connect().then(
-        () => client,
-        (err: unknown) => {
+      // AUTH is sent here rather than by ioredis, so a refused password fails the call with
+      // Redis' own answer (WRONGPASS) instead of a closed stream.
+      ready: client
+        .connect()
+        .then(async () => {
+          if (node.password !== undefined) await client.call("AUTH", ...(node.username ? [node.username] : []), node.password);
+          return client;
+        })
+        .catch((err: unknown) => {
           if (this.pool.get(k) === entry) this.pool.delete(k);
           client.disconnect(false);
           throw err;
-        },
-      ),
+        }),
     };
     client.once("end", () => {
       if (this.pool.get(k) === entry) this.pool.delete(k);
@@ -250,8 +253,4 @@ export class RedisAdmin {
     this.pool.set(k, entry);
     return entry.ready;
   }
-}
-
-function key(addr: Address): string {
-  return `${addr.host}:${addr.port}`;
 }

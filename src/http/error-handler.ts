@@ -4,7 +4,7 @@
  * unexpected (5xx) errors is logged, never sent.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { AwsError, errors } from "../elasticache/errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 import { awsErrorFromValidation } from "./validation.ts";
 
 /** Maps Fastify's own errors (parsing, limits, validation) to AWS codes. */

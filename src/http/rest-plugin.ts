@@ -4,17 +4,19 @@
  * the service model (which also feed OpenAPI).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { decodeForm } from "../aws/form.ts";
+import { checkTexts, withoutEmptyOptionals } from "../aws/input-rules.ts";
 import { serviceModel } from "../aws/model.ts";
 import { parseQueryInput } from "../aws/query-parser.ts";
-import { errors } from "../elasticache/errors.ts";
-import type { OperationInput, OperationRegistry } from "../elasticache/operations.ts";
+import { AwsError, errors } from "../aws/errors.ts";
+import { handlerOf, type AnyOperations, type OperationInput } from "../aws/operations.ts";
 import { errorSchema, querySchemaOf, schemaOf, type JsonSchema } from "./json-schema.ts";
 import { pathParamsOf, REST_ROUTES, type RestRoute } from "./routes.ts";
 import { sendJsonError } from "./error-handler.ts";
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, parseWait, waitForSettled } from "./wait.ts";
 
 export interface RestOptions {
-  operations: OperationRegistry;
+  operations: AnyOperations;
   /** Longest time a `?wait=true` request may block, in seconds. */
   maxWaitSeconds?: number;
 }
@@ -61,8 +63,13 @@ function routeSchema(route: RestRoute): Record<string, unknown> {
     schema.querystring = {
       type: "object",
       properties: {
-        wait: { type: "boolean", description: "Return once the resource is no longer creating, modifying or deleting." },
-        waitSeconds: { type: "integer", minimum: 1, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS, description: "Longest wait; then the current state is returned." },
+        wait: { type: "boolean", default: false, description: "Return once the resource is no longer creating, modifying or deleting." },
+        waitSeconds: {
+          type: "integer",
+          minimum: 1,
+          maximum: MAX_WAIT_SECONDS,
+          description: `Longest wait (default ${DEFAULT_WAIT_SECONDS}); then the current state is returned. Given without wait, it means wait=true.`,
+        },
       },
       additionalProperties: false,
     };
@@ -70,29 +77,47 @@ function routeSchema(route: RestRoute): Record<string, unknown> {
   return schema;
 }
 
-/** GET: flat strings converted by the model-driven Query parser, so types and errors match the Query protocol. */
-function queryInput(route: RestRoute, request: FastifyRequest): OperationInput {
-  const flat: Record<string, string> = {};
-  const sources = [request.query as Record<string, unknown>, request.params as Record<string, unknown>];
-  for (const source of sources) {
-    for (const [key, value] of Object.entries(source ?? {})) {
-      if (typeof value !== "string") throw errors.invalidParameterValue(`Parameter ${key} may be given only once.`);
-      flat[key] = value;
-    }
+/**
+ * The query string, decoded as strictly as the Query protocol decodes it (a malformed escape is
+ * an InvalidParameterValue, not a silently kept `%zz`), each name at most once.
+ */
+function queryOf(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const q = request.url.indexOf("?");
+  if (q === -1) return out;
+  let pairs: ReturnType<typeof decodeForm>;
+  try {
+    pairs = decodeForm(request.url.slice(q + 1));
+  } catch (error) {
+    throw error instanceof AwsError ? errors.invalidParameterValue(error.message) : error;
   }
-  return parseQueryInput(route.operation, flat);
+  for (const [name, value] of pairs) {
+    if (name in out) throw errors.invalidParameterValue(`Parameter ${name} may be given only once.`);
+    out[name] = value;
+  }
+  return out;
 }
 
-function bodyInput(request: FastifyRequest): OperationInput {
+/** GET: flat strings converted by the model-driven Query parser, so types and errors match the Query protocol. */
+function queryInput(route: RestRoute, request: FastifyRequest, query: Record<string, string>): OperationInput {
+  return parseQueryInput(route.operation, { ...query, ...(request.params as Record<string, string>) });
+}
+
+/** Other methods: the JSON body plus path parameters, under the same input rules as the Query protocol. */
+function bodyInput(route: RestRoute, request: FastifyRequest): OperationInput {
   const body = request.body;
   if (body !== undefined && (typeof body !== "object" || body === null || Array.isArray(body))) {
     throw errors.invalidParameterValue("The request body must be a JSON object.");
   }
-  return { ...(body as OperationInput | undefined), ...(request.params as OperationInput) };
+  const input = { ...(body as OperationInput | undefined), ...(request.params as OperationInput) };
+  checkTexts(input);
+  return withoutEmptyOptionals(serviceModel().operation(route.operation)?.input, input);
 }
 
 export async function restApi(app: FastifyInstance, options: RestOptions) {
   app.setErrorHandler((error, request, reply) => sendJsonError(error as Error, request, reply));
+  // Bodies are JSON; a text/plain body is an unsupported media type, not a string to validate.
+  app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
       Error: { Type: "Sender", Code: "UnknownOperationException", Message: `No route ${request.method} ${request.url.split("?")[0]}.` },
@@ -101,15 +126,16 @@ export async function restApi(app: FastifyInstance, options: RestOptions) {
   );
 
   for (const route of REST_ROUTES) {
-    const handler = options.operations[route.operation];
+    const handler = handlerOf(options.operations, route.operation);
     if (!handler) continue;
     app.route({
       method: route.method,
       url: route.path,
       schema: routeSchema(route),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const input = route.method === "GET" ? queryInput(route, request) : bodyInput(request);
-        const wait = route.method === "GET" ? undefined : parseWait(request.query as Record<string, unknown>, Boolean(route.waits));
+        const query = queryOf(request);
+        const input = route.method === "GET" ? queryInput(route, request, query) : bodyInput(route, request);
+        const wait = route.method === "GET" ? undefined : parseWait(query, Boolean(route.waits));
         let output = (await handler(input, { requestId: request.id })) ?? {};
         if (wait && route.waits) output = await waitForSettled(options.operations, route.waits, output, wait);
         if (!route.single) return reply.send(output);

@@ -7,7 +7,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import type { FastifySchemaCompiler } from "fastify";
-import { AwsError, errors } from "../elasticache/errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 
 const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
 addFormats.default(ajv);

@@ -3,8 +3,8 @@
  * status (available, create-failed, or gone after a delete), so scripts need no polling loop.
  * On timeout the current state is returned; its status says it is not done.
  */
-import { AwsError, errors } from "../elasticache/errors.ts";
-import type { OperationRegistry } from "../elasticache/operations.ts";
+import { AwsError, errors } from "../aws/errors.ts";
+import { handlerOf, type AnyOperations } from "../aws/operations.ts";
 import { TRANSITIONAL_STATUSES } from "../elasticache/statuses.ts";
 import type { WaitTarget } from "./routes.ts";
 
@@ -15,30 +15,31 @@ export interface WaitRequest {
   seconds: number;
 }
 
-/** Reads wait / waitSeconds from a write's query string; anything else there is an error. */
+/**
+ * Reads wait / waitSeconds from a write's query string; anything else there is an error.
+ * waitSeconds alone means "wait, at most this long" (a limit only makes sense when waiting), and
+ * wait=false wins over any waitSeconds, so a client that always sends both (Swagger UI sends each
+ * parameter's default) is never refused.
+ */
 export function parseWait(query: Record<string, unknown> | undefined, waitable: boolean): WaitRequest | undefined {
   const { wait, waitSeconds, ...rest } = query ?? {};
   const unknown = waitable ? Object.keys(rest)[0] : Object.keys(query ?? {})[0];
   if (unknown !== undefined) {
     throw errors.invalidParameterValue(`Unknown query parameter ${unknown}; ${waitable ? "writes take only wait and waitSeconds" : "this route takes none"}.`);
   }
-  if (wait === undefined || wait === "false") {
-    if (waitSeconds !== undefined) throw errors.invalidParameterCombination("waitSeconds needs wait=true.");
-    return undefined;
-  }
-  if (wait !== "true") throw errors.invalidParameterValue("wait must be true or false.");
-  if (waitSeconds === undefined) return { seconds: DEFAULT_WAIT_SECONDS };
-  const seconds = Number(waitSeconds);
-  if (typeof waitSeconds !== "string" || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_SECONDS) {
+  if (wait !== undefined && wait !== "true" && wait !== "false") throw errors.invalidParameterValue("wait must be true or false.");
+  const seconds = waitSeconds === undefined ? DEFAULT_WAIT_SECONDS : Number(waitSeconds);
+  if (waitSeconds !== undefined && (typeof waitSeconds !== "string" || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_SECONDS)) {
     throw errors.invalidParameterValue(`waitSeconds must be an integer from 1 to ${MAX_WAIT_SECONDS}.`);
   }
-  return { seconds };
+  const waiting = wait === "true" || (wait === undefined && waitSeconds !== undefined);
+  return waiting ? { seconds } : undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function waitForSettled(
-  operations: OperationRegistry,
+  operations: AnyOperations,
   target: WaitTarget,
   output: Record<string, unknown>,
   request: WaitRequest,
@@ -46,7 +47,8 @@ export async function waitForSettled(
   const resource = output[target.output] as Record<string, unknown> | undefined;
   const id = resource?.[target.idField];
   if (resource === undefined || typeof id !== "string") return output;
-  const describe = operations[target.describe];
+  const describe = handlerOf(operations, target.describe);
+  if (!describe) return output;
   const deadline = Date.now() + request.seconds * 1000;
   let current = resource;
   while (TRANSITIONAL_STATUSES.has(String(current[target.statusField])) && Date.now() < deadline) {

@@ -1,6 +1,8 @@
 /**
- * Errors raised by the runtime layer (both implementations). The control plane maps them to AWS
- * faults; `code` is stable, `message` is for humans and always says what to do next when it can.
+ * Errors raised by the runtime layer (both implementations). `code` is stable, for callers that
+ * act on a kind of failure; `message` is for humans (it ends up in a resource's events) and says
+ * what to do next when it can. Nothing here knows AWS: what a failure means for an ElastiCache
+ * resource is the caller's business.
  */
 export type RuntimeErrorCode =
   /** The engine image is not present locally and could not be pulled. */
@@ -18,7 +20,9 @@ export type RuntimeErrorCode =
   /** A container/directory of that name exists but is not ours. */
   | "Conflict"
   /** No free port in the requested range. */
-  | "NoFreePort";
+  | "NoFreePort"
+  /** exportDataFile(): the node has no data file (no BGSAVE ran, or it has not finished). */
+  | "NoDataFile";
 
 export class RuntimeError extends Error {
   constructor(
@@ -29,8 +33,4 @@ export class RuntimeError extends Error {
     super(message, options);
     this.name = "RuntimeError";
   }
-}
-
-export function isRuntimeError(err: unknown, code?: RuntimeErrorCode): err is RuntimeError {
-  return err instanceof RuntimeError && (code === undefined || err.code === code);
 }

@@ -16,6 +16,3 @@ export class KeyedMutex {
     return result;
   }
 }
-
-/** Node names become directory and container names: keep them to the documented alphabet. */
-export const NODE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -1,19 +1,32 @@
 /**
- * Readiness probes over raw TCP (no client library): Redis/Valkey answer "PING" with "+PONG",
+ * Readiness probes over raw TCP or TLS (no client library), with the request/reply rule of
+ * probe-protocol.ts: Redis/Valkey answer "PING" with "+PONG" (or an authentication refusal),
  * memcached answers "version" with "VERSION x.y.z". A bare TCP accept is not enough: Docker's
  * userland proxy accepts on the published port before the engine listens.
  */
 import net from "node:net";
+import tls from "node:tls";
 import { RuntimeError } from "./errors.ts";
+import { PROBE_PROTOCOLS, isTlsAlertFromPeer } from "./probe-protocol.ts";
 import type { Address, EngineKind } from "./types.ts";
 
+export interface ProbeOptions {
+  /**
+   * The port speaks TLS only. The probe checks that the engine answers, not who it is, so the
+   * certificate is not verified and none is presented; a TLS alert from the engine counts as an answer.
+   */
+  tls?: boolean;
+}
+
 /** One probe; resolves true when the engine answered as a ready server, false otherwise (never rejects). */
-export function probeOnce(addr: Address, engine: EngineKind, timeoutMs = 1000): Promise<boolean> {
-  const request = engine === "memcached" ? "version\r\n" : "PING\r\n";
+export function probeOnce(addr: Address, engine: EngineKind, timeoutMs = 1000, options: ProbeOptions = {}): Promise<boolean> {
+  const protocol = PROBE_PROTOCOLS[engine];
   return new Promise((resolve) => {
     let buf = "";
     let done = false;
-    const socket = net.connect({ host: addr.host, port: addr.port });
+    const socket = options.tls
+      ? tls.connect({ host: addr.host, port: addr.port, rejectUnauthorized: false })
+      : net.connect({ host: addr.host, port: addr.port });
     const finish = (ok: boolean) => {
       if (done) return;
       done = true;
@@ -23,21 +36,18 @@ export function probeOnce(addr: Address, engine: EngineKind, timeoutMs = 1000): 
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
     socket.setNoDelay(true);
-    socket.once("connect", () => socket.write(request));
+    socket.once(options.tls ? "secureConnect" : "connect", () => socket.write(protocol.request));
     socket.on("data", (chunk) => {
       buf += chunk.toString("latin1");
       const eol = buf.indexOf("\r\n");
-      if (eol < 0) return;
-      const line = buf.slice(0, eol);
-      // -NOAUTH / -ERR ... AUTH: up and serving, just protected. -LOADING: not ready yet.
-      finish(engine === "memcached" ? line.startsWith("VERSION ") : line === "+PONG" || /^-NOAUTH/.test(line));
+      if (eol >= 0) finish(protocol.answers(buf.slice(0, eol)));
     });
-    socket.once("error", () => finish(false));
+    socket.once("error", (error) => finish(isTlsAlertFromPeer(error)));
     socket.once("close", () => finish(false));
   });
 }
 
-export interface WaitReadyOptions {
+export interface WaitReadyOptions extends ProbeOptions {
   timeoutMs: number;
   /** Pause between failed probes. */
   intervalMs?: number;
@@ -58,7 +68,7 @@ export async function waitUntilReady(addr: Address, engine: EngineKind, opts: Wa
   for (;;) {
     const now = performance.now();
     const remaining = deadline - now;
-    if (await probeOnce(addr, engine, Math.max(50, Math.min(1000, remaining)))) return performance.now() - started;
+    if (await probeOnce(addr, engine, Math.max(50, Math.min(1000, remaining)), opts)) return performance.now() - started;
     if (opts.check && performance.now() - lastCheck >= checkEvery) {
       lastCheck = performance.now();
       await opts.check();

@@ -31,7 +31,8 @@ export function filePathOf(databaseUrl: string): string {
 function pendingMigrations(file: string): string[] {
   const wanted = readdirSync(migrationsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name);
+    .map((entry) => entry.name)
+    .sort();
   const sqlite = new Database(file);
   try {
     // WAL lets the API read while the reconciler writes; it is a property of the file, set once.

@@ -9,6 +9,7 @@ import { EventRepository } from "./events.ts";
 import { queryIn } from "./joined-reads.ts";
 import { openReadConnection, type ReadConnection } from "./read-connection.ts";
 import { FailoverRepository } from "./failovers.ts";
+import { InstallationRepository } from "./installation.ts";
 import { NodeRepository } from "./nodes.ts";
 import { readOverview, type Overview } from "./overview.ts";
 import { PortRepository, type PortPool } from "./ports.ts";
@@ -25,6 +26,7 @@ export class Store {
   readonly events: EventRepository;
   readonly tags: TagRepository;
   readonly ports: PortRepository;
+  readonly installation: InstallationRepository;
 
   /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
   constructor(
@@ -41,6 +43,7 @@ export class Store {
     this.events = new EventRepository(db);
     this.tags = new TagRepository(db);
     this.ports = new PortRepository(db, ports);
+    this.installation = new InstallationRepository(db);
   }
 
   /** Statuses of every resource and node, for the reconciler's pass. */

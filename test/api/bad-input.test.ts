@@ -3,21 +3,14 @@
  * none gets a 500, and the database is byte-for-byte the same afterwards.
  */
 import http from "node:http";
-import Database from "better-sqlite3";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../helpers/server.ts";
+import { databaseSnapshot } from "./db-snapshot.ts";
 
 let server: RunningServer;
 
-function snapshot(): string {
-  const db = new Database(server.databaseFile, { readonly: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name").all() as { name: string }[];
-    return JSON.stringify(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}" ORDER BY 1`).all()]));
-  } finally {
-    db.close();
-  }
-}
+const snapshot = () => databaseSnapshot(server.databaseFile);
 
 beforeAll(async () => {
   server = await startServer();
@@ -84,6 +77,21 @@ const restCases: Case[] = [
   { name: "add 51 tags", method: "POST", path: `/v1/tags/${arn}`, body: JSON.stringify({ Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: "v" })) }), contentType: json, code: "TagQuotaPerResourceExceeded", status: 400 },
   { name: "remove a tag that is not there", method: "DELETE", path: `/v1/tags/${arn}`, body: "{\"TagKeys\":[\"absent\"]}", contentType: json, code: "TagNotFound", status: 404 },
   { name: "unknown route", method: "GET", path: "/v1/nothing-here", code: "UnknownOperationException", status: 404 },
+  // Strings that cannot be stored or returned, and AWS's tag characters.
+  { name: "lone surrogate in a description", method: "POST", path: group, body: body({ CacheSubnetGroupDescription: "x\ud800" }), contentType: json, code: "InvalidParameterValue", status: 400 },
+  { name: "control character in a description", method: "POST", path: group, body: body({ CacheSubnetGroupDescription: "bell\u0007" }), contentType: json, code: "InvalidParameterValue", status: 400 },
+  { name: "lone surrogate in a tag value", method: "POST", path: `/v1/tags/${arn}`, body: "{\"Tags\":[{\"Key\":\"k\",\"Value\":\"\\udfff\"}]}", contentType: json, code: "InvalidParameterValue", status: 400 },
+  { name: "control character in a tag key", method: "POST", path: `/v1/tags/${arn}`, body: JSON.stringify({ Tags: [{ Key: "k\u0001", Value: "v" }] }), contentType: json, code: "InvalidParameterValue", status: 400 },
+  { name: "tag value outside AWS's tag characters", method: "POST", path: `/v1/tags/${arn}`, body: JSON.stringify({ Tags: [{ Key: "k", Value: "50%!" }] }), contentType: json, code: "InvalidParameterValue", status: 400 },
+  { name: "control character in a path parameter", method: "DELETE", path: `${group}/ke%01pt`, code: "InvalidParameterValue", status: 400 },
+  // Routing and body-parsing errors.
+  { name: "path parameter longer than any ARN", method: "GET", path: `/v1/tags/${"a".repeat(3000)}`, code: "InvalidParameterValue", status: 400 },
+  { name: "ARN of 300 characters", method: "GET", path: `/v1/tags/${encodeURIComponent(`arn:aws:elasticache:us-east-1:000000000000:cluster:${"a".repeat(250)}`)}`, code: "CacheClusterNotFound", status: 404 },
+  { name: "malformed percent-escape in the path", method: "GET", path: `${group}/%zz`, code: "InvalidParameterValue", status: 400 },
+  { name: "malformed percent-escape in the query string", method: "GET", path: "/v1/events?SourceType=cache-cluster&SourceIdentifier=%zz", code: "InvalidParameterValue", status: 400 },
+  { name: "text/plain body", method: "POST", path: group, body: "CacheSubnetGroupName=x", contentType: "text/plain", code: "UnsupportedMediaType", status: 415 },
+  { name: "unknown route outside /v1", method: "POST", path: "/nothing", body: "{}", contentType: json, code: "UnknownOperationException", status: 404 },
+  { name: "unknown method on a known path", method: "PUT", path: group, body: "{}", contentType: json, code: "UnknownOperationException", status: 404 },
 ];
 
 const queryCases: Case[] = [
@@ -101,6 +109,11 @@ const queryCases: Case[] = [
   { name: "GET of an unknown group", method: "GET", path: "/?Action=DescribeCacheSubnetGroups&Version=2015-02-02&CacheSubnetGroupName=nope", code: "CacheSubnetGroupNotFoundFault", status: 400 },
   { name: "delete the default group", method: "POST", path: "/", body: "Action=DeleteCacheSubnetGroup&Version=2015-02-02&CacheSubnetGroupName=default", contentType: form, code: "InvalidParameterValue", status: 400 },
   { name: "malformed authorization header", method: "POST", path: "/", body: "Action=DescribeCacheSubnetGroups&Version=2015-02-02", contentType: form, code: "IncompleteSignature", status: 400 },
+  { name: "control character in a description", method: "POST", path: "/", body: "Action=CreateCacheSubnetGroup&Version=2015-02-02&CacheSubnetGroupName=q&CacheSubnetGroupDescription=a%01b&SubnetIds.SubnetIdentifier.1=subnet-12345678", contentType: form, code: "InvalidParameterValue", status: 400 },
+  { name: "control character in a tag value", method: "POST", path: "/", body: `Action=AddTagsToResource&Version=2015-02-02&ResourceName=${arn}&Tags.Tag.1.Key=k&Tags.Tag.1.Value=%1B`, contentType: form, code: "InvalidParameterValue", status: 400 },
+  { name: "invalid UTF-8 in a value", method: "POST", path: "/", body: "Action=CreateCacheSubnetGroup&Version=2015-02-02&CacheSubnetGroupName=q&CacheSubnetGroupDescription=%ED%A0%80&SubnetIds.SubnetIdentifier.1=subnet-12345678", contentType: form, code: "MalformedQueryString", status: 400 },
+  { name: "JSON body", method: "POST", path: "/", body: "{\"Action\":\"DescribeCacheSubnetGroups\"}", contentType: json, code: "UnsupportedMediaType", status: 415 },
+  { name: "GET with a malformed percent-escape", method: "GET", path: "/?Action=DescribeCacheSubnetGroups&Version=2015-02-02&Marker=%zz", code: "MalformedQueryString", status: 400 },
 ];
 
 /**
@@ -156,6 +169,23 @@ describe("Query protocol bad input", () => {
     expect(response.status).toBe(testCase.status);
     expect(snapshot()).toBe(before);
   });
+});
+
+it("answers a request the HTTP parser refuses in AWS's shape, in the protocol of its path", async () => {
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, "127.0.0.1", () => socket.end(request));
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+  const rest = await raw("GET /v1/cache-subnet-groups HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+  expect(rest).toMatch(/^HTTP\/1\.1 400 /);
+  expect(JSON.parse(rest.slice(rest.indexOf("\r\n\r\n") + 4)).Error).toMatchObject({ Type: "Sender", Code: "MalformedRequest" });
+  const query = await raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+  expect(query).toMatch(/^HTTP\/1\.1 400 /);
+  expect(query).toContain("<Code>MalformedRequest</Code>");
 });
 
 it("still serves after all of that", async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { buildServiceModel } from "../../src/aws/model.ts";
 import { parseQueryInput } from "../../src/aws/query-parser.ts";
 import { serializeQueryResult } from "../../src/aws/xml-serializer.ts";
-import { AwsError } from "../../src/elasticache/errors.ts";
+import { AwsError } from "../../src/aws/errors.ts";
 
 const model = buildServiceModel({
   metadata: { apiVersion: "2020-01-01", xmlNamespace: "urn:test" },

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
-import { AwsError } from "../../src/elasticache/errors.ts";
-import type { OperationInput, OperationRegistry } from "../../src/elasticache/operations.ts";
+import { AwsError } from "../../src/aws/errors.ts";
+import type { OperationInput, OperationRegistry } from "../../src/aws/operations.ts";
 import { queryProtocol, type QueryRequestContext } from "../../src/aws/query-plugin.ts";
 
 export interface TestServer {

@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AwsError } from "../../src/elasticache/errors.ts";
 import { serviceModel } from "../../src/aws/model.ts";
 import { parseQueryInput } from "../../src/aws/query-parser.ts";
-
-/** Runs `fn` and returns the AwsError it throws. */
-function awsErrorOf(fn: () => unknown): AwsError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AwsError);
-    return err as AwsError;
-  }
-  throw new Error("expected an AwsError");
-}
+import { awsErrorOf } from "./aws-error-of.ts";
 
 describe("service model", () => {
   it("exposes version, namespace and resolved operations", () => {

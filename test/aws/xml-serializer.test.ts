@@ -1,6 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { AwsError } from "../../src/elasticache/errors.ts";
+import { AwsError } from "../../src/aws/errors.ts";
 import { escapeXml, serializeQueryError, serializeQueryResult } from "../../src/aws/xml-serializer.ts";
 
 const NS = "http://elasticache.amazonaws.com/doc/2015-02-02/";

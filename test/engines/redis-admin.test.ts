@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LineProbe, REDIS_PING } from "../../src/engines/line-probe.ts";
 import { RedisAdmin, parseInfo, parseInfoSections, parseReplicationInfo } from "../../src/engines/redis-admin.ts";
 import { ProcessRuntime } from "../../src/runtime/process/index.ts";
-import type { NodeHandle } from "../../src/runtime/types.ts";
+import type { NodeHandle, NodeSpec } from "../../src/runtime/types.ts";
 import { freePorts } from "../runtime/helpers.ts";
 
 const MASTER_INFO = [
@@ -80,13 +82,15 @@ describe("RedisAdmin against a real redis-server", () => {
   let dataDir: string;
   let rt: ProcessRuntime;
   let node: NodeHandle;
+  let spec: NodeSpec;
   const admin = new RedisAdmin({ connectTimeoutMs: 300, commandTimeoutMs: 1000 });
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "ecl-admin-"));
-    rt = new ProcessRuntime({ dataDir, redisServerPath: process.env.REDIS_SERVER ?? "redis-server" });
+    rt = new ProcessRuntime({ dataDir, installationId: randomUUID(), redisServerPath: process.env.REDIS_SERVER ?? "redis-server" });
     const [port] = await freePorts(1);
-    node = await rt.start({ name: "admin-r1", engine: "redis", engineVersion: "7.0", hostPort: port, network: "n", maxMemoryMb: 32 });
+    spec = { name: "admin-r1", engine: "redis", engineVersion: "7.0", hostPort: port, network: "n", maxMemoryMb: 32 };
+    node = await rt.start(spec);
   });
 
   afterAll(async () => {
@@ -124,10 +128,58 @@ describe("RedisAdmin against a real redis-server", () => {
   });
 
   it("recovers after the node restarts (broken connection dropped, next call redials)", async () => {
-    await rt.restart("admin-r1");
+    await rt.restart(spec);
     // The first call may fail on the dead pooled connection; a following one must succeed.
     await admin.ping(node.adminAddress).catch(() => undefined);
     expect(await admin.ping(node.adminAddress)).toBeGreaterThanOrEqual(0);
     expect(admin.size).toBe(1);
+  });
+});
+
+describe("connection profiles against a node with a password", () => {
+  let dataDir: string;
+  let rt: ProcessRuntime;
+  let node: NodeHandle;
+  const admin = new RedisAdmin({ connectTimeoutMs: 300, commandTimeoutMs: 1000 });
+  const probe = new LineProbe(REDIS_PING, 1000);
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "ecl-admin-auth-"));
+    rt = new ProcessRuntime({ dataDir, installationId: randomUUID(), redisServerPath: process.env.REDIS_SERVER ?? "redis-server" });
+    const [port] = await freePorts(1);
+    node = await rt.start({
+      name: "auth-r1",
+      engine: "redis",
+      engineVersion: "7.0",
+      hostPort: port,
+      network: "n",
+      maxMemoryMb: 32,
+      secretSettings: { requirepass: "right", "user ops": "on >ops-pw ~* +@all" },
+    });
+  });
+
+  afterAll(async () => {
+    await admin.close();
+    probe.close();
+    await rt?.remove("auth-r1");
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("pools one connection per whole profile: a wrong password never borrows the right one's connection", async () => {
+    const right = { ...node.adminAddress, password: "right" };
+    const user = { ...node.adminAddress, username: "ops", password: "ops-pw" };
+    expect(await admin.ping(right)).toBeGreaterThanOrEqual(0);
+    expect(await admin.call(user, "ACL", "WHOAMI")).toBe("ops");
+    await expect(admin.ping({ ...node.adminAddress, password: "wrong" })).rejects.toThrow(/WRONGPASS/);
+    expect(admin.size).toBe(2);
+    expect(await admin.call(right, "ACL", "WHOAMI")).toBe("default");
+  });
+
+  it("the line probe finds the node alive whatever the credentials, and asks only with the right ones", async () => {
+    for (const profile of [node.adminAddress, { ...node.adminAddress, password: "wrong" }, { ...node.adminAddress, username: "ops", password: "ops-pw" }]) {
+      await probe.probe(profile);
+    }
+    expect(await probe.ask({ ...node.adminAddress, username: "ops", password: "ops-pw" }, "INFO replication\r\n")).toContain("role:master");
+    await expect(probe.ask({ ...node.adminAddress, password: "wrong" }, "INFO replication\r\n")).rejects.toThrow(/NOAUTH/);
   });
 });

@@ -11,6 +11,7 @@ import { awsCli } from "../helpers/clients.ts";
 import { eventually } from "../helpers/eventually.ts";
 import {
   closeRedisClients,
+  containerName,
   endpointsOf,
   pidFileOf,
   redis,
@@ -32,7 +33,7 @@ function crashNode(target: NodeServer, node: string): void {
     if (!pid) throw new Error(`no pid for ${node}`);
     process.kill(pid, "SIGKILL");
   } else {
-    execFileSync("docker", ["kill", `${target.instance}-${node}`], { stdio: "ignore" });
+    execFileSync("docker", ["kill", containerName(target, node)], { stdio: "ignore" });
   }
 }
 

@@ -238,10 +238,9 @@ export function shimClient(url: string): ApiClient {
       try {
         return (await client.send(new CommandClass(input))) as Output;
       } catch (error) {
-        if (error instanceof shim.ElastiCacheServiceException) {
-          throw new ApiError(error.Code, error.message, error.$metadata.httpStatusCode);
-        }
-        throw error;
+        // The shim throws the AWS SDK's own exception classes.
+        if (!(error instanceof aws.ElastiCacheServiceException)) throw error;
+        throw apiErrorOf(error);
       }
     },
   };

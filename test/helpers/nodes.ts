@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
+import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { Api } from "./clients.ts";
 import { eventually } from "./eventually.ts";
@@ -65,7 +66,7 @@ export function dockerProblem(): Promise<string | undefined> {
 export async function runtimesUnderTest(): Promise<RuntimeKind[]> {
   const problem = await dockerProblem();
   if (problem && !onCI) {
-    console.warn(`Skipping the Docker runtime in test/nodes: ${problem}. On CI (CI=true) this fails instead.`);
+    console.warn(`Skipping the Docker runtime in these tests: ${problem}. On CI (CI=true) this fails instead.`);
     return ["process"];
   }
   return ["process", "docker"];
@@ -105,7 +106,7 @@ export interface NodeServerOptions {
 
 export interface NodeServer {
   runtime: RuntimeKind;
-  /** ECL_INSTANCE: containers are named `<instance>-<node>` and labelled elasticache-local.prefix=`<instance>-`. */
+  /** ECL_INSTANCE: containers, volumes and networks are labelled elasticache-local.prefix=`<instance>-` (names also carry the installation). */
   instance: string;
   env: Record<string, string>;
   server: RunningServer;
@@ -166,7 +167,10 @@ export async function removeEverything(target: { runtime: RuntimeKind; instance:
   if (target.runtime === "docker") {
     const ids = (await dockerLines(["ps", "-aq", "--filter", `label=elasticache-local.prefix=${target.instance}-`])).filter(Boolean);
     if (ids.length > 0) await run("docker", ["rm", "-f", "-v", ...ids]).catch(() => undefined);
-    for (const network of await dockerNetworks(target.instance)) await run("docker", ["network", "rm", network]).catch(() => undefined);
+    const volumes = await dockerLines(["volume", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
+    if (volumes.length > 0) await run("docker", ["volume", "rm", ...volumes]).catch(() => undefined);
+    const networks = await dockerLines(["network", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
+    if (networks.length > 0) await run("docker", ["network", "rm", ...networks]).catch(() => undefined);
   }
   removeDir(target.dataDir);
 }
@@ -355,10 +359,11 @@ export function nodeProcessesUnder(dataDir: string): number[] {
   return pids.filter((pid) => !all.has(parentOf(pid) ?? -1)).sort((a, b) => a - b);
 }
 
-/** Node directory name of a live process (its cwd), for processes found by nodeProcessesUnder. */
+/** Node directory name of a live process, for processes found by nodeProcessesUnder (they work in `<node>/data`). */
 export function nodeDirOf(pid: number): string | undefined {
   try {
-    return path.basename(readlinkSync(`/proc/${pid}/cwd`));
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return path.basename(path.basename(cwd) === "data" ? path.dirname(cwd) : cwd);
   } catch {
     return undefined;
   }
@@ -417,14 +422,37 @@ export async function containersOf(instance: string): Promise<ContainerInfo[]> {
     .sort((a, b) => a.node.localeCompare(b.node));
 }
 
+/** The subnet groups that have a Docker network of this instance (from the networks' labels). */
 export async function dockerNetworks(instance: string): Promise<string[]> {
-  return dockerLines(["network", "ls", "--filter", `label=elasticache-local.prefix=${instance}-`, "--format", "{{.Name}}"]);
+  return dockerLines(["network", "ls", "--filter", `label=elasticache-local.prefix=${instance}-`, "--format", '{{.Label "elasticache-local.network"}}']);
 }
 
-/** Container id and start time of a node's container, or undefined when there is none. */
-export async function containerIdentity(instance: string, node: string): Promise<{ id: string; startedAt: string; running: boolean } | undefined> {
+/** The installation id a control plane stored in its database (what its containers are labelled with). */
+export function installationOf(target: { server: { databaseFile: string } }): string {
+  const db = new Database(target.server.databaseFile, { readonly: true, fileMustExist: true });
   try {
-    const [line] = await dockerLines(["inspect", "--format", "{{.Id}} {{.State.StartedAt}} {{.State.Running}}", `${instance}-${node}`]);
+    return (db.prepare('SELECT id FROM "Installation" ORDER BY createdAt, id LIMIT 1').get() as { id: string }).id;
+  } finally {
+    db.close();
+  }
+}
+
+/** The Docker name of a node's container: `<instance>-<installation, first 8 letters and digits>-<node>`. */
+export function containerName(target: { instance: string; server: { databaseFile: string } }, node: string): string {
+  return `${target.instance}-${installationOf(target).replace(/[^a-zA-Z0-9]/g, "").slice(0, 8).toLowerCase()}-${node}`;
+}
+
+/**
+ * Container id and start time of a node's container (found by its labels; with `installation`,
+ * that installation's only), or undefined when there is none.
+ */
+export async function containerIdentity(instance: string, node: string, installation?: string): Promise<{ id: string; startedAt: string; running: boolean } | undefined> {
+  try {
+    const filters = ["--filter", `label=elasticache-local.prefix=${instance}-`, "--filter", `label=elasticache-local.node=${node}`];
+    if (installation) filters.push("--filter", `label=elasticache-local.installation=${installation}`);
+    const [container] = await dockerLines(["ps", "-aq", ...filters]);
+    if (!container) return undefined;
+    const [line] = await dockerLines(["inspect", "--format", "{{.Id}} {{.State.StartedAt}} {{.State.Running}}", container]);
     const [id, startedAt, running] = line.split(" ");
     return { id, startedAt, running: running === "true" };
   } catch {
@@ -441,7 +469,7 @@ export async function nodeIdentity(target: NodeServer, node: string): Promise<st
     const pid = pidFileOf(target.dataDir, node);
     return pid !== undefined && pidAlive(pid) ? `pid:${pid}` : undefined;
   }
-  const info = await containerIdentity(target.instance, node);
+  const info = await containerIdentity(target.instance, node, installationOf(target));
   return info?.running ? `container:${info.id}@${info.startedAt}` : undefined;
 }
 

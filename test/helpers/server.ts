@@ -50,13 +50,17 @@ export function killNodeProcesses(dataDir: string): void {
   }
 }
 
-/** Removes the containers and networks of one control-plane instance (ECL_INSTANCE). */
+/** Removes the containers, volumes and networks of one control-plane instance (ECL_INSTANCE), found by label. */
 export function removeInstanceContainers(instance: string): void {
+  const label = `label=elasticache-local.prefix=${instance}-`;
+  const ids = (...args: string[]) => execFileSync("docker", [...args, "--filter", label], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
   try {
-    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=elasticache-local.prefix=${instance}-`], { encoding: "utf8" }).trim();
-    if (ids) execFileSync("docker", ["rm", "-f", ...ids.split("\n")], { stdio: "ignore" });
-    const networks = execFileSync("docker", ["network", "ls", "-q", "--filter", `name=${instance}-net-`], { encoding: "utf8" }).trim();
-    if (networks) execFileSync("docker", ["network", "rm", ...networks.split("\n")], { stdio: "ignore" });
+    const containers = ids("ps", "-aq");
+    if (containers.length > 0) execFileSync("docker", ["rm", "-f", ...containers], { stdio: "ignore" });
+    const volumes = ids("volume", "ls", "-q");
+    if (volumes.length > 0) execFileSync("docker", ["volume", "rm", ...volumes], { stdio: "ignore" });
+    const networks = ids("network", "ls", "-q");
+    if (networks.length > 0) execFileSync("docker", ["network", "rm", ...networks], { stdio: "ignore" });
   } catch {
     // no Docker here
   }

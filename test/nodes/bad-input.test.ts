@@ -25,6 +25,7 @@ let allocatedPort: number;
 function slowRedisServer(): string {
   wrapperDir = mkdtempSync(path.join(os.tmpdir(), "ecl-slow-"));
   const real = execFileSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).trim();
+  chmodSync(wrapperDir, 0o755); // nodes run as an unprivileged user when the tests run as root
   const wrapper = path.join(wrapperDir, "redis-server");
   writeFileSync(wrapper, `#!/bin/sh\ncase "$PWD" in */nodes/slow*) sleep 6 ;; esac\nexec ${real} "$@"\n`);
   chmodSync(wrapper, 0o755);

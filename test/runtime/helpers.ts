@@ -1,9 +1,11 @@
 /** Shared helpers for runtime and engine tests (real sockets, no mocks). */
 import { readdirSync, readFileSync } from "node:fs";
+import type Docker from "dockerode";
 import { Redis } from "ioredis";
-import { memcachedRequest } from "../../src/engines/memcached-admin.ts";
+import { LABEL } from "../../src/runtime/docker/index.ts";
 import { pickFreePort } from "../../src/runtime/ports.ts";
 import type { Address } from "../../src/runtime/types.ts";
+import { memcachedGet, memcachedRaw, memcachedSet, memcachedStats } from "../helpers/nodes.ts";
 
 const handedOut = new Set<number>();
 
@@ -37,15 +39,25 @@ export function enginePids(binary: string, port: number): number[] {
   return out;
 }
 
+const endpoint = (addr: Address) => ({ Address: addr.host, Port: addr.port });
+
 /** memcached set + get over the text protocol; returns the value read back. */
 export async function memcachedSetGet(addr: Address, key: string, value: string): Promise<string | undefined> {
-  const stored = await memcachedRequest(addr, `set ${key} 0 0 ${Buffer.byteLength(value)}\r\n${value}\r\n`, (t) => (t.includes("\r\n") ? t.trim() : undefined));
-  if (stored !== "STORED") throw new Error(`memcached set: ${stored}`);
-  return memcachedRequest(addr, `get ${key}\r\n`, (t) => {
-    if (!t.endsWith("END\r\n")) return undefined;
-    const m = /^VALUE \S+ \d+ \d+\r\n([\s\S]*?)\r\nEND\r\n$/.exec(t);
-    return m ? m[1] : "";
-  });
+  await memcachedSet(endpoint(addr), key, value);
+  return memcachedGet(endpoint(addr), key);
+}
+
+/** The server's version string, e.g. "1.6.18". */
+export async function memcachedVersion(addr: Address): Promise<string> {
+  const reply = await memcachedRaw(endpoint(addr), "version\r\n", (text) => text.endsWith("\r\n"));
+  const match = /^VERSION (\S+)\r\n$/.exec(reply);
+  if (!match) throw new Error(`memcached version: ${JSON.stringify(reply)}`);
+  return match[1];
+}
+
+/** `stats` as key/value pairs. */
+export function memcachedStatsOf(addr: Address): Promise<Record<string, string>> {
+  return memcachedStats(endpoint(addr));
 }
 
 /** Polls `fn` until it returns a truthy value (5 ms interval); throws after `timeoutMs`. */
@@ -87,4 +99,18 @@ export function closeRedisClients(): void {
 export function timingLog(): { timings: Record<string, number[]>; timed(label: string, value: number): void } {
   const timings: Record<string, number[]> = {};
   return { timings, timed: (label, value) => void (timings[label] ??= []).push(value) };
+}
+
+/** Removes every container, volume and network labelled with a Docker name prefix (also leftovers of a crashed run). */
+export async function removeDockerObjects(docker: Docker, prefix: string): Promise<void> {
+  const filters = { label: [`${LABEL.managed}=true`, `${LABEL.prefix}=${prefix}`] };
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
+    await docker.getVolume(v.Name).remove().catch(() => undefined);
+  }
+  for (const n of await docker.listNetworks({ filters })) {
+    await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
 }

@@ -3,25 +3,26 @@
  * REDIS_SERVER / MEMCACHED to override). Every node lives under a temp dataDir removed at the end.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { version as memcachedVersion } from "../../src/engines/memcached-admin.ts";
 import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { ProcessRuntime } from "../../src/runtime/process/index.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
-import { closeRedisClients, enginePids, eventually, freePorts, memcachedSetGet, ms, redisClient, timingLog } from "./helpers.ts";
+import { closeRedisClients, enginePids, eventually, freePorts, memcachedSetGet, memcachedStatsOf, memcachedVersion, ms, redisClient, timingLog } from "./helpers.ts";
 
 const redisServerPath = process.env.REDIS_SERVER ?? "redis-server";
 const memcachedPath = process.env.MEMCACHED ?? "memcached";
 
 let dataDir: string;
 let rt: ProcessRuntime;
+const installationId = randomUUID();
 const admin = new RedisAdmin();
 const { timings, timed } = timingLog();
 
@@ -31,7 +32,7 @@ function spec(name: string, engine: NodeSpec["engine"], hostPort: number, extra:
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "ecl-proc-"));
-  rt = new ProcessRuntime({ dataDir, redisServerPath, memcachedPath });
+  rt = new ProcessRuntime({ dataDir, installationId, redisServerPath, memcachedPath });
 });
 
 afterEach(() => {
@@ -75,11 +76,30 @@ describe("ProcessRuntime", () => {
     expect(await c.config("GET", "repl-diskless-sync-delay")).toEqual(["repl-diskless-sync-delay", "0"]);
 
     expect(await memcachedVersion(m.adminAddress)).toMatch(/^\d+\.\d+/);
+    expect((await memcachedStatsOf(m.adminAddress)).limit_maxbytes).toBe(String(64 * 1024 * 1024));
     expect(await memcachedSetGet(m.adminAddress, "mk", "hello")).toBe("hello");
 
     const dir = path.join(dataDir, "nodes", "proc-r1");
     expect(existsSync(path.join(dir, "pid"))).toBe(true);
     expect(existsSync(path.join(dir, "node.json"))).toBe(true);
+  });
+
+  it("engines drop root for an unprivileged user, Redis runs in protected mode on loopback, files are the engine's alone", async () => {
+    const uidOf = (pid: string) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+    const nodes = await rt.list();
+    const expected = process.getuid?.() === 0 ? Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" })) : process.getuid?.();
+    for (const node of nodes) expect([node.name, uidOf(node.runtimeId)]).toEqual([node.name, expected]);
+    expect(await redisClient(redisPort).config("GET", "protected-mode")).toEqual(["protected-mode", "yes"]);
+
+    const [port] = await freePorts(1);
+    await rt.start(spec("proc-files", "redis", port, { files: { "secret.key": "k" } }));
+    const dir = path.join(dataDir, "nodes", "proc-files");
+    const mode = (file: string) => statSync(file).mode & 0o777;
+    expect(mode(path.join(dir, "files"))).toBe(0o700);
+    expect(mode(path.join(dir, "files", "secret.key"))).toBe(0o600);
+    expect(mode(path.join(dir, "data"))).toBe(0o700);
+    expect(statSync(path.join(dir, "files", "secret.key")).uid).toBe(expected);
+    await rt.remove("proc-files");
   });
 
   it("list() shows both nodes, running, with their labels", async () => {
@@ -91,7 +111,7 @@ describe("ProcessRuntime", () => {
 
   it("a fresh runtime on the same dataDir adopts the running processes", async () => {
     const before = (await rt.list()).find((n) => n.name === "proc-r1")!;
-    const rt2 = new ProcessRuntime({ dataDir, redisServerPath, memcachedPath });
+    const rt2 = new ProcessRuntime({ dataDir, installationId, redisServerPath, memcachedPath });
     const t0 = performance.now();
     const h = await rt2.start(spec("proc-r1", "redis", redisPort, { labels: { "cluster-id": "c1" } }));
     timed("adopt redis", ms(t0));
@@ -110,14 +130,14 @@ describe("ProcessRuntime", () => {
   it("restart() replaces the process on the same port", async () => {
     const before = (await rt.list()).find((n) => n.name === "proc-r1")!;
     const t0 = performance.now();
-    const h = await rt.restart("proc-r1");
+    const h = await rt.restart(spec("proc-r1", "redis", redisPort));
     timed("restart redis", ms(t0));
     expect(h.runtimeId).not.toBe(before.runtimeId);
     expect(h.adminAddress.port).toBe(redisPort);
     expect(enginePids("redis-server", redisPort)).toEqual([Number(h.runtimeId)]);
     const c = redisClient(redisPort);
     expect(await c.ping()).toBe("PONG");
-    await expect(rt.restart("no-such-node")).rejects.toMatchObject({ code: "NodeNotFound" });
+    await expect(rt.restart(spec("no-such-node", "redis", redisPort))).rejects.toMatchObject({ code: "NodeNotFound" });
   });
 
   it("kill() stops the node; list() reports it not running; kill() again is fine", async () => {
@@ -141,7 +161,7 @@ describe("ProcessRuntime", () => {
     const runtimeModule = fileURLToPath(new URL("../../src/runtime/process/index.ts", import.meta.url));
     const code = [
       `import { ProcessRuntime } from ${JSON.stringify(runtimeModule)};`,
-      `const rt = new ProcessRuntime(${JSON.stringify({ dataDir, redisServerPath, memcachedPath })});`,
+      `const rt = new ProcessRuntime(${JSON.stringify({ dataDir, installationId, redisServerPath, memcachedPath })});`,
       `const h = await rt.start(${JSON.stringify(spec("proc-orphan", "redis", port))});`,
       `console.log(JSON.stringify(h));`,
     ].join("\n");

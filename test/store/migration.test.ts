@@ -1,8 +1,10 @@
 /**
- * A database of the previous version migrates with its data: a replication group's endpoint
+ * A database of a previous version migrates with its data: a replication group's endpoint
  * ports and an interrupted failover move to its node group, endpoint port owners are renamed,
- * and the store reads it all back. The database is made the way the previous version made it:
- * its migrations applied and recorded, its rows written as it wrote them.
+ * and the store reads it all back; an installation id already made is kept, one is made where
+ * there was none. The database is made the way the previous version made it: its migrations
+ * applied and recorded, its rows written as it wrote them. Two previous versions: before the
+ * installation id (20261130000000_installation) and with it.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -14,17 +16,20 @@ import { migrate, openDatabase } from "../../src/store/database.ts";
 import { Store } from "../../src/store/index.ts";
 
 const migrations = path.resolve(import.meta.dirname, "../../prisma/migrations");
-/** The last migration of the previous version. */
-const PREVIOUS = "20261126010000_failover_and_node_addresses";
+/** The last migration of each previous version, and what is left to apply from there, in order. */
+const VERSIONS = [
+  { previous: "20261126010000_failover_and_node_addresses", pending: ["20261130000000_installation", "20261201000000_node_group_unit"] },
+  { previous: "20261130000000_installation", pending: ["20261201000000_node_group_unit"] },
+];
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-upgrade-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function previousVersionDatabase(file: string): void {
+function previousVersionDatabase(file: string, previous: string): void {
   const db = new Database(file);
   db.exec(`CREATE TABLE "_prisma_migrations" ("id" TEXT PRIMARY KEY NOT NULL, "checksum" TEXT NOT NULL, "finished_at" DATETIME, "migration_name" TEXT NOT NULL,
     "logs" TEXT, "rolled_back_at" DATETIME, "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
-  for (const name of readdirSync(migrations).filter((entry) => entry <= PREVIOUS && !entry.endsWith(".toml")).sort()) {
+  for (const name of readdirSync(migrations).filter((entry) => entry <= previous && !entry.endsWith(".toml")).sort()) {
     const sql = readFileSync(path.join(migrations, name, "migration.sql"), "utf8");
     db.exec(sql);
     db.prepare(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, current_timestamp, ?, 1)`).run(
@@ -58,14 +63,24 @@ function previousVersionDatabase(file: string): void {
   db.close();
 }
 
-it("a database of the previous version migrates, keeping endpoints, roles, nodes and an interrupted failover", async () => {
-  const file = path.join(dir, "elasticache-local.db");
-  previousVersionDatabase(file);
-  const applied = await migrate(`file:${file}`);
-  expect(applied).toContain("20261201000000_node_group_unit");
+it.each(VERSIONS)("a database whose last migration is $previous migrates, keeping endpoints, roles, nodes and an interrupted failover", async ({ previous, pending }) => {
+  const file = path.join(dir, `${previous}.db`);
+  previousVersionDatabase(file, previous);
+  const installed = previous >= "20261130000000_installation";
+  if (installed) {
+    const db = new Database(file);
+    db.prepare(`INSERT INTO "Installation" (id) VALUES ('b3c1e0de-0000-4000-8000-000000000001')`).run();
+    db.close();
+  }
+  expect(await migrate(`file:${file}`)).toEqual(pending);
+  expect(await migrate(`file:${file}`)).toEqual([]);
 
   const store = new Store(openDatabase(`file:${file}`), { range: [21000, 21099], isFree: async () => true });
   try {
+    const installation = await store.installation.id();
+    if (installed) expect(installation).toBe("b3c1e0de-0000-4000-8000-000000000001");
+    expect(await store.installation.id()).toBe(installation);
+
     const group = (await store.replicationGroups.get("orders"))!;
     expect(group.status).toBe("modifying");
     const [nodeGroup] = group.nodeGroups;

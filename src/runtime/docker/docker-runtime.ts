@@ -1,39 +1,52 @@
 /**
- * NodeRuntime on Docker containers (dockerode). One container per node, `<prefix><name>`, on one
- * bridge network per spec.network, `<prefix>net-<network>`, where its alias is the node name. The
- * engine listens on its default port inside the container (6379 / 11211), published on
- * publishHost:hostPort. Containers and networks carry `elasticache-local.*` labels; list() finds
- * ours by label (and by prefix, so two runtimes with different prefixes never see each other).
+ * NodeRuntime on Docker containers. One container per node, with one data volume mounted at the
+ * engine's data directory (/data), on one bridge network per spec.network (networks.ts), where its
+ * alias is the node name (other nodes reach it there: peerAddress). The engine listens on its
+ * default port inside the container (6379 / 11211), published on publishHost:hostPort; extra ports
+ * get fixed inside ports by name and are published too. Names (names.ts) and labels (labels.ts)
+ * carry the instance prefix and the installation id; list() and every removal see only this
+ * installation's objects.
  *
- * Docker's quirks (304 already started, 409 name in use / removal in progress / not running,
- * 404 already gone) are absorbed in one place: `ignoreStatus` + the call sites that name them.
+ * Redis reads its whole configuration, secrets included, from stdin, written at every start (the
+ * container's command is only `redis-server -`): `docker inspect` shows no setting and no secret,
+ * nothing secret is stored, and a restart with another spec (a new primary to follow) keeps the
+ * same container. spec.files and the data file (spec.dataFile, or an empty one in place of an
+ * older snapshot) are copied into the volume with the Docker API before the start, when there are
+ * any: /data/.ecl/files (0700, files 0600) and /data/dump.rdb.
+ *
+ * The Docker calls themselves live in one module per resource (containers, networks, volumes,
+ * images), all through one logged door (docker-api.ts); this file decides what to do with them.
  */
+import { createHash } from "node:crypto";
 import Docker from "dockerode";
-import { ENGINE_COMMAND, INTERNAL_PORT, engineArgs } from "../engine-config.ts";
+import { DATA_FILE_NAME, EMPTY_RDB, ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, internalExtraPorts, type EngineLaunch } from "../engine-config.ts";
 import { RuntimeError } from "../errors.ts";
-import { imageFor, imageUnavailableMessage, type ImageTable } from "../images.ts";
+import { imageFor, type ImageTable } from "../images.ts";
 import { silentLogger, type RuntimeLogger } from "../logger.ts";
-import { KeyedMutex, NODE_NAME_RE } from "../mutex.ts";
+import { KeyedMutex } from "../mutex.ts";
 import { waitUntilReady } from "../readiness.ts";
-import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode } from "../types.ts";
+import { NODE_NAME_RE, checkNodeName, checkSpec } from "../spec.ts";
+import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode, PortAddresses } from "../types.ts";
+import { packEntries, extractFirstFile, type ArchiveEntry } from "./archive.ts";
+import { Containers, type ContainerState } from "./containers.ts";
+import { DockerApi, messageOf, statusOf } from "./docker-api.ts";
+import { Images } from "./images.ts";
+import { LABEL, fromUserLabels, isOwnedBy, ownerFilters, ownerLabels, toUserLabels, type Owner } from "./labels.ts";
+import { DockerNames } from "./names.ts";
+import { Networks } from "./networks.ts";
+import { Volumes } from "./volumes.ts";
 
-export const LABEL = {
-  managed: "elasticache-local.managed",
-  prefix: "elasticache-local.prefix",
-  node: "elasticache-local.node",
-  engine: "elasticache-local.engine",
-  engineVersion: "elasticache-local.engine-version",
-  hostPort: "elasticache-local.host-port",
-  network: "elasticache-local.network",
-  /** spec.labels are stored under this prefix. */
-  userPrefix: "elasticache-local.label.",
-} as const;
+/** Where things are inside a node's container. */
+const DATA_DIR = "/data";
+const INPUT_DIR = ".ecl"; // under DATA_DIR
+const FILES_DIR = `${DATA_DIR}/${INPUT_DIR}/files`;
 
 export interface DockerRuntimeOptions {
   /** Resolved engine/version -> image table (see images.ts: resolveImageTable). */
   images: ImageTable;
-  /** A ready dockerode client; otherwise one is made from socketPath (default: DOCKER_HOST or /var/run/docker.sock). */
-  docker?: Docker;
+  /** The installation this runtime belongs to: in every name and label; only its objects are seen. */
+  installationId: string;
+  /** The Docker API socket; default DOCKER_HOST or /var/run/docker.sock. */
   socketPath?: string;
   /** Host address ports are published on; default 127.0.0.1. */
   publishHost?: string;
@@ -41,10 +54,10 @@ export interface DockerRuntimeOptions {
   advertisedHost?: string;
   /**
    * The control plane runs in a container attached to the nodes' networks: it reaches nodes by
-   * container name and internal port (adminAddress), not through published ports.
+   * alias and internal port (adminAddress), not through published ports.
    */
   controlPlaneInDocker?: boolean;
-  /** Prefix of container and network names; default "ecl-". */
+  /** Instance prefix of names and of the prefix label; default "ecl-". */
   namePrefix?: string;
   /** Executable per engine inside the images; default ENGINE_COMMAND (redis-server, valkey-server, memcached). */
   commands?: Partial<Record<EngineKind, string>>;
@@ -57,253 +70,280 @@ export interface DockerRuntimeOptions {
   logger?: RuntimeLogger;
 }
 
-interface DockerError extends Error {
-  statusCode?: number;
-  reason?: string;
-  json?: { message?: string };
-  code?: string;
+/** An extra port of a container, as its labels record it. */
+interface PublishedExtra {
+  name: string;
+  hostPort: number;
+  internal: number;
 }
 
-function statusOf(err: unknown): number | undefined {
-  return (err as DockerError | undefined)?.statusCode;
-}
-
-/** Awaits `p`, treating the listed HTTP statuses as success (returns undefined for them). */
-async function ignoreStatus<T>(p: Promise<T>, ...statuses: number[]): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (statuses.includes(statusOf(err) ?? -1)) return undefined;
-    throw err;
-  }
-}
-
-/** Docker's multiplexed log stream (8-byte frame headers when there is no TTY) -> text. */
-export function demuxDockerLogs(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 0 || buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
-    const len = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  if (i === 0) return buf.toString("utf8");
-  return Buffer.concat(parts).toString("utf8");
+/** What a container is made of; `shape` changes when any of it does. */
+interface Blueprint {
+  image: string;
+  launch: EngineLaunch;
+  cmd: string[];
+  extras: PublishedExtra[];
+  labels: Record<string, string>;
+  shape: string;
 }
 
 export class DockerRuntime implements NodeRuntime {
   readonly kind = "docker" as const;
-  readonly docker: Docker;
   private readonly images: ImageTable;
+  private readonly owner: Owner;
+  private readonly names: DockerNames;
   private readonly publishHost: string;
   private readonly advertisedHost: string;
   private readonly inDocker: boolean;
-  private readonly prefix: string;
   private readonly commands: Record<EngineKind, string>;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutSec: number;
-  private readonly pullTimeoutMs: number;
   private readonly log: RuntimeLogger;
   private readonly mutex = new KeyedMutex();
-  private readonly networks = new Map<string, Promise<string>>();
-  private readonly pulled = new Map<string, Promise<void>>();
+  private readonly containers: Containers;
+  private readonly networks: Networks;
+  private readonly volumes: Volumes;
+  private readonly imageStore: Images;
 
   constructor(opts: DockerRuntimeOptions) {
-    this.docker = opts.docker ?? new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined);
+    this.log = opts.logger ?? silentLogger;
+    const api = new DockerApi(new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined), this.log);
     this.images = opts.images;
+    const prefix = opts.namePrefix ?? "ecl-";
+    this.owner = { prefix, installation: opts.installationId };
+    this.names = new DockerNames(prefix, opts.installationId);
     this.publishHost = opts.publishHost ?? "127.0.0.1";
     this.advertisedHost = opts.advertisedHost ?? "127.0.0.1";
     this.inDocker = opts.controlPlaneInDocker ?? false;
-    this.prefix = opts.namePrefix ?? "ecl-";
     this.commands = { ...ENGINE_COMMAND, ...(opts.commands ?? {}) };
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 15_000;
     this.stopTimeoutSec = Math.max(0, Math.ceil((opts.stopTimeoutMs ?? 5_000) / 1000));
-    this.pullTimeoutMs = opts.pullTimeoutMs ?? 300_000;
-    this.log = opts.logger ?? silentLogger;
+    this.containers = new Containers(api);
+    this.networks = new Networks(api, this.owner, this.names, this.log);
+    this.volumes = new Volumes(api, this.owner);
+    this.imageStore = new Images(api, opts.pullTimeoutMs ?? 300_000);
   }
 
+  /** Docker name of a node's container. */
   containerName(node: string): string {
-    return `${this.prefix}${node}`;
+    return this.names.container(node);
   }
 
+  /** Docker name of a subnet group's network. */
   networkName(network: string): string {
-    return `${this.prefix}net-${network}`;
+    return this.names.network(network);
   }
 
   start(spec: NodeSpec): Promise<NodeHandle> {
-    if (!NODE_NAME_RE.test(spec.name)) {
-      return Promise.reject(new RuntimeError("InvalidSpec", `Invalid node name "${spec.name}": lowercase letters, digits and hyphens, at most 63 characters`));
-    }
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.network)) {
-      return Promise.reject(new RuntimeError("InvalidSpec", `Invalid network name "${spec.network}"`));
+    try {
+      checkSpec(spec);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.mutex.run(spec.name, () => this.startLocked(spec));
   }
 
-  restart(name: string): Promise<NodeHandle> {
-    return this.mutex.run(name, async () => {
-      const cname = this.containerName(name);
-      const info = await this.inspect(cname);
-      if (!info || !this.isOurs(info.Config.Labels)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
-      await this.call("container.restart", { container: cname }, () => this.docker.getContainer(cname).restart({ t: this.stopTimeoutSec }));
-      const engine = info.Config.Labels[LABEL.engine] as EngineKind;
-      const hostPort = Number(info.Config.Labels[LABEL.hostPort]);
-      const handle = this.handle(name, info.Id, engine, hostPort);
-      await this.waitReady(cname, engine, handle.adminAddress, false);
+  restart(spec: NodeSpec): Promise<NodeHandle> {
+    try {
+      checkSpec(spec);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.mutex.run(spec.name, async () => {
+      const cname = this.containerName(spec.name);
+      const info = await this.containers.inspect(cname);
+      if (!info || !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
+      const blueprint = this.blueprint(spec);
+      let id = info.id;
+      if (info.labels[LABEL.shape] === blueprint.shape) {
+        await this.containers.stop(cname, this.stopTimeoutSec);
+        await this.writeInputs(cname, spec, false);
+      } else {
+        this.log.debug({ container: cname }, "node's image, ports or command changed; replacing its container");
+        await this.containers.remove(cname);
+        id = await this.createContainer(spec, blueprint);
+      }
+      await this.launch(cname, blueprint.launch);
+      const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+      await this.waitReady(cname, spec, handle.adminAddress, false);
       return handle;
     });
   }
 
   kill(name: string): Promise<void> {
+    if (!NODE_NAME_RE.test(name)) return Promise.resolve();
     return this.mutex.run(name, async () => {
       const cname = this.containerName(name);
-      // 404: no such container; 409: not running.
-      await this.call("container.kill", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).kill(), 404, 409));
+      await this.containers.kill(cname);
       const deadline = performance.now() + 5_000;
       for (;;) {
-        const info = await this.inspect(cname);
-        if (!info || !info.State.Running || performance.now() > deadline) return;
+        const info = await this.containers.inspect(cname);
+        if (!info || !info.running || performance.now() > deadline) return;
         await new Promise((r) => setTimeout(r, 5));
       }
     });
   }
 
   remove(name: string): Promise<void> {
-    return this.mutex.run(name, () => this.removeContainer(this.containerName(name)));
+    if (!NODE_NAME_RE.test(name)) return Promise.resolve();
+    return this.mutex.run(name, async () => {
+      const cname = this.containerName(name);
+      const info = await this.containers.inspect(cname);
+      if (info && !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("Conflict", `Container ${cname} is not this installation's`);
+      await this.containers.remove(cname);
+      await this.volumes.remove(this.names.volume(name));
+    });
   }
 
-  async list(): Promise<ObservedNode[]> {
-    const containers = await this.call("container.list", {}, () =>
-      this.docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`, `${LABEL.prefix}=${this.prefix}`] } }),
-    );
-    const out: ObservedNode[] = [];
-    for (const c of containers) {
-      const labels = c.Labels ?? {};
-      const name = labels[LABEL.node];
-      if (!name) continue;
-      const handle = this.handle(name, c.Id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]));
-      out.push({ ...handle, running: c.State === "running", labels: userLabels(labels) });
+  async exportDataFile(name: string, destinationPath: string): Promise<void> {
+    checkNodeName(name);
+    const cname = this.containerName(name);
+    const info = await this.containers.inspect(cname);
+    if (!info || !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("NodeNotFound", `No container ${cname}`);
+    const archive = await this.containers.getArchive(cname, `${DATA_DIR}/${DATA_FILE_NAME}`);
+    if (!archive || !(await extractFirstFile(archive, destinationPath))) {
+      throw new RuntimeError("NoDataFile", `Node "${name}" has no ${DATA_FILE_NAME}: run BGSAVE and wait for it to finish first`);
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Containers of this installation, and volumes whose container is gone (so orphan removal finds them too). */
+  async list(): Promise<ObservedNode[]> {
+    const filters = ownerFilters(this.owner);
+    const [containers, volumes] = await Promise.all([this.containers.list(filters), this.volumes.list(filters)]);
+    const out = new Map<string, ObservedNode>();
+    for (const c of containers) {
+      const node = this.observed(c.labels, c.id, c.running);
+      if (node) out.set(node.name, node);
+    }
+    for (const v of volumes) {
+      const node = this.observed(v.labels, "", false);
+      if (node && !out.has(node.name)) out.set(node.name, node);
+    }
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Removes the network of a subnet group if no container is attached; "not found" and "in use" are not errors. */
-  async removeNetwork(network: string): Promise<void> {
-    const net = this.networkName(network);
-    this.networks.delete(net);
-    const info = await this.call("network.inspect", { network: net }, () => ignoreStatus(this.docker.getNetwork(net).inspect(), 404));
-    if (!info) return;
-    if (Object.keys(info.Containers ?? {}).length > 0) {
-      this.log.debug({ network: net }, "network still in use; kept");
-      return;
-    }
-    // 403/409: endpoints attached meanwhile.
-    await this.call("network.remove", { network: net }, () => ignoreStatus(this.docker.getNetwork(info.Id).remove(), 404, 403, 409));
+  removeNetwork(network: string): Promise<void> {
+    return this.networks.remove(network);
   }
 
   async close(): Promise<void> {
     this.networks.clear();
-    this.pulled.clear();
+    this.imageStore.clear();
   }
 
   // --- internals -------------------------------------------------------------------------------
 
   private async startLocked(spec: NodeSpec): Promise<NodeHandle> {
     const cname = this.containerName(spec.name);
-    const image = imageFor(this.images, spec.engine, spec.engineVersion);
+    const blueprint = this.blueprint(spec);
     const t0 = performance.now();
-    let info = await this.inspect(cname);
-    if (info) {
-      const labels = info.Config.Labels ?? {};
-      if (!this.isOurs(labels)) {
-        throw new RuntimeError("Conflict", `Container ${cname} exists but is not managed by this runtime (labels ${LABEL.managed}/${LABEL.prefix})`);
-      }
-      const same = labels[LABEL.engine] === spec.engine && Number(labels[LABEL.hostPort]) === spec.hostPort && info.Config.Image === image;
-      if (!same) {
-        this.log.debug({ container: cname }, "node spec changed (engine/port/image); replacing its container");
-        await this.removeContainer(cname);
+    let info: ContainerState | undefined = await this.containers.inspect(cname);
+    if (info && !isOwnedBy(info.labels, this.owner)) {
+      throw new RuntimeError("Conflict", `Container ${cname} exists but is not this installation's (labels ${LABEL.prefix}/${LABEL.installation})`);
+    }
+    if (info && (info.labels[LABEL.shape] !== blueprint.shape || info.gone)) {
+      this.log.debug({ container: cname }, "node's image, ports or command changed; replacing its container");
+      await this.containers.remove(cname);
+      info = undefined;
+    } else if (info && !info.running) {
+      try {
+        await this.writeInputs(cname, spec, false);
+        await this.launch(cname, blueprint.launch);
+      } catch (err) {
+        this.log.warn?.({ container: cname, err: (err as Error).message }, "stopped container would not start; recreating it");
+        await this.containers.remove(cname);
         info = undefined;
-      } else if (!info.State.Running) {
-        try {
-          await this.startContainer(cname);
-        } catch (err) {
-          this.log.warn?.({ container: cname, err: (err as Error).message }, "stopped container would not start; recreating it");
-          await this.removeContainer(cname);
-          info = undefined;
-        }
       }
     }
     let id: string;
     if (info) {
-      id = info.Id;
+      id = info.id;
     } else {
-      id = await this.createContainer(spec, image);
-      await this.startContainer(cname);
+      id = await this.createContainer(spec, blueprint);
+      await this.launch(cname, blueprint.launch);
     }
-    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort);
-    await this.waitReady(cname, spec.engine, handle.adminAddress, true);
+    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+    await this.waitReady(cname, spec, handle.adminAddress, true);
     this.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: Boolean(info) }, "node container ready");
     return handle;
   }
 
-  private async createContainer(spec: NodeSpec, image: string): Promise<string> {
-    const cname = this.containerName(spec.name);
-    const internal = INTERNAL_PORT[spec.engine];
-    const args = engineArgs(spec.engine, {
-      port: internal,
-      bind: "0.0.0.0",
-      dir: "/data",
-      maxMemoryMb: spec.maxMemoryMb,
-      settings: spec.settings,
-      memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
-    });
+  private blueprint(spec: NodeSpec): Blueprint {
+    const image = imageFor(this.images, spec.engine, spec.engineVersion);
+    const insidePorts = internalExtraPorts(spec);
+    const extras = (spec.extraPorts ?? []).map((extra) => ({ name: extra.name, hostPort: extra.hostPort, internal: insidePorts[extra.name] }));
+    const launch = engineLaunch(
+      spec,
+      {
+        port: INTERNAL_PORT[spec.engine],
+        extraPorts: insidePorts,
+        bind: "0.0.0.0",
+        dir: DATA_DIR,
+        filesDir: FILES_DIR,
+        protectedMode: false, // clients arrive through the bridge, from outside the container's loopback
+        memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
+      },
+    );
+    const cmd = [this.commands[spec.engine], ...launch.args];
+    const shape = createHash("sha256")
+      .update(JSON.stringify([image, cmd, spec.hostPort, extras, spec.network, this.publishHost]))
+      .digest("hex")
+      .slice(0, 32);
     const labels: Record<string, string> = {
-      [LABEL.managed]: "true",
-      [LABEL.prefix]: this.prefix,
+      ...ownerLabels(this.owner),
       [LABEL.node]: spec.name,
       [LABEL.engine]: spec.engine,
       [LABEL.engineVersion]: spec.engineVersion,
       [LABEL.hostPort]: String(spec.hostPort),
+      [LABEL.ports]: JSON.stringify(extras),
       [LABEL.network]: spec.network,
+      [LABEL.shape]: shape,
+      ...(spec.tlsOnly ? { [LABEL.tls]: "true" } : {}),
+      ...toUserLabels(spec.labels),
     };
-    for (const [k, v] of Object.entries(spec.labels ?? {})) labels[LABEL.userPrefix + k] = v;
-    const portKey = `${internal}/tcp`;
+    return { image, launch, cmd, extras, labels, shape };
+  }
 
+  /** Creates the node's container (and its volume and network when missing) and writes its inputs; returns its id. */
+  private async createContainer(spec: NodeSpec, blueprint: Blueprint): Promise<string> {
+    const cname = this.containerName(spec.name);
+    const volume = this.names.volume(spec.name);
+    const { [LABEL.shape]: _shape, ...volumeLabels } = blueprint.labels;
     for (let attempt = 0; ; attempt++) {
-      await this.ensureImage(image);
-      const net = await this.ensureNetwork(spec.network);
+      await this.imageStore.ensure(blueprint.image);
+      const [networkId, freshVolume] = await Promise.all([this.networks.ensure(spec.network), this.volumes.ensure(volume, volumeLabels)]);
       try {
-        const container = await this.call("container.create", { container: cname, image }, () =>
-          this.docker.createContainer({
-            name: cname,
-            Image: image,
-            Cmd: [this.commands[spec.engine], ...args],
-            Labels: labels,
-            ExposedPorts: { [portKey]: {} },
-            HostConfig: {
-              PortBindings: { [portKey]: [{ HostIp: this.publishHost, HostPort: String(spec.hostPort) }] },
-              RestartPolicy: { Name: "no" },
-              NetworkMode: net,
-            },
-            NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: [spec.name] } } },
-          }),
-        );
-        return container.id;
+        const id = await this.containers.create({
+          name: cname,
+          image: blueprint.image,
+          cmd: blueprint.cmd,
+          labels: blueprint.labels,
+          publish: [
+            { internal: INTERNAL_PORT[spec.engine], hostIp: this.publishHost, hostPort: spec.hostPort },
+            ...blueprint.extras.map((extra) => ({ internal: extra.internal, hostIp: this.publishHost, hostPort: extra.hostPort })),
+          ],
+          network: { id: networkId, aliases: [spec.name] },
+          mounts: [{ volume, target: DATA_DIR }],
+          stdin: blueprint.launch.config !== undefined,
+        });
+        await this.writeInputs(cname, spec, freshVolume);
+        return id;
       } catch (err) {
         const status = statusOf(err);
         if (status === 409 && attempt === 0) {
-          // Name in use: created concurrently by another control plane, or a removal in progress.
-          const info = await this.inspect(cname);
-          if (info && this.isOurs(info.Config.Labels) && !info.State.Dead && info.State.Status !== "removing") return info.Id;
-          await this.removeContainer(cname);
+          // Name in use: a removal still in progress, or a leftover of a crash. Ours: replace it.
+          const info = await this.containers.inspect(cname);
+          if (info && !isOwnedBy(info.labels, this.owner)) throw new RuntimeError("Conflict", `Container ${cname} is not this installation's`, { cause: err });
+          await this.containers.remove(cname);
           continue;
         }
         if (status === 404 && /image/i.test(messageOf(err)) && attempt === 0) {
-          this.pulled.delete(image); // deleted since we checked it
+          this.imageStore.forget(blueprint.image); // deleted since we checked it
           continue;
         }
         if (status === 404 && /network/i.test(messageOf(err)) && attempt === 0) {
-          this.networks.delete(this.networkName(spec.network)); // removed behind our back
+          this.networks.forget(spec.network); // removed behind our back
           continue;
         }
         throw err;
@@ -311,167 +351,81 @@ export class DockerRuntime implements NodeRuntime {
     }
   }
 
-  private async startContainer(cname: string): Promise<void> {
-    // 304: already started.
-    await this.call("container.start", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).start(), 304));
+  /**
+   * Writes the files the engine reads at start into the container's volume: spec.files, and for
+   * Redis the data file (spec.dataFile, or an empty one in place of an older snapshot; a volume
+   * made just now has none). Skipped when there is nothing to write: copying into a container
+   * costs Docker a mount of its file system.
+   */
+  private async writeInputs(cname: string, spec: NodeSpec, freshVolume: boolean): Promise<void> {
+    const files = Object.entries(spec.files ?? {});
+    const entries: ArchiveEntry[] = [];
+    if (files.length > 0) {
+      entries.push(
+        { name: `${INPUT_DIR}/`, directory: true, mode: 0o700 },
+        { name: `${INPUT_DIR}/files/`, directory: true, mode: 0o700 },
+        ...files.map(([name, content]): ArchiveEntry => ({ name: `${INPUT_DIR}/files/${name}`, content, mode: 0o600 })),
+      );
+    }
+    if (spec.dataFile) entries.push({ name: DATA_FILE_NAME, hostPath: spec.dataFile, mode: 0o600 });
+    else if (spec.engine !== "memcached" && !freshVolume) entries.push({ name: DATA_FILE_NAME, content: EMPTY_RDB, mode: 0o600 });
+    if (entries.length > 0) await this.containers.putArchive(cname, DATA_DIR, packEntries(entries));
   }
 
-  private async removeContainer(cname: string): Promise<void> {
-    // 404: already gone; 409: removal already in progress.
-    await this.call("container.remove", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).remove({ force: true, v: true }), 404, 409));
+  /** Starts the container; Redis gets its configuration, secrets included, on stdin. */
+  private async launch(cname: string, launch: EngineLaunch): Promise<void> {
+    if (launch.config === undefined) await this.containers.start(cname);
+    else await this.containers.startWithInput(cname, launch.config);
   }
 
-  private async waitReady(cname: string, engine: EngineKind, addr: Address, removeOnFailure: boolean): Promise<void> {
+  private async waitReady(cname: string, spec: NodeSpec, addr: Address, removeOnFailure: boolean): Promise<void> {
     try {
-      await waitUntilReady(addr, engine, {
+      await waitUntilReady(addr, spec.engine, {
         timeoutMs: this.readyTimeoutMs,
         checkEveryMs: 250,
-        what: `${engine} container ${cname}`,
+        tls: spec.tlsOnly,
+        what: `${spec.engine} container ${cname}`,
         check: async () => {
-          const info = await this.inspect(cname);
+          const info = await this.containers.inspect(cname);
           if (!info) throw new RuntimeError("StartFailed", `Container ${cname} disappeared during start`);
-          if (!info.State.Running && !info.State.Restarting) {
-            throw new RuntimeError("StartFailed", `Container ${cname} exited (code ${info.State.ExitCode}) during start:\n${await this.logsTail(cname)}`);
+          if (!info.running) {
+            throw new RuntimeError("StartFailed", `Container ${cname} exited (code ${info.exitCode}) during start:\n${await this.containers.logsTail(cname)}`);
           }
         },
       });
     } catch (err) {
-      if (err instanceof RuntimeError && err.code === "StartTimeout") err.message += `. Logs:\n${await this.logsTail(cname)}`;
-      if (removeOnFailure) await this.removeContainer(cname).catch(() => undefined);
+      if (err instanceof RuntimeError && err.code === "StartTimeout") err.message += `. Logs:\n${await this.containers.logsTail(cname)}`;
+      if (removeOnFailure) await this.containers.remove(cname).catch(() => undefined);
       throw err;
     }
   }
 
-  private async logsTail(cname: string): Promise<string> {
+  /** A node as its container's or volume's labels describe it; undefined for a labelled object that is not a node. */
+  private observed(labels: Record<string, string>, id: string, running: boolean): ObservedNode | undefined {
+    const name = labels[LABEL.node];
+    if (!name) return undefined;
+    let extras: PublishedExtra[] = [];
     try {
-      const buf = (await this.docker.getContainer(cname).logs({ stdout: true, stderr: true, tail: 10, follow: false })) as unknown as Buffer;
-      return demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))).trim();
+      extras = JSON.parse(labels[LABEL.ports] ?? "[]") as PublishedExtra[];
     } catch {
-      return "(no logs)";
+      // a container made before extra ports were recorded
     }
+    const handle = this.handle(name, id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]), extras);
+    return { ...handle, running, labels: fromUserLabels(labels) };
   }
 
-  /** Creates the network once (memoized per process; duplicates from concurrent creators are pruned). Returns its name. */
-  private ensureNetwork(network: string): Promise<string> {
-    const net = this.networkName(network);
-    let p = this.networks.get(net);
-    if (!p) {
-      p = this.createNetwork(network, net);
-      this.networks.set(net, p);
-      p.catch(() => this.networks.delete(net));
-    }
-    return p;
-  }
-
-  private async createNetwork(network: string, net: string): Promise<string> {
-    const found = await this.findNetworks(net);
-    if (found.length === 0) {
-      await this.call("network.create", { network: net }, () =>
-        ignoreStatus(
-          this.docker.createNetwork({
-            Name: net,
-            CheckDuplicate: true,
-            Driver: "bridge",
-            Labels: { [LABEL.managed]: "true", [LABEL.prefix]: this.prefix, [LABEL.network]: network },
-          }),
-          409, // created concurrently
-        ),
-      );
-    }
-    // Docker's CheckDuplicate is best effort: two racing creators can both succeed. Keep the oldest.
-    const all = await this.findNetworks(net);
-    if (all.length > 1) {
-      all.sort((a, b) => a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id));
-      for (const dup of all.slice(1)) {
-        await this.call("network.remove", { network: net, id: dup.Id, duplicate: true }, () => ignoreStatus(this.docker.getNetwork(dup.Id).remove(), 404, 403, 409));
-      }
-    }
-    return net;
-  }
-
-  private async findNetworks(net: string): Promise<Docker.NetworkInspectInfo[]> {
-    const list = await this.call("network.list", { network: net }, () => this.docker.listNetworks({ filters: { name: [net] } }));
-    return list.filter((n) => n.Name === net); // the name filter matches substrings
-  }
-
-  private ensureImage(image: string): Promise<void> {
-    let p = this.pulled.get(image);
-    if (!p) {
-      p = this.pullIfMissing(image);
-      this.pulled.set(image, p);
-      p.catch(() => this.pulled.delete(image));
-    }
-    return p;
-  }
-
-  private async pullIfMissing(image: string): Promise<void> {
-    const present = await this.call("image.inspect", { image }, () => ignoreStatus(this.docker.getImage(image).inspect(), 404));
-    if (present) return;
-    try {
-      await this.call("image.pull", { image }, async () => {
-        const stream = await this.docker.pull(image);
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`pull timed out after ${this.pullTimeoutMs} ms`)), this.pullTimeoutMs);
-          this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
-            clearTimeout(timer);
-            const failed = err ?? output?.find((o) => o.error);
-            if (failed) reject(failed instanceof Error ? failed : new Error(String(failed.error)));
-            else resolve();
-          });
-        });
-      });
-    } catch (err) {
-      if (err instanceof RuntimeError && err.code === "DockerUnavailable") throw err;
-      throw new RuntimeError("ImageUnavailable", imageUnavailableMessage(image, messageOf(err)), { cause: err });
-    }
-  }
-
-  private async inspect(cname: string): Promise<Docker.ContainerInspectInfo | undefined> {
-    return this.call("container.inspect", { container: cname }, () => ignoreStatus(this.docker.getContainer(cname).inspect(), 404));
-  }
-
-  private isOurs(labels: Record<string, string> | undefined): boolean {
-    return labels?.[LABEL.managed] === "true" && labels?.[LABEL.prefix] === this.prefix;
-  }
-
-  private handle(name: string, id: string, engine: EngineKind, hostPort: number): NodeHandle {
-    const internal = INTERNAL_PORT[engine] ?? 6379;
-    const cname = this.containerName(name);
+  private handle(name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[]): NodeHandle {
     const publishedHost = this.publishHost === "0.0.0.0" ? "127.0.0.1" : this.publishHost === "::" ? "::1" : this.publishHost;
-    return {
-      name,
-      runtimeId: id,
-      adminAddress: this.inDocker ? { host: cname, port: internal } : { host: publishedHost, port: hostPort },
-      peerAddress: { host: cname, port: internal },
-      clientAddress: { host: this.advertisedHost, port: hostPort },
-    };
+    // Inside a network the node answers to its alias, the node name: one DNS label, unlike the
+    // container name, which may be longer than 63 characters.
+    const at = (internal: number, published: number): PortAddresses => ({
+      admin: this.inDocker ? { host: name, port: internal } : { host: publishedHost, port: published },
+      peer: { host: name, port: internal },
+      client: { host: this.advertisedHost, port: published },
+    });
+    const main = at(INTERNAL_PORT[engine] ?? 6379, hostPort);
+    const ports: Record<string, PortAddresses> = {};
+    for (const extra of extras) ports[extra.name] = at(extra.internal, extra.hostPort);
+    return { name, runtimeId: id, adminAddress: main.admin, peerAddress: main.peer, clientAddress: main.client, ports };
   }
-
-  /** Every Docker call goes through here: debug log with timing, and "daemon unreachable" mapped to one error. */
-  private async call<T>(op: string, detail: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    try {
-      const result = await fn();
-      this.log.debug({ op, ...detail, ms: Math.round((performance.now() - t0) * 10) / 10 }, "docker");
-      return result;
-    } catch (err) {
-      this.log.debug({ op, ...detail, ms: Math.round((performance.now() - t0) * 10) / 10, status: statusOf(err), err: messageOf(err) }, "docker call failed");
-      const code = (err as DockerError).code;
-      if (statusOf(err) === undefined && (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES")) {
-        throw new RuntimeError("DockerUnavailable", `Docker engine unreachable (${code}): ${messageOf(err)}`, { cause: err });
-      }
-      throw err;
-    }
-  }
-}
-
-function messageOf(err: unknown): string {
-  const e = err as DockerError;
-  return e?.json?.message ?? e?.reason ?? e?.message ?? String(err);
-}
-
-function userLabels(labels: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (k.startsWith(LABEL.userPrefix)) out[k.slice(LABEL.userPrefix.length)] = v;
-  return out;
 }

@@ -1,57 +1,86 @@
 /**
  * NodeRuntime on local processes. Each node owns `<dataDir>/nodes/<name>/`:
- *   node.json  the spec and binary it was started with (so a restarted control plane finds it)
+ *   node.json  the spec (without files and secrets), binary and installation id it was started with,
+ *              so a restarted control plane finds it and a foreign node is never listed
  *   pid        the engine's pid while it runs
  *   node.log   the engine's stdout/stderr (appended across restarts)
+ *   files/     spec.files, readable by the engine only (0700, files 0600)
+ *   data/      the engine's working and data directory (dump.rdb), writable by the engine only
+ * Redis/Valkey read their configuration, secrets included, from stdin: nothing secret is on disk,
+ * on a command line or in node.json.
+ *
+ * When the control plane runs as root, engines run as an unprivileged user (`nobody` by default).
+ * They are started inside data/ and reach their files by relative paths (`${files}` is
+ * `../files`), so they need no access to the directories above the node's own.
+ *
  * Engines are spawned detached and unref'd, so they outlive the control plane; a new ProcessRuntime
- * on the same dataDir adopts them. A pid is only trusted when /proc/<pid>/cmdline still names the
- * engine binary and the node's port (pids are reused).
+ * on the same dataDir adopts them. A pid is only trusted when the process still runs the engine
+ * binary inside the node's directory (pids are reused).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { engineArgs } from "../engine-config.ts";
+import { DATA_FILE_NAME, EMPTY_RDB, engineLaunch, isLoopback, type Placement } from "../engine-config.ts";
 import { RuntimeError } from "../errors.ts";
 import { silentLogger, type RuntimeLogger } from "../logger.ts";
-import { KeyedMutex, NODE_NAME_RE } from "../mutex.ts";
+import { KeyedMutex } from "../mutex.ts";
 import { waitUntilReady } from "../readiness.ts";
-import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode } from "../types.ts";
+import { NODE_NAME_RE, checkNodeName, checkSpec } from "../spec.ts";
+import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode, PortAddresses } from "../types.ts";
 
 export interface ProcessRuntimeOptions {
   /** Root of the runtime's state; nodes live in `<dataDir>/nodes/<name>/`. */
   dataDir: string;
+  /** The installation this runtime belongs to: recorded in node.json; list() shows only nodes that carry it. */
+  installationId: string;
   /** Default "redis-server" (looked up on PATH). */
   redisServerPath?: string;
   /** Binary for engine "valkey"; default: redisServerPath (Redis 7 speaks the same protocol). */
   valkeyServerPath?: string;
   /** Default "memcached". */
   memcachedPath?: string;
-  /** Address engines bind to; default 127.0.0.1. */
+  /** Address engines bind to; default 127.0.0.1. Redis runs in protected mode when it is a loopback address. */
   bindHost?: string;
   /** How long start()/restart() wait for the engine to accept connections; default 10 s. */
   readyTimeoutMs?: number;
   /** restart(): SIGTERM, then SIGKILL after this long; default 5 s. */
   stopTimeoutMs?: number;
-  /** `-u` for memcached (it refuses to run as root without it); default "nobody" when running as root. */
-  memcachedUser?: string;
+  /**
+   * User the engines run as. Default: "nobody" when the control plane runs as root, else the
+   * control plane's own user (null).
+   */
+  engineUser?: string | null;
   logger?: RuntimeLogger;
 }
 
+/** What node.json keeps of a spec: no file contents, no secrets, no one-time data file. */
+type RecordedSpec = Omit<NodeSpec, "files" | "secretSettings" | "dataFile">;
+
 interface NodeState {
-  spec: NodeSpec;
+  /** Absent in node.json files written before installations had ids: those are adopted. */
+  installation?: string;
+  spec: RecordedSpec;
   binary: string;
   args: string[];
   startedAt: string;
 }
 
+interface EngineUser {
+  uid: number;
+  gid: number;
+}
+
 export class ProcessRuntime implements NodeRuntime {
   readonly kind = "process" as const;
   private readonly nodesDir: string;
+  private readonly installationId: string;
   private readonly bindHost: string;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private readonly binaries: Record<EngineKind, string>;
+  private readonly engineUser: EngineUser | undefined;
+  /** memcached refuses to run as root without `-u`; only needed when engines keep root. */
   private readonly memcachedUser: string | undefined;
   private readonly log: RuntimeLogger;
   private readonly mutex = new KeyedMutex();
@@ -60,47 +89,51 @@ export class ProcessRuntime implements NodeRuntime {
 
   constructor(opts: ProcessRuntimeOptions) {
     this.nodesDir = path.join(path.resolve(opts.dataDir), "nodes");
+    this.installationId = opts.installationId;
     this.bindHost = opts.bindHost ?? "127.0.0.1";
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
     const redis = opts.redisServerPath ?? "redis-server";
     this.binaries = { redis, valkey: opts.valkeyServerPath ?? redis, memcached: opts.memcachedPath ?? "memcached" };
-    this.memcachedUser = opts.memcachedUser ?? (process.getuid?.() === 0 ? "nobody" : undefined);
+    const root = process.getuid?.() === 0;
+    const userName = opts.engineUser === undefined ? (root ? "nobody" : null) : opts.engineUser;
+    this.engineUser = userName ? lookupUser(userName) : undefined;
+    this.memcachedUser = root && !this.engineUser ? "nobody" : undefined;
     this.log = opts.logger ?? silentLogger;
   }
 
   async start(spec: NodeSpec): Promise<NodeHandle> {
-    checkName(spec.name);
+    checkSpec(spec);
     return this.mutex.run(spec.name, async () => {
-      const state = await this.readState(spec.name);
+      const state = await this.ownState(spec.name);
       const pid = await this.readPid(spec.name);
-      if (state && pid !== undefined && isNodeProcess(pid, state.binary, state.spec.hostPort)) {
-        if (state.spec.engine === spec.engine && state.spec.hostPort === spec.hostPort && state.binary === this.binaries[spec.engine]) {
-          // Adopt. Record the new spec (labels, settings) for the next restart; live settings are
-          // the caller's business (CONFIG SET), a restart here would lose the node's data.
-          await this.writeState(spec.name, { ...state, spec });
+      if (state && pid !== undefined && this.isNodeProcess(pid, state)) {
+        if (layoutOf(state.spec) === layoutOf(spec) && state.binary === this.binaries[spec.engine]) {
+          // Adopt. Record the new spec (labels, settings) for list(); live settings are the
+          // caller's business (CONFIG SET): a restart here would lose the node's data.
+          await this.writeState(spec.name, { ...state, installation: this.installationId, spec: recorded(spec) });
           await this.waitReady(spec, pid);
           this.log.debug({ node: spec.name, pid }, "adopted running node process");
           return this.handle(spec, pid);
         }
-        this.log.debug({ node: spec.name, pid }, "node spec changed (engine/port); replacing its process");
+        this.log.debug({ node: spec.name, pid }, "node ports or engine changed; replacing its process");
         await stopPid(pid, 0);
       }
       return this.spawnNode(spec);
     });
   }
 
-  async restart(name: string): Promise<NodeHandle> {
-    checkName(name);
-    return this.mutex.run(name, async () => {
-      const state = await this.readState(name);
-      if (!state) throw new RuntimeError("NodeNotFound", `No node "${name}" in ${this.nodesDir}`);
-      const pid = await this.readPid(name);
-      if (pid !== undefined && isNodeProcess(pid, state.binary, state.spec.hostPort)) {
+  async restart(spec: NodeSpec): Promise<NodeHandle> {
+    checkSpec(spec);
+    return this.mutex.run(spec.name, async () => {
+      const state = await this.ownState(spec.name);
+      if (!state) throw new RuntimeError("NodeNotFound", `No node "${spec.name}" in ${this.nodesDir}`);
+      const pid = await this.readPid(spec.name);
+      if (pid !== undefined && this.isNodeProcess(pid, state)) {
         await stopPid(pid, this.stopTimeoutMs);
-        await this.reaped(name, pid);
+        await this.reaped(spec.name, pid);
       }
-      return this.spawnNode(state.spec);
+      return this.spawnNode(spec);
     });
   }
 
@@ -112,12 +145,27 @@ export class ProcessRuntime implements NodeRuntime {
   remove(name: string): Promise<void> {
     if (!NODE_NAME_RE.test(name)) return Promise.resolve();
     return this.mutex.run(name, async () => {
+      await this.ownState(name);
       await this.killLocked(name);
-      for (const stray of processesIn(path.resolve(this.nodeDir(name)))) await stopPid(stray, 0);
+      for (const stray of processesWithin(this.nodeDir(name))) await stopPid(stray, 0);
       await fs.rm(this.nodeDir(name), { recursive: true, force: true });
       this.forget(name);
       this.log.debug({ node: name }, "removed node");
     });
+  }
+
+  async exportDataFile(name: string, destinationPath: string): Promise<void> {
+    checkNodeName(name);
+    if (!(await this.ownState(name))) throw new RuntimeError("NodeNotFound", `No node "${name}" in ${this.nodesDir}`);
+    const source = path.join(this.dataDirOf(name), DATA_FILE_NAME);
+    try {
+      await fs.copyFile(source, destinationPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(source)) {
+        throw new RuntimeError("NoDataFile", `Node "${name}" has no ${DATA_FILE_NAME}: run BGSAVE and wait for it to finish first`);
+      }
+      throw error;
+    }
   }
 
   async list(): Promise<ObservedNode[]> {
@@ -132,9 +180,9 @@ export class ProcessRuntime implements NodeRuntime {
     for (const name of names.sort()) {
       if (!NODE_NAME_RE.test(name)) continue;
       const state = await this.readState(name);
-      if (!state) continue;
+      if (!state || (state.installation !== undefined && state.installation !== this.installationId)) continue;
       const pid = await this.readPid(name);
-      const running = pid !== undefined && isNodeProcess(pid, state.binary, state.spec.hostPort);
+      const running = pid !== undefined && this.isNodeProcess(pid, state);
       out.push({ ...this.handle(state.spec, running ? pid : undefined), running, labels: { ...(state.spec.labels ?? {}) } });
     }
     return out;
@@ -157,40 +205,101 @@ export class ProcessRuntime implements NodeRuntime {
     return path.join(this.nodesDir, name);
   }
 
+  private dataDirOf(name: string): string {
+    return path.join(this.nodeDir(name), "data");
+  }
+
   private adminHost(): string {
     return this.bindHost === "0.0.0.0" ? "127.0.0.1" : this.bindHost === "::" ? "::1" : this.bindHost;
   }
 
-  private handle(spec: NodeSpec, pid: number | undefined): NodeHandle {
-    const addr: Address = { host: this.adminHost(), port: spec.hostPort };
-    return { name: spec.name, runtimeId: pid === undefined ? "" : String(pid), adminAddress: addr, peerAddress: { ...addr }, clientAddress: { ...addr } };
+  /** Our state of a node; RuntimeError("Conflict") for a node directory another installation wrote. */
+  private async ownState(name: string): Promise<NodeState | undefined> {
+    const state = await this.readState(name);
+    if (state?.installation !== undefined && state.installation !== this.installationId) {
+      throw new RuntimeError("Conflict", `Node "${name}" in ${this.nodesDir} belongs to another installation (${state.installation})`);
+    }
+    return state;
+  }
+
+  private isNodeProcess(pid: number, state: NodeState): boolean {
+    return isNodeProcess(pid, state.binary, this.nodeDir(state.spec.name));
+  }
+
+  private handle(spec: RecordedSpec, pid: number | undefined): NodeHandle {
+    const at = (port: number): PortAddresses => {
+      const addr: Address = { host: this.adminHost(), port };
+      return { admin: addr, peer: { ...addr }, client: { ...addr } };
+    };
+    const main = at(spec.hostPort);
+    const ports: Record<string, PortAddresses> = {};
+    for (const extra of spec.extraPorts ?? []) ports[extra.name] = at(extra.hostPort);
+    return { name: spec.name, runtimeId: pid === undefined ? "" : String(pid), adminAddress: main.admin, peerAddress: main.peer, clientAddress: main.client, ports };
+  }
+
+  /** Directory (0700) owned by the engine's user. */
+  private async ownedDir(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.chmod(dir, 0o700);
+    if (this.engineUser) await fs.chown(dir, this.engineUser.uid, this.engineUser.gid);
+  }
+
+  /** File (0600) owned by the engine's user. */
+  private async ownedFile(file: string, content: string | Buffer | { copyOf: string }): Promise<void> {
+    if (typeof content === "object" && !Buffer.isBuffer(content)) await fs.copyFile(content.copyOf, file);
+    else await fs.writeFile(file, content);
+    await fs.chmod(file, 0o600);
+    if (this.engineUser) await fs.chown(file, this.engineUser.uid, this.engineUser.gid);
+  }
+
+  /** Writes what the engine reads before it starts: its files and its data file (or none). */
+  private async prepareNodeDir(spec: NodeSpec): Promise<void> {
+    const dir = this.nodeDir(spec.name);
+    await fs.mkdir(dir, { recursive: true });
+    // An engine running as another user must pass through the node's directory, not list it.
+    await fs.chmod(dir, this.engineUser ? 0o711 : 0o700);
+    const files = path.join(dir, "files");
+    await fs.rm(files, { recursive: true, force: true }); // files of an earlier spec go
+    await this.ownedDir(files);
+    for (const [name, content] of Object.entries(spec.files ?? {})) await this.ownedFile(path.join(files, name), content);
+    const data = this.dataDirOf(spec.name);
+    await this.ownedDir(data);
+    // No old snapshot (an earlier BGSAVE's, a replica sync's) comes back with a restart.
+    if (spec.engine !== "memcached") await this.ownedFile(path.join(data, DATA_FILE_NAME), spec.dataFile ? { copyOf: spec.dataFile } : EMPTY_RDB);
   }
 
   private async spawnNode(spec: NodeSpec): Promise<NodeHandle> {
     const dir = this.nodeDir(spec.name);
-    await fs.mkdir(dir, { recursive: true });
     const binary = this.binaries[spec.engine];
-    const args = engineArgs(spec.engine, {
+    const placement: Placement = {
       port: spec.hostPort,
+      extraPorts: Object.fromEntries((spec.extraPorts ?? []).map((extra) => [extra.name, extra.hostPort])),
       bind: this.bindHost,
-      dir,
-      maxMemoryMb: spec.maxMemoryMb,
-      settings: spec.settings,
+      dir: ".",
+      filesDir: "../files",
+      protectedMode: isLoopback(this.bindHost),
       memcachedUser: this.memcachedUser,
-    });
-    await this.writeState(spec.name, { spec, binary, args, startedAt: new Date().toISOString() });
+    };
+    const launch = engineLaunch(spec, placement); // refuses bad settings before anything is written
+    await this.prepareNodeDir(spec);
+    await this.writeState(spec.name, { installation: this.installationId, spec: recorded(spec), binary, args: launch.args, startedAt: new Date().toISOString() });
 
     const logFile = this.logPath(spec.name);
     const logOffset = await fs.stat(logFile).then((s) => s.size, () => 0);
     // A process of this node that no pid file names (the control plane died between a spawn and
     // writing its pid) would hold the port and outlive every removal: find it by its working
-    // directory, which is the node's own, and stop it first.
-    for (const stray of processesIn(path.resolve(dir))) await stopPid(stray, 0);
+    // directory, which is inside the node's own, and stop it first.
+    for (const stray of processesWithin(dir)) await stopPid(stray, 0);
     const fd = openSync(logFile, "a");
     const t0 = performance.now();
     let child: ChildProcess;
     try {
-      child = spawn(binary, args, { cwd: dir, detached: true, stdio: ["ignore", fd, fd] });
+      child = spawn(binary, launch.args, {
+        cwd: this.dataDirOf(spec.name),
+        detached: true,
+        stdio: [launch.config === undefined ? "ignore" : "pipe", fd, fd],
+        ...(this.engineUser ?? {}),
+      });
       // Synchronously, before anything can interrupt us: the pid is the only handle on the process.
       if (child.pid !== undefined) {
         writeFileSync(path.join(dir, "pid"), `${child.pid}\n`);
@@ -199,6 +308,8 @@ export class ProcessRuntime implements NodeRuntime {
     } finally {
       closeSync(fd);
     }
+    child.stdin?.on("error", () => undefined); // an engine that dies at once closes its stdin early
+    child.stdin?.end(launch.config);
     let exited: string | undefined;
     child.once("exit", (code, signal) => {
       exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
@@ -222,6 +333,7 @@ export class ProcessRuntime implements NodeRuntime {
       const ms = await waitUntilReady({ host: this.adminHost(), port: spec.hostPort }, spec.engine, {
         timeoutMs: this.readyTimeoutMs,
         checkEveryMs: 0,
+        tls: spec.tlsOnly,
         what: `${spec.engine} node "${spec.name}"`,
         check: async () => {
           if (exited) {
@@ -246,6 +358,7 @@ export class ProcessRuntime implements NodeRuntime {
   private async waitReady(spec: NodeSpec, pid: number): Promise<void> {
     await waitUntilReady({ host: this.adminHost(), port: spec.hostPort }, spec.engine, {
       timeoutMs: this.readyTimeoutMs,
+      tls: spec.tlsOnly,
       what: `${spec.engine} node "${spec.name}" (pid ${pid})`,
       check: () => {
         if (!isAlive(pid)) throw new RuntimeError("StartFailed", `${spec.engine} node "${spec.name}" (pid ${pid}) exited`);
@@ -261,9 +374,9 @@ export class ProcessRuntime implements NodeRuntime {
   }
 
   private async killLocked(name: string): Promise<void> {
-    const state = await this.readState(name);
+    const state = await this.ownState(name);
     const pid = await this.readPid(name);
-    if (state && pid !== undefined && isNodeProcess(pid, state.binary, state.spec.hostPort)) {
+    if (state && pid !== undefined && this.isNodeProcess(pid, state)) {
       await stopPid(pid, 0);
       await this.reaped(name, pid);
       this.log.debug({ node: name, pid }, "killed node process");
@@ -297,7 +410,7 @@ export class ProcessRuntime implements NodeRuntime {
   private async writeState(name: string, state: NodeState): Promise<void> {
     const file = path.join(this.nodeDir(name), "node.json");
     const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(state, null, 2));
+    await fs.writeFile(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
     await fs.rename(tmp, file);
     this.stateCache.set(name, state);
   }
@@ -316,9 +429,24 @@ export class ProcessRuntime implements NodeRuntime {
   }
 }
 
-function checkName(name: string): void {
-  if (!NODE_NAME_RE.test(name)) {
-    throw new RuntimeError("InvalidSpec", `Invalid node name "${name}": lowercase letters, digits and hyphens, at most 63 characters`);
+function recorded(spec: NodeSpec): RecordedSpec {
+  const { files: _files, secretSettings: _secrets, dataFile: _dataFile, ...rest } = spec;
+  return rest;
+}
+
+/** What a running process must match to be adopted as the node: engine and every port it listens on. */
+function layoutOf(spec: RecordedSpec): string {
+  const extras = (spec.extraPorts ?? []).map((extra) => [extra.name, extra.hostPort, extra.setting ?? ""]);
+  return JSON.stringify([spec.engine, spec.hostPort, Boolean(spec.tlsOnly), extras]);
+}
+
+/** uid and gid of a user, through the system's own user database (`id`). */
+function lookupUser(name: string): EngineUser {
+  try {
+    const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8" }).trim());
+    return { uid: id("-u"), gid: id("-g") };
+  } catch (error) {
+    throw new RuntimeError("InvalidSpec", `Engine user "${name}" does not exist on this machine`, { cause: error });
   }
 }
 
@@ -338,31 +466,33 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * True when `pid` is a live process of this node: its command line names the binary and the port
- * (redis-server rewrites its title to "redis-server 127.0.0.1:PORT"; memcached keeps "-p PORT").
- */
-/** Pids of the processes whose working directory is `dir` (Linux /proc; none elsewhere). */
-export function processesIn(dir: string): number[] {
+/** The working directory of a process is `dir` or inside it. */
+function cwdWithin(pid: number | string, dir: string): boolean {
+  try {
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return cwd === dir || cwd.startsWith(`${dir}/`);
+  } catch {
+    return false; // gone, or not ours to read
+  }
+}
+
+/** Pids of the processes working inside `dir` (Linux /proc; none elsewhere). */
+export function processesWithin(dir: string): number[] {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
     return [];
   }
-  const pids: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`) === dir) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
+  const resolved = path.resolve(dir);
+  return entries.filter((entry) => /^\d+$/.test(entry) && cwdWithin(entry, resolved)).map(Number);
 }
 
-export function isNodeProcess(pid: number, binary: string, port: number): boolean {
+/**
+ * True when `pid` is a live process of the node whose directory is `nodeDir`: it runs the engine
+ * binary (its command line names it) inside that directory.
+ */
+export function isNodeProcess(pid: number, binary: string, nodeDir: string): boolean {
   if (!isAlive(pid)) return false;
   let cmdline: string;
   try {
@@ -370,7 +500,7 @@ export function isNodeProcess(pid: number, binary: string, port: number): boolea
   } catch {
     return !existsSync("/proc/self"); // no procfs (not Linux): the pid file is all we have
   }
-  return cmdline.includes(path.basename(binary)) && new RegExp(`(^|[^0-9])${port}([^0-9]|$)`).test(cmdline);
+  return cmdline.includes(path.basename(binary)) && cwdWithin(pid, path.resolve(nodeDir));
 }
 
 /** SIGTERM, then SIGKILL after `graceMs` (0: SIGKILL at once); resolves when the process is gone. */
