@@ -1,6 +1,6 @@
 /** ARNs in requests (tags): parsed with AWS's error for anything that is not ours. */
 import { splitArn, type Account, type ArnType } from "../domain/arn.ts";
-import { AwsError } from "./errors.ts";
+import { AwsError } from "../aws/errors.ts";
 
 export function parseArn(account: Account, arn: unknown): { type: ArnType; id: string } {
   if (typeof arn !== "string" || arn === "") throw new AwsError("InvalidARN", "The ARN is missing or empty.");

@@ -12,7 +12,7 @@ import { replicasOf, settingsOf } from "../domain/topology.ts";
 import type { NewCluster } from "../store/index.ts";
 import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
 import type { ServiceContext } from "./context.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, requireClusterIdsFree } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";

@@ -3,7 +3,7 @@
  * which parameter group it may name, which node types exist. The data lives in domain/catalog.ts.
  */
 import { defaultParameterGroupOf, memoryOf, NODE_TYPES, type Catalog, type Engine, type EngineOffer } from "../domain/catalog.ts";
-import { errors, AwsError } from "./errors.ts";
+import { errors, AwsError } from "../aws/errors.ts";
 
 const majorMinor = (version: string) => version.split(".").slice(0, 2).join(".");
 

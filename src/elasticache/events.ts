@@ -4,7 +4,7 @@
  */
 import { SOURCE_TYPES } from "../domain/events.ts";
 import type { ServiceContext } from "./context.ts";
-import { errors } from "./errors.ts";
+import { errors } from "../aws/errors.ts";
 import { page, pageRequest } from "./paging.ts";
 import { oneOf, optionalInt, optionalString } from "./validate.ts";
 

@@ -5,7 +5,7 @@
 import type { ClusterSettings } from "../domain/model.ts";
 import { memberIdOf, nodeIdOf } from "../domain/names.ts";
 import type { NewCluster, Store } from "../store/index.ts";
-import { AwsError } from "./errors.ts";
+import { AwsError } from "../aws/errors.ts";
 
 export interface MemberSpec {
   id: string;

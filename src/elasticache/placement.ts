@@ -3,7 +3,7 @@
  * quota, with AWS's errors. The store re-checks ports and the quota when it writes.
  */
 import type { Store } from "../store/index.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 
 /** The account-wide node quota AWS applies by default. */
 export const NODE_QUOTA = 300;

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_NODE_TYPE, type Catalog, type EngineOffer } from "../domain/catalog.ts";
 import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
-import { errors } from "./errors.ts";
+import { errors } from "../aws/errors.ts";
 import { parseTags, type Tag } from "./tags.ts";
 import {
   oneOf,

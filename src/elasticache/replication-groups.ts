@@ -12,7 +12,7 @@ import { firstNodeGroupId, memberIdOf, normalizeNodeGroupId } from "../domain/na
 import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
 import type { ServiceContext } from "./context.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";

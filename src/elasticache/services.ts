@@ -6,7 +6,7 @@ import { CacheClusterService } from "./cache-clusters.ts";
 import type { ServiceContext } from "./context.ts";
 import { EngineVersionService } from "./engine-versions.ts";
 import { EventService } from "./events.ts";
-import type { OperationHandler, OperationRegistry } from "./operations.ts";
+import type { OperationHandler, OperationRegistry } from "../aws/operations.ts";
 import { ReplicationGroupService } from "./replication-groups.ts";
 import { asAwsError } from "./store-errors.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";

@@ -13,7 +13,7 @@ import {
   TagNotFoundError,
   type Entity,
 } from "../store/index.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 
 const NAMES: Record<Entity, { kind: string; notFound: string; exists: string; state: string }> = {
   "replication-group": { kind: "Replication group", notFound: "ReplicationGroupNotFoundFault", exists: "ReplicationGroupAlreadyExists", state: "InvalidReplicationGroupState" },

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { arnOf, type Account } from "../domain/arn.ts";
 import type { ServiceContext } from "./context.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 import { page, pageRequest } from "./paging.ts";
 import { toCacheSubnetGroup } from "./shapes.ts";
 import { parseTags, tagsFor } from "./tags.ts";

@@ -6,7 +6,7 @@ import type { ArnType } from "../domain/arn.ts";
 import type { Tag as DomainTag } from "../domain/model.ts";
 import { parseArn } from "./arn.ts";
 import type { ServiceContext } from "./context.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 import { toTagList } from "./shapes.ts";
 import { requiredString, stringList } from "./validate.ts";
 

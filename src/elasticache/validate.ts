@@ -1,7 +1,7 @@
 /**
  * AWS's input rules, as pure functions that throw AwsError with the wire code AWS uses.
  */
-import { errors } from "./errors.ts";
+import { errors } from "../aws/errors.ts";
 
 /** Letters, digits and hyphens; first a letter; no "--"; no trailing hyphen (ReplicationGroupId, CacheClusterId). */
 export function resourceId(value: unknown, param: string, maxLength: number): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { offer, type Catalog } from "../../src/domain/catalog.ts";
 import { resolveEngine } from "../../src/elasticache/catalog.ts";
-import { AwsError } from "../../src/elasticache/errors.ts";
+import { AwsError } from "../../src/aws/errors.ts";
 import { parseCreateReplicationGroup } from "../../src/elasticache/replication-group-input.ts";
 
 const catalog: Catalog = { engines: [offer("memcached", "1.6.18"), offer("redis", "6.2.14"), offer("redis", "7.0.15")] };
