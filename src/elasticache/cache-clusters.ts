@@ -22,6 +22,7 @@ import { toCacheCluster } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
 import { parseTags, tagsFor, type Tag } from "./tags.ts";
 import { oneOf, optionalBool, optionalInt, optionalString, resourceId, stringList, subnetGroupName } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 export const MAX_MEMCACHED_NODES = 40;
 
@@ -50,7 +51,7 @@ export class CacheClusterService {
     return { CacheCluster: toCacheCluster(this.ctx, cluster, true) };
   }
 
-  async create(input: Record<string, unknown>) {
+  async create(input: InputOf<"CreateCacheCluster">): Promise<OutputOf<"CreateCacheCluster">> {
     const id = resourceId(input.CacheClusterId, "CacheClusterId", 50);
     const groupId = input.ReplicationGroupId === undefined ? undefined : resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const tags = parseTags(input.Tags);
@@ -58,7 +59,7 @@ export class CacheClusterService {
     return this.changed(cluster);
   }
 
-  private async createStandalone(id: string, input: Record<string, unknown>, tags: Tag[]): Promise<CacheCluster> {
+  private async createStandalone(id: string, input: InputOf<"CreateCacheCluster">, tags: Tag[]): Promise<CacheCluster> {
     const engineName = oneOf(input.Engine, "Engine", ["redis", "valkey", "memcached"] as const);
     if (engineName === undefined) throw errors.missingParameter("Engine");
     const engine = resolveEngine(this.ctx.catalog, engineName, optionalString(input.EngineVersion, "EngineVersion", 20));
@@ -121,7 +122,7 @@ export class CacheClusterService {
   }
 
   /** A Redis cluster created with ReplicationGroupId becomes a replica of that group. */
-  private async joinGroup(id: string, groupId: string, input: Record<string, unknown>, tags: Tag[]): Promise<CacheCluster> {
+  private async joinGroup(id: string, groupId: string, input: InputOf<"CreateCacheCluster">, tags: Tag[]): Promise<CacheCluster> {
     const group = await loadGroup(this.ctx, groupId);
     requireAvailable(group);
     const nodeGroup = onlyNodeGroup(group);
@@ -150,7 +151,7 @@ export class CacheClusterService {
     });
   }
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeCacheClusters">): Promise<OutputOf<"DescribeCacheClusters">> {
     const request = pageRequest(input);
     const id = input.CacheClusterId === undefined ? undefined : resourceId(input.CacheClusterId, "CacheClusterId", 50);
     const showNodes = optionalBool(input.ShowCacheNodeInfo, "ShowCacheNodeInfo") ?? false;
@@ -161,7 +162,7 @@ export class CacheClusterService {
     return { Marker: result.Marker, CacheClusters: result.items.map((cluster) => toCacheCluster(this.ctx, cluster, showNodes)) };
   }
 
-  async modify(input: Record<string, unknown>) {
+  async modify(input: InputOf<"ModifyCacheCluster">): Promise<OutputOf<"ModifyCacheCluster">> {
     const id = resourceId(input.CacheClusterId, "CacheClusterId", 50);
     const numNodes = optionalInt(input.NumCacheNodes, "NumCacheNodes", 1, MAX_MEMCACHED_NODES);
     const toRemove = stringList(input.CacheNodeIdsToRemove, "CacheNodeIdsToRemove");
@@ -220,7 +221,7 @@ export class CacheClusterService {
     return this.changed(cluster);
   }
 
-  async delete(input: Record<string, unknown>) {
+  async delete(input: InputOf<"DeleteCacheCluster">): Promise<OutputOf<"DeleteCacheCluster">> {
     const id = resourceId(input.CacheClusterId, "CacheClusterId", 50);
     if (input.FinalSnapshotIdentifier !== undefined) {
       throw errors.invalidParameterValue("FinalSnapshotIdentifier is not supported by elasticache-local yet.");
@@ -247,7 +248,7 @@ export class CacheClusterService {
     return this.changed(cluster);
   }
 
-  async reboot(input: Record<string, unknown>) {
+  async reboot(input: InputOf<"RebootCacheCluster">): Promise<OutputOf<"RebootCacheCluster">> {
     const id = resourceId(input.CacheClusterId, "CacheClusterId", 50);
     const nodeIds = stringList(input.CacheNodeIdsToReboot, "CacheNodeIdsToReboot");
     if (!nodeIds || nodeIds.length === 0) throw errors.missingParameter("CacheNodeIdsToReboot");

@@ -7,6 +7,7 @@ import type { ServiceContext } from "./context.ts";
 import { errors } from "../aws/errors.ts";
 import { page, pageRequest } from "./paging.ts";
 import { oneOf, optionalInt, optionalString } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 function timeOf(value: unknown, param: string): Date | undefined {
   if (value === undefined || value === null) return undefined;
@@ -18,7 +19,7 @@ function timeOf(value: unknown, param: string): Date | undefined {
 export class EventService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeEvents">): Promise<OutputOf<"DescribeEvents">> {
     const request = pageRequest(input);
     const sourceType = oneOf(input.SourceType, "SourceType", SOURCE_TYPES);
     const sourceIdentifier = optionalString(input.SourceIdentifier, "SourceIdentifier", 255)?.toLowerCase();

@@ -21,6 +21,7 @@ import { toReplicationGroup } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
 import { tagsFor } from "./tags.ts";
 import { optionalBool, optionalInt, optionalString, resourceId, stringList } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 /** AWS allows 15 tested shards per rolling 24 hours. */
 export const TEST_FAILOVERS_PER_DAY = 15;
@@ -56,7 +57,7 @@ export class ReplicationGroupService {
     return { ReplicationGroup: toReplicationGroup(this.ctx, group) };
   }
 
-  async create(input: Record<string, unknown>) {
+  async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
     const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
@@ -127,7 +128,7 @@ export class ReplicationGroupService {
     });
   }
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeReplicationGroups">): Promise<OutputOf<"DescribeReplicationGroups">> {
     const request = pageRequest(input);
     const id = input.ReplicationGroupId === undefined ? undefined : resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const groups = await this.ctx.store.replicationGroups.list(id);
@@ -136,7 +137,7 @@ export class ReplicationGroupService {
     return { Marker: result.Marker, ReplicationGroups: result.items.map((group) => toReplicationGroup(this.ctx, group)) };
   }
 
-  async modify(input: Record<string, unknown>) {
+  async modify(input: InputOf<"ModifyReplicationGroup">): Promise<OutputOf<"ModifyReplicationGroup">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const description = optionalString(input.ReplicationGroupDescription, "ReplicationGroupDescription", 255);
     const automaticFailover = optionalBool(input.AutomaticFailoverEnabled, "AutomaticFailoverEnabled");
@@ -146,7 +147,7 @@ export class ReplicationGroupService {
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
-    for (const field of ["PrimaryClusterId", "EngineVersion", "AuthToken", "UserGroupIdsToAdd", "TransitEncryptionEnabled"]) {
+    for (const field of ["PrimaryClusterId", "EngineVersion", "AuthToken", "UserGroupIdsToAdd", "TransitEncryptionEnabled"] as const) {
       const value = input[field];
       if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
         throw errors.invalidParameterValue(`Modifying ${field} is not supported by elasticache-local yet.`);
@@ -175,7 +176,7 @@ export class ReplicationGroupService {
     return this.changed(group);
   }
 
-  async delete(input: Record<string, unknown>) {
+  async delete(input: InputOf<"DeleteReplicationGroup">): Promise<OutputOf<"DeleteReplicationGroup">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const retainPrimary = optionalBool(input.RetainPrimaryCluster, "RetainPrimaryCluster") ?? false;
     if (input.FinalSnapshotIdentifier !== undefined) {
@@ -193,7 +194,7 @@ export class ReplicationGroupService {
     return this.changed(group);
   }
 
-  async increaseReplicaCount(input: Record<string, unknown>) {
+  async increaseReplicaCount(input: InputOf<"IncreaseReplicaCount">): Promise<OutputOf<"IncreaseReplicaCount">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const wanted = this.newReplicaCount(input);
     if (optionalBool(input.ApplyImmediately, "ApplyImmediately") === undefined) throw errors.missingParameter("ApplyImmediately");
@@ -234,7 +235,7 @@ export class ReplicationGroupService {
     return this.changed(group);
   }
 
-  async decreaseReplicaCount(input: Record<string, unknown>) {
+  async decreaseReplicaCount(input: InputOf<"DecreaseReplicaCount">): Promise<OutputOf<"DecreaseReplicaCount">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     if (optionalBool(input.ApplyImmediately, "ApplyImmediately") === undefined) throw errors.missingParameter("ApplyImmediately");
     const toRemove = stringList(input.ReplicasToRemove, "ReplicasToRemove")?.map((value) => value.toLowerCase());
@@ -275,7 +276,7 @@ export class ReplicationGroupService {
    * TestFailover: records a failover of the node group's primary; the controllers really stop the
    * primary, promote the best replica and recover the old primary as a replica.
    */
-  async testFailover(input: Record<string, unknown>) {
+  async testFailover(input: InputOf<"TestFailover">): Promise<OutputOf<"TestFailover">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const requested = optionalString(input.NodeGroupId, "NodeGroupId", 4);
     if (requested === undefined) throw errors.missingParameter("NodeGroupId");
@@ -309,7 +310,7 @@ export class ReplicationGroupService {
   }
 
   /** NewReplicaCount, or the one ReplicaConfiguration entry of the only node group. */
-  private newReplicaCount(input: Record<string, unknown>): number {
+  private newReplicaCount(input: InputOf<"IncreaseReplicaCount"> | InputOf<"DecreaseReplicaCount">): number {
     const direct = optionalInt(input.NewReplicaCount, "NewReplicaCount", 0, MAX_REPLICAS + 100);
     if (direct !== undefined) return direct;
     const shards = input.ReplicaConfiguration as { NodeGroupId?: string; NewReplicaCount?: unknown }[] | undefined;

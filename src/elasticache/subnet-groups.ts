@@ -11,6 +11,7 @@ import { page, pageRequest } from "./paging.ts";
 import { toCacheSubnetGroup } from "./shapes.ts";
 import { parseTags, tagsFor } from "./tags.ts";
 import { optionalString, requiredString, stringList, subnetGroupName } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 export const DEFAULT_SUBNET_GROUP = "default";
 const MAX_SUBNETS = 20;
@@ -71,7 +72,7 @@ export class SubnetGroupService {
     });
   }
 
-  async create(input: Record<string, unknown>) {
+  async create(input: InputOf<"CreateCacheSubnetGroup">): Promise<OutputOf<"CreateCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     const description = parseDescription(input.CacheSubnetGroupDescription, true)!;
     const subnetIds = parseSubnetIds(input.SubnetIds);
@@ -84,7 +85,7 @@ export class SubnetGroupService {
     return { CacheSubnetGroup: toCacheSubnetGroup(this.ctx, group) };
   }
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeCacheSubnetGroups">): Promise<OutputOf<"DescribeCacheSubnetGroups">> {
     const request = pageRequest(input);
     const name =
       input.CacheSubnetGroupName === undefined ? undefined : subnetGroupName(input.CacheSubnetGroupName);
@@ -97,7 +98,7 @@ export class SubnetGroupService {
     };
   }
 
-  async modify(input: Record<string, unknown>) {
+  async modify(input: InputOf<"ModifyCacheSubnetGroup">): Promise<OutputOf<"ModifyCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     const description = parseDescription(input.CacheSubnetGroupDescription, false);
     const subnetIds = input.SubnetIds === undefined ? undefined : parseSubnetIds(input.SubnetIds);
@@ -112,12 +113,13 @@ export class SubnetGroupService {
     return { CacheSubnetGroup: toCacheSubnetGroup(this.ctx, group) };
   }
 
-  async delete(input: Record<string, unknown>) {
+  async delete(input: InputOf<"DeleteCacheSubnetGroup">): Promise<OutputOf<"DeleteCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     if (name === DEFAULT_SUBNET_GROUP) {
       throw errors.invalidParameterValue("The default cache subnet group cannot be deleted.");
     }
     await this.ctx.store.subnetGroups.delete(name, this.arn(name));
+    return {};
   }
 
   private notFound(name: string) {

@@ -9,6 +9,7 @@ import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { toTagList } from "./shapes.ts";
 import { requiredString, stringList } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 export const MAX_TAGS_PER_RESOURCE = 50;
 
@@ -81,19 +82,19 @@ export class TagService {
     return resourceName as string;
   }
 
-  async add(input: { ResourceName?: unknown; Tags?: unknown }) {
+  async add(input: InputOf<"AddTagsToResource">): Promise<OutputOf<"AddTagsToResource">> {
     if (input.Tags === undefined) throw errors.missingParameter("Tags");
     const arn = await this.resolve(input.ResourceName);
     const { tags } = tagsFor(arn, parseTags(input.Tags));
     return { TagList: toTagList(await this.ctx.store.tags.add(arn, tags, MAX_TAGS_PER_RESOURCE)) };
   }
 
-  async list(input: { ResourceName?: unknown }) {
+  async list(input: InputOf<"ListTagsForResource">): Promise<OutputOf<"ListTagsForResource">> {
     const arn = await this.resolve(input.ResourceName);
     return { TagList: toTagList(await this.ctx.store.tags.list(arn)) };
   }
 
-  async remove(input: { ResourceName?: unknown; TagKeys?: unknown }) {
+  async remove(input: InputOf<"RemoveTagsFromResource">): Promise<OutputOf<"RemoveTagsFromResource">> {
     const arn = await this.resolve(input.ResourceName);
     const keys = stringList(input.TagKeys, "TagKeys");
     if (!keys) throw errors.missingParameter("TagKeys");
