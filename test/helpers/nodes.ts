@@ -11,9 +11,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
+import { isPortFree } from "../../src/runtime/ports.ts";
 import { Api } from "./clients.ts";
 import { eventually } from "./eventually.ts";
-import { removeDir, startServer, type RunningServer, type StartOptions } from "./server.ts";
+import { dockerLines, nodeProcessesUnder, pidAlive, removeEverything } from "./cleanup.ts";
+import { startServer, type RunningServer, type StartOptions } from "./server.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -88,13 +90,19 @@ let rangeSlot = 0;
 /**
  * A port range of `size` ports unlikely to be used by anything else: 21000-29999, below the
  * kernel's ephemeral ports (32768-60999, where client sockets and "listen on 0" land) and away
- * from the default 30000-39999; a random window per call.
+ * from the default 30000-39999; a random window per call, and one whose ports are all free now
+ * (other runs on the machine use windows of the same area, and a test that needs every port of
+ * a small range fails when one is taken).
  */
-export function portRange(size = 40): [number, number] {
+export async function portRange(size = 40): Promise<[number, number]> {
   const slots = Math.floor(9_000 / 60);
-  const slot = (Math.floor(Math.random() * slots) + rangeSlot++ * 7) % slots;
-  const from = 21_000 + slot * 60;
-  return [from, from + size - 1];
+  for (let attempt = 0; ; attempt++) {
+    const slot = (Math.floor(Math.random() * slots) + rangeSlot++ * 7) % slots;
+    const from = 21_000 + slot * 60;
+    const ports = Array.from({ length: size }, (_, index) => from + index);
+    const free = await Promise.all(ports.map((port) => isPortFree("127.0.0.1", port)));
+    if (free.every(Boolean) || attempt >= 20) return [from, from + size - 1];
+  }
 }
 
 export interface NodeServerOptions {
@@ -122,7 +130,7 @@ export async function startNodeServer(runtime: RuntimeKind, options: NodeServerO
   await requireRuntime(runtime);
   const suffix = Math.random().toString(36).slice(2, 6).replace(/[^a-z0-9]/g, "x");
   const instance = `t${options.tag}${suffix}`.toLowerCase().slice(0, 16);
-  const [from, to] = options.portRange ?? portRange();
+  const [from, to] = options.portRange ?? (await portRange());
   const env: Record<string, string> = {
     ECL_RUNTIME: runtime,
     ECL_IMAGES: "local",
@@ -149,30 +157,10 @@ export async function startNodeServer(runtime: RuntimeKind, options: NodeServerO
     async destroy() {
       handle.api.close();
       await server.stop().catch(() => undefined);
-      await removeEverything(handle);
+      await removeEverything({ dataDir: handle.dataDir, dockerPrefix: runtime === "docker" ? `${instance}-` : undefined });
     },
   };
   return handle;
-}
-
-/** Kills every node process of a data dir and removes the instance's containers and networks, then the data dir. */
-export async function removeEverything(target: { runtime: RuntimeKind; instance: string; dataDir: string }): Promise<void> {
-  for (const pid of nodeProcessesUnder(target.dataDir)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }
-  if (target.runtime === "docker") {
-    const ids = (await dockerLines(["ps", "-aq", "--filter", `label=elasticache-local.prefix=${target.instance}-`])).filter(Boolean);
-    if (ids.length > 0) await run("docker", ["rm", "-f", "-v", ...ids]).catch(() => undefined);
-    const volumes = await dockerLines(["volume", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
-    if (volumes.length > 0) await run("docker", ["volume", "rm", ...volumes]).catch(() => undefined);
-    const networks = await dockerLines(["network", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
-    if (networks.length > 0) await run("docker", ["network", "rm", ...networks]).catch(() => undefined);
-  }
-  removeDir(target.dataDir);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -318,47 +306,6 @@ export async function memcachedStats(endpoint: Endpoint): Promise<Record<string,
 /* ------------------------------------------------------------------------------------------ */
 
 /** Alive and not a zombie. */
-export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Every live engine process whose working directory is a node directory under `<dataDir>/nodes/`
- * (pid file or not). Children an engine forks for its own work (Redis' "redis-rdb-to-slaves" for
- * a replica's sync, BGSAVE) share its directory and are not nodes: left out.
- */
-export function nodeProcessesUnder(dataDir: string): number[] {
-  const prefix = path.join(path.resolve(dataDir), "nodes") + "/";
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    try {
-      const cwd = readlinkSync(`/proc/${entry}/cwd`);
-      if ((cwd + "/").startsWith(prefix) && pidAlive(pid)) pids.push(pid);
-    } catch {
-      /* gone, or not ours to read */
-    }
-  }
-  const all = new Set(pids);
-  return pids.filter((pid) => !all.has(parentOf(pid) ?? -1)).sort((a, b) => a - b);
-}
-
 /** Node directory name of a live process, for processes found by nodeProcessesUnder (they work in `<node>/data`). */
 export function nodeDirOf(pid: number): string | undefined {
   try {
@@ -382,10 +329,6 @@ export function nodeDirs(dataDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-async function dockerLines(args: string[]): Promise<string[]> {
-  const { stdout } = await run("docker", args, { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
-  return stdout.split("\n").map((line) => line.trim()).filter(Boolean);
-}
 
 export interface ContainerInfo {
   id: string;

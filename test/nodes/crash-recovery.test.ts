@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, sleep } from "../helpers/eventually.ts";
 import { GROUPS } from "../helpers/clients.ts";
+import { nodeProcessesUnder } from "../helpers/cleanup.ts";
 import {
   closeRedisClients,
   containersOf,
@@ -15,7 +16,6 @@ import {
   memberIds,
   nodeDirOf,
   nodeDirs,
-  nodeProcessesUnder,
   pidFileOf,
   redisCommand,
   runningNodes,

@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { CLUSTERS, GROUPS } from "../helpers/clients.ts";
+import { nodeProcessesUnder } from "../helpers/cleanup.ts";
 import {
   closeRedisClients,
   containersOf,
@@ -22,7 +23,6 @@ import {
   nodeDirs,
   nodeGone,
   nodeIdentity,
-  nodeProcessesUnder,
   portOpen,
   portRange,
   redisCommand,
@@ -72,7 +72,7 @@ describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
   let target: NodeServer;
   let range: [number, number];
   beforeAll(async () => {
-    range = portRange(PORTS);
+    range = await portRange(PORTS);
     target = await startNodeServer(runtime, { tag: "del", portRange: range });
   });
   afterAll(async () => target?.destroy());
