@@ -28,6 +28,13 @@ module.exports = {
     onlyImports("proxy", [], "Endpoint proxies know only addresses."),
     onlyImports("sdk", [], "The published SDK shim carries no server code."),
     {
+      name: "sdk-imports-only-its-own-dependencies",
+      comment: "The published SDK shim depends on the AWS SDK's client and Smithy only (dist/sdk's package.json lists just these).",
+      severity: "error",
+      from: { path: layer("sdk") },
+      to: { dependencyTypesNot: ["local"], pathNot: ["node_modules/(@aws-sdk/client-elasticache|@smithy/core|@smithy/types)/"] },
+    },
+    {
       name: "only-the-store-imports-prisma",
       comment: "Prisma (the generated client, its packages) and the SQLite driver are the store's business alone.",
       severity: "error",
