@@ -101,8 +101,15 @@ export async function start(config: Config) {
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
 
-  const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, accountId: config.accountId, logger });
+  const app = await buildApp({
+    operations: operationRegistry(services),
+    bodyLimit: config.bodyLimit,
+    accountId: config.accountId,
+    credentials: config.credentials,
+    logger,
+  });
   await app.listen({ host: config.host, port: config.port });
+  logger.info({ signedCalls: config.credentials.size > 0, accessKeys: config.credentials.size }, config.credentials.size > 0 ? "API calls must be SigV4-signed" : "API open: no credentials configured");
   await endpoints.sync();
   // A safety net besides the topology callbacks (which do the real work): endpoints converge even
   // if one was missed. Rare, because each sync reads every group and node.
