@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
+import { caCertificateRoute } from "./http/ca-certificate.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
 import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
@@ -23,6 +24,8 @@ export interface AppDeps {
    * one of them (health, the API documents and the CA certificate stay open).
    */
   credentials?: ReadonlyMap<string, string>;
+  /** The installation's CA certificate (PEM), served at GET /v1/tls/ca.pem. */
+  caCertificate?: string;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
 }
@@ -58,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const model = serviceModel().source;
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", model }));
 
+  if (deps.caCertificate !== undefined) await app.register(caCertificateRoute, { certificatePem: deps.caCertificate });
   await app.register(restApi, { operations: deps.operations });
   await app.register(queryProtocol, {
     operations: deps.operations,

@@ -4,6 +4,7 @@
  * and are adopted by the next start.
  */
 import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
@@ -20,6 +21,7 @@ import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { migrate, openDatabase } from "./store/database.ts";
 import { installationId } from "./store/installation.ts";
+import { CertificateAuthority, CertificateAuthorityError } from "./tls/index.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
@@ -30,6 +32,9 @@ export async function start(config: Config) {
   if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
   const db = openDatabase(config.databaseUrl);
   const installation = await installationId(db);
+  // Made on the first start and kept: a CA certificate clients downloaded keeps verifying nodes.
+  const ca = await CertificateAuthority.open(path.join(config.dataDir, "tls"));
+  logger.info({ caCertificate: ca.certificatePath, created: ca.created }, "certificate authority (clients verify TLS nodes with this file, or GET /v1/tls/ca.pem)");
 
   const { runtime, images } = await chooseRuntime({
     choice: config.runtime,
@@ -106,6 +111,7 @@ export async function start(config: Config) {
     bodyLimit: config.bodyLimit,
     accountId: config.accountId,
     credentials: config.credentials,
+    caCertificate: ca.certificatePem,
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -134,7 +140,7 @@ export async function start(config: Config) {
       await db.$disconnect();
       lock.release();
     })());
-  return { app, db, stop, logger };
+  return { app, db, stop, logger, ca };
 }
 
 /** Ports in the kernel's ephemeral range can be taken by any outgoing connection at any time. */
@@ -164,7 +170,7 @@ async function main() {
   try {
     server = await start(config);
   } catch (error) {
-    if (error instanceof DataDirInUse) {
+    if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError) {
       console.error(`elasticache-local: ${error.message}`);
       process.exit(2);
     }

@@ -12,8 +12,9 @@
 import { Readable } from "node:stream";
 import { errorCodes, type FastifyInstance, type FastifyRequest } from "fastify";
 import { SignatureVerifier } from "../aws/sigv4-verify.ts";
+import { CA_CERTIFICATE_ROUTE } from "./ca-certificate.ts";
 
-const OPEN_ROUTES = new Set(["/health", "/openapi.json", "/v1/tls/ca.pem"]);
+const OPEN_ROUTES = new Set(["/health", "/openapi.json", CA_CERTIFICATE_ROUTE]);
 
 function isOpen(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;

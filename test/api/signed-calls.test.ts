@@ -239,8 +239,8 @@ describe("unsigned and tampered requests", () => {
     expect(await codeOf(query)).toEqual({ status: 403, code: "MissingAuthenticationToken" });
   });
 
-  it("health, the API documents stay open", async () => {
-    for (const url of ["/health", "/openapi.json", "/docs/"]) expect((await fetch(`${server.url}${url}`)).status, url).toBe(200);
+  it("health, the API documents and the CA certificate stay open", async () => {
+    for (const url of ["/health", "/openapi.json", "/docs/", "/v1/tls/ca.pem"]) expect((await fetch(`${server.url}${url}`)).status, url).toBe(200);
   });
 
   it("a body changed after signing, a wrong x-amz-content-sha256, an unsigned x-amz-date: refused", async () => {
