@@ -159,6 +159,8 @@ async function main() {
   let config: Config;
   try {
     config = loadConfig();
+    // The secrets are in `config` now; nodes started as child processes must not inherit them.
+    delete process.env.ECL_CREDENTIALS;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`elasticache-local: ${error.message}`);

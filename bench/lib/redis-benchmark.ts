@@ -132,15 +132,16 @@ export function printComparison(rows: Row[], names: string[], ratios: Array<[str
   const rps = (test: string, name: string) => rows.find((r) => r.test === test && r.target === name)?.rps ?? NaN;
   const cell = (s: string, w: number) => s.padStart(w);
   const width = Math.max(15, ...names.map((n) => n.length + 2));
+  const testWidth = Math.max(10, ...tests.map((t) => t.length + 2));
   console.log();
-  console.log(["test".padEnd(10), ...names.map((n) => cell(n, width))].join(""));
-  for (const test of tests) console.log([test.padEnd(10), ...names.map((n) => cell(Math.round(rps(test, n)).toLocaleString("en-US"), width))].join(""));
+  console.log(["test".padEnd(testWidth), ...names.map((n) => cell(n, width))].join(""));
+  for (const test of tests) console.log([test.padEnd(testWidth), ...names.map((n) => cell(Math.round(rps(test, n)).toLocaleString("en-US"), width))].join(""));
   console.log();
   const labels = ratios.map(([a, b]) => `${a}/${b}`);
   const ratioWidth = Math.max(...labels.map((l) => l.length + 2));
-  console.log("ratios".padEnd(10) + labels.map((h) => cell(h, ratioWidth)).join(""));
+  console.log("ratios".padEnd(testWidth) + labels.map((h) => cell(h, ratioWidth)).join(""));
   for (const test of tests) {
-    console.log(test.padEnd(10) + ratios.map(([a, b]) => cell((rps(test, a) / rps(test, b)).toFixed(2), ratioWidth)).join(""));
+    console.log(test.padEnd(testWidth) + ratios.map(([a, b]) => cell((rps(test, a) / rps(test, b)).toFixed(2), ratioWidth)).join(""));
   }
   console.log();
   console.log("CPU µs per request spent in the middle (the tests of one run averaged):");

@@ -11,9 +11,11 @@
  */
 import { Readable } from "node:stream";
 import { errorCodes, type FastifyInstance, type FastifyRequest } from "fastify";
+import { AwsError } from "../aws/errors.ts";
 import { SignatureVerifier } from "../aws/sigv4-verify.ts";
 import { CA_CERTIFICATE_ROUTE } from "./ca-certificate.ts";
 
+const ELASTICACHE = "elasticache";
 const OPEN_ROUTES = new Set(["/health", "/openapi.json", CA_CERTIFICATE_ROUTE]);
 
 function isOpen(request: FastifyRequest): boolean {
@@ -37,13 +39,12 @@ export function requireSignatures(app: FastifyInstance, options: SignatureAuthOp
     if (isOpen(request)) return payload;
     const body = await readBody(payload, request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY);
     const q = request.url.indexOf("?");
-    request.caller = await verifier.verify({
-      method: request.method,
-      path: q === -1 ? request.url : request.url.slice(0, q),
-      query: q === -1 ? "" : request.url.slice(q + 1),
-      headers: request.headers,
-      body,
-    });
+    const path = q === -1 ? request.url : request.url.slice(0, q);
+    request.caller = await verifier.verify({ method: request.method, path, query: q === -1 ? "" : request.url.slice(q + 1), headers: request.headers, body });
+    // Only the Query endpoint answers another service's scope (STS GetCallerIdentity; it refuses other STS actions).
+    if (request.caller.service !== ELASTICACHE && path !== "/") {
+      throw new AwsError("SignatureDoesNotMatch", `Credential should be scoped to correct service: '${ELASTICACHE}'.`, 403);
+    }
     // The parser checks the length it receives against Content-Length, as it would have.
     return Object.assign(Readable.from(body.length > 0 ? [body] : []), { receivedEncodedLength: body.length });
   });

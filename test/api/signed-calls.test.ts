@@ -6,7 +6,7 @@
  * API on a non-loopback address.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -239,6 +239,15 @@ describe("unsigned and tampered requests", () => {
     expect(await codeOf(query)).toEqual({ status: 403, code: "MissingAuthenticationToken" });
   });
 
+  it("a REST call signed for another service (sts) is refused", async () => {
+    const sts = new SignatureV4({ credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, region: "us-east-1", service: "sts", sha256: Hash.bind(null, "sha256") });
+    const signed = await sts.sign({ method: "GET", protocol: "http:", hostname: host(), path: "/v1/cache-subnet-groups", headers: { host: host() } });
+    const { host: _host, ...headers } = signed.headers as Record<string, string>;
+    const response = await fetch(`${server.url}/v1/cache-subnet-groups`, { headers });
+    expect(response.status).toBe(403);
+    expect((await response.json()).Error.Code).toBe("SignatureDoesNotMatch");
+  });
+
   it("health, the API documents and the CA certificate stay open", async () => {
     for (const url of ["/health", "/openapi.json", "/docs/", "/v1/tls/ca.pem"]) expect((await fetch(`${server.url}${url}`)).status, url).toBe(200);
   });
@@ -269,6 +278,30 @@ describe("unsigned and tampered requests", () => {
     const rest = await presign("/v1/cache-subnet-groups/default", {}, new Date(), 60);
     expect(rest.status).toBe(200);
     expect((await rest.json()).CacheSubnetGroup.CacheSubnetGroupName).toBe("default");
+  });
+});
+
+describe("the secrets", () => {
+  it("are not in the environment of the nodes the control plane starts", async () => {
+    const client = sdkClient(KEY, SECRET);
+    await client.send(new aws.CreateCacheClusterCommand({ CacheClusterId: "env-check", Engine: "memcached", NumCacheNodes: 1, CacheNodeType: "cache.t3.micro" }));
+    const pidFile = path.join(server.dataDir, "nodes");
+    const deadline = Date.now() + 60_000;
+    let environ = "";
+    while (!environ && Date.now() < deadline) {
+      for (const name of existsSync(pidFile) ? readdirSync(pidFile) : []) {
+        try {
+          environ = readFileSync(`/proc/${readFileSync(path.join(pidFile, name, "pid"), "utf8").trim()}/environ`, "utf8");
+        } catch {
+          // not started yet
+        }
+      }
+      if (!environ) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(environ).toContain("PATH=");
+    expect(environ).not.toContain("ECL_CREDENTIALS=");
+    expect(environ).not.toContain(SECRET);
+    await client.send(new aws.DeleteCacheClusterCommand({ CacheClusterId: "env-check" }));
   });
 });
 
