@@ -16,6 +16,8 @@ import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./controllers/endpoint-sync.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
+import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
+import { SnapshotController } from "./controllers/snapshots.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
@@ -62,12 +64,21 @@ export async function start(config: Config) {
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
+  let snapshotter: SnapshotController | undefined;
+  const snapshotFiles = new SnapshotFileStore(path.join(config.dataDir, "snapshots"), config.s3Dir);
+  mkdirSync(config.s3Dir, { recursive: true });
   const ctx: ServiceContext = {
     store,
     account,
     endpointHost: config.advertisedHost,
     catalog,
-    controllers: { kick: () => reconciler?.kick() },
+    controllers: {
+      kick: () => {
+        reconciler?.kick();
+        snapshotter?.kick();
+      },
+    },
+    snapshotFiles,
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
@@ -96,10 +107,9 @@ export async function start(config: Config) {
     void monitor.refresh();
     return endpoints.sync();
   };
-  reconciler = new Reconciler(
-    { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
-    { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
-  );
+  const controllerContext = { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology };
+  reconciler = new Reconciler(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) });
+  snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
 
@@ -119,6 +129,7 @@ export async function start(config: Config) {
   const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
   endpointResync.unref();
   reconciler.start();
+  snapshotter.start();
   monitor.start();
 
   let closing: Promise<void> | undefined;
@@ -129,6 +140,7 @@ export async function start(config: Config) {
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
+      await snapshotter.stop();
       await endpoints.close();
       await redis.close();
       redisProbe.close();

@@ -67,6 +67,7 @@ export async function currentOpenApi(): Promise<string> {
     endpointHost: "127.0.0.1",
     catalog: { engines: [] },
     controllers: { kick: () => {} },
+    snapshotFiles: undefined as never,
   });
   const operations = operationRegistry(services);
   const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };

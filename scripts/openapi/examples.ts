@@ -7,6 +7,7 @@
 const SUBNET_GROUP = { CacheSubnetGroupName: "apps" };
 const GROUP = { ReplicationGroupId: "demo" };
 const CLUSTER = { CacheClusterId: "sessions" };
+const SNAPSHOT = { SnapshotName: "demo-backup" };
 const GROUP_ARN = { ResourceName: "arn:aws:elasticache:us-east-1:000000000000:replicationgroup:demo" };
 
 export interface RequestExample {
@@ -47,6 +48,11 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   ModifyReplicationGroup: { params: GROUP, body: { ReplicationGroupDescription: "demo: three nodes, automatic failover", ApplyImmediately: true } },
   IncreaseReplicaCount: { params: GROUP, body: { NewReplicaCount: 3, ApplyImmediately: true } },
   DecreaseReplicaCount: { params: GROUP, body: { NewReplicaCount: 2, ApplyImmediately: true } },
+  CreateSnapshot: { body: { ...GROUP, ...SNAPSHOT } },
+  DescribeSnapshots: {},
+  DescribeSnapshotsOne: { params: SNAPSHOT },
+  CopySnapshot: { params: { SourceSnapshotName: SNAPSHOT.SnapshotName }, body: { TargetSnapshotName: "demo-backup-copy" } },
+  DeleteSnapshot: { params: { SnapshotName: "demo-backup-copy" }, body: {} },
   TestFailover: { params: GROUP, body: { NodeGroupId: "0001" } },
   CreateCacheCluster: {
     body: { ...CLUSTER, Engine: "memcached", CacheNodeType: "cache.t3.micro", NumCacheNodes: 2, CacheSubnetGroupName: "apps" },

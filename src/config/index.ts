@@ -15,6 +15,8 @@ export interface Config {
   port: number;
   /** ECL_DATA_DIR: database, process-runtime node directories, logs. */
   dataDir: string;
+  /** ECL_S3_DIR: the folder standing in for S3 (snapshot export, SnapshotArns): one subfolder per bucket. Default <dataDir>/s3. */
+  s3Dir: string;
   /** DATABASE_URL: SQLite URL; defaults to file:<dataDir>/elasticache-local.db. */
   databaseUrl: string;
   /** AWS_REGION / AWS_DEFAULT_REGION: region used in ARNs and availability zones. */
@@ -134,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port: int(env, "ECL_PORT", 4599, 0, 65535),
     dataDir,
+    s3Dir: path.resolve(env.ECL_S3_DIR || path.join(dataDir, "s3")),
     databaseUrl: env.DATABASE_URL || `file:${path.join(dataDir, "elasticache-local.db")}`,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     accountId: env.ECL_ACCOUNT_ID || "000000000000",

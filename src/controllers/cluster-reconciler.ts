@@ -15,10 +15,12 @@ export const reasonOf = (error: unknown) => (error instanceof Error ? error.mess
 /** Returns true when the pass must run again (the cluster changed while it worked). */
 export async function reconcileCluster(work: ControllerContext, id: string, observed: Observed): Promise<boolean> {
   const cluster = await work.store.cacheClusters.get(id);
-  if (!cluster || cluster.replicationGroupId || cluster.status === "create-failed") return false;
+  // A snapshotting cluster is the snapshot controller's until its snapshot is done.
+  if (!cluster || cluster.replicationGroupId || cluster.status === "create-failed" || cluster.status === "snapshotting") return false;
   if (cluster.status === "deleting") {
     // Its configuration endpoint closes first, so nothing listens on its ports once it is gone.
     await work.onTopology?.(cluster.id);
+    await work.store.snapshots.markAutomatedDeleting({ cacheClusterId: cluster.id });
     await deleteCluster(work, cluster);
     work.onTopology?.(cluster.id);
     return false;

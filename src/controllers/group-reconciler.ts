@@ -28,6 +28,8 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   for (const nodeGroup of group.nodeGroups) {
     if ((await superviseNodeGroup(work, group, nodeGroup, observed)) === "healed") return true;
   }
+  // The snapshot controller owns a snapshotting group until its snapshot is done, then makes it available.
+  if (group.status === "snapshotting") return false;
 
   const all = membersOf(group);
   for (const member of all.filter((candidate) => candidate.status === "deleting")) await deleteCluster(work, member);
@@ -107,6 +109,8 @@ async function failGroup(work: ControllerContext, group: ReplicationGroup, error
 async function deleteGroup(work: ControllerContext, group: ReplicationGroup): Promise<void> {
   // The group is "deleting": its endpoints close first, so nothing listens on its ports once it is gone.
   await work.onTopology?.(group.id);
+  // As on AWS: the group's automatic snapshots go with it (the snapshot controller removes them), manual ones stay.
+  await work.store.snapshots.markAutomatedDeleting({ replicationGroupId: group.id });
   for (const member of membersOf(group)) await deleteCluster(work, member);
   await work.store.replicationGroups.remove(group.id, arnOf(work.account, "replicationgroup", group.id), [
     event("replication-group", group.id, `Replication group ${group.id} deleted`),

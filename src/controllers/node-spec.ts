@@ -23,6 +23,8 @@ export function nodeSpecOf(cluster: CacheCluster, node: CacheNode): NodeSpec {
     network: cluster.subnetGroupName,
     maxMemoryMb: memoryMbOf(cluster.cacheNodeType),
     settings: engine === "memcached" ? undefined : { "maxmemory-policy": DEFAULT_MAXMEMORY_POLICY },
+    // A restored node loads its data file on its first start only; later restarts start empty (or resync).
+    ...(cluster.dataFile && node.status === "creating" ? { dataFile: cluster.dataFile } : {}),
     labels: {
       cluster: cluster.id,
       node: node.nodeId,

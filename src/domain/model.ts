@@ -57,6 +57,8 @@ export interface CacheCluster extends ClusterSettings {
   /** Memcached: the configuration endpoint's port and its Auto Discovery version. */
   configEndpointPort?: number;
   configVersion: number;
+  /** Restore: the RDB file this member's node loads when it is first started. */
+  dataFile?: string;
   /** Bumped on every write of the cluster; conditional writes name the version they read. */
   version: number;
   createdAt: Date;

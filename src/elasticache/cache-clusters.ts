@@ -16,7 +16,9 @@ import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, requireClusterIdsFree } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
-import { MAX_REPLICAS, parseAvailabilityZones, parseSnapshotWindow } from "./replication-group-input.ts";
+import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource, parseSnapshotWindow } from "./replication-group-input.ts";
+import { resolveRestore } from "./restore.ts";
+import { snapshotsNotSupported } from "./snapshots.ts";
 import { loadGroup, onlyNodeGroup, requireAvailable } from "./replication-groups.ts";
 import { toCacheCluster } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
@@ -87,6 +89,9 @@ export class CacheClusterService {
     const port = optionalInt(input.Port, "Port", 1024, 65535);
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0;
     if (memcached && snapshotRetentionLimit > 0) throw errors.invalidParameterValue("Memcached clusters do not take snapshots.");
+    const restoreSource = parseRestoreSource(input);
+    if (memcached && restoreSource) throw snapshotsNotSupported();
+    const restore = await resolveRestore(this.ctx, restoreSource);
     const zoneOf = (index: number) =>
       preferredAzs?.[index] ?? (azMode === "cross-az" ? zones[index % zones.length] : preferredAz ?? zones[0]);
     const settings = {
@@ -112,6 +117,7 @@ export class CacheClusterService {
       preferredAz: azMode === "cross-az" ? "Multiple" : zoneOf(0),
       status: "creating",
       configEndpointPort,
+      dataFile: restore?.dataFiles[0],
       nodes: ports.map((hostPort, index) => ({ nodeId: nodeIdOf(index + 1), az: zoneOf(index), hostPort })),
     };
     return this.ctx.store.cacheClusters.create(cluster, {
@@ -128,6 +134,7 @@ export class CacheClusterService {
     const nodeGroup = onlyNodeGroup(group);
     const numNodes = optionalInt(input.NumCacheNodes, "NumCacheNodes", 1, 1000) ?? 1;
     if (numNodes !== 1) throw errors.invalidParameterValue("A cache cluster in a replication group has exactly one node.");
+    if (parseRestoreSource(input)) throw errors.invalidParameterCombination("A replica syncs from its primary; SnapshotName and SnapshotArns apply to new groups and standalone clusters.");
     const engine = oneOf(input.Engine, "Engine", ["redis", "valkey", "memcached"] as const);
     if (engine !== undefined && engine !== group.engine) {
       throw errors.invalidParameterCombination(`Replication group ${groupId} runs ${group.engine}, not ${engine}.`);

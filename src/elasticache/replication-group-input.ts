@@ -39,6 +39,19 @@ export interface ReplicationGroupPlan {
   snapshotWindow: string | null;
   atRestEncryption: boolean;
   tags: Tag[];
+  /** Restore: start from a snapshot (SnapshotName) or from exported files (SnapshotArns). */
+  restore?: RestoreSource;
+}
+
+export type RestoreSource = { snapshotName: string } | { arns: string[] };
+
+/** SnapshotName / SnapshotArns of a create: at most one of them. */
+export function parseRestoreSource(input: { SnapshotName?: unknown; SnapshotArns?: unknown }): RestoreSource | undefined {
+  const name = optionalString(input.SnapshotName, "SnapshotName", 300);
+  const arns = stringList(input.SnapshotArns, "SnapshotArns");
+  if (name !== undefined && arns?.length) throw errors.invalidParameterCombination("Give either SnapshotName or SnapshotArns, not both.");
+  if (name !== undefined) return { snapshotName: name };
+  return arns?.length ? { arns } : undefined;
 }
 
 const notSupported = (what: string) => errors.invalidParameterValue(`${what} is not supported by elasticache-local yet.`);
@@ -77,7 +90,7 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   if ((numNodeGroups ?? 1) > 1 || (nodeGroupConfiguration?.length ?? 0) > 1 || (clusterMode && clusterMode !== "disabled")) {
     throw notSupported("Cluster mode enabled (more than one node group)");
   }
-  for (const field of ["GlobalReplicationGroupId", "SnapshotArns", "SnapshotName", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
+  for (const field of ["GlobalReplicationGroupId", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
   }
@@ -126,5 +139,6 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
     snapshotWindow: parseSnapshotWindow(input.SnapshotWindow),
     atRestEncryption: optionalBool(input.AtRestEncryptionEnabled, "AtRestEncryptionEnabled") ?? false,
     tags: parseTags(input.Tags),
+    restore: parseRestoreSource(input),
   };
 }

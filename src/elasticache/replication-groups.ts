@@ -17,6 +17,7 @@ import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
 import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
+import { resolveRestore } from "./restore.ts";
 import { toReplicationGroup } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
 import { tagsFor } from "./tags.ts";
@@ -59,6 +60,10 @@ export class ReplicationGroupService {
 
   async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
+    if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
+    const restore = await resolveRestore(this.ctx, plan.restore);
+    // As on AWS, a restore keeps the snapshot's node type unless another is asked for.
+    if (restore?.snapshot && input.CacheNodeType === undefined) plan.cacheNodeType = restore.snapshot.cacheNodeType;
     const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
     const group = await retrying(async () => {
@@ -66,7 +71,7 @@ export class ReplicationGroupService {
       const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
       await requireNodeQuota(this.ctx.store, newMembers);
       if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
-      return this.insert(plan, zones, newMembers, existingPrimary?.id);
+      return this.insert(plan, zones, newMembers, existingPrimary?.id, restore?.dataFiles[0]);
     });
     return this.changed(group);
   }
@@ -82,7 +87,7 @@ export class ReplicationGroupService {
     return cluster;
   }
 
-  private async insert(plan: ReplicationGroupPlan, zones: string[], newMembers: number, existingPrimaryId?: string): Promise<ReplicationGroup> {
+  private async insert(plan: ReplicationGroupPlan, zones: string[], newMembers: number, existingPrimaryId?: string, dataFile?: string): Promise<ReplicationGroup> {
     // Nodes get ports from the range; the primary endpoint gets the requested Port when given.
     const picked = await pickPorts(this.ctx.store, newMembers + (plan.port === undefined ? 2 : 1));
     const primaryEndpointPort = plan.port ?? picked.pop()!;
@@ -103,8 +108,8 @@ export class ReplicationGroupService {
     };
     const primaryId = existingPrimaryId ?? memberIds[0];
     const offset = existingPrimaryId ? 1 : 0;
-    const members = memberIds.map((id, index) =>
-      newMember(settings, {
+    const members = memberIds.map((id, index) => ({
+      ...newMember(settings, {
         id,
         replicationGroupId: plan.id,
         nodeGroupId,
@@ -112,7 +117,8 @@ export class ReplicationGroupService {
         az: plan.preferredAzs?.[index + offset] ?? zones[(index + offset) % zones.length],
         hostPort: picked[index],
       }),
-    );
+      dataFile: id === primaryId ? dataFile : undefined,
+    }));
     return this.ctx.store.replicationGroups.create({
       ...settings,
       id: plan.id,

@@ -9,6 +9,7 @@ import { EventService } from "./events.ts";
 import type { OperationName, TypedHandler, TypedOperations } from "../aws/operations.ts";
 import { ReplicationGroupService } from "./replication-groups.ts";
 import { asAwsError } from "./store-errors.ts";
+import { SnapshotService } from "./snapshots.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
 
@@ -19,6 +20,7 @@ export interface Services {
   cacheClusters: CacheClusterService;
   events: EventService;
   engineVersions: EngineVersionService;
+  snapshots: SnapshotService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -29,6 +31,7 @@ export function createServices(ctx: ServiceContext): Services {
     cacheClusters: new CacheClusterService(ctx),
     events: new EventService(ctx),
     engineVersions: new EngineVersionService(ctx),
+    snapshots: new SnapshotService(ctx),
   };
 }
 
@@ -45,7 +48,7 @@ function translated<Op extends OperationName>(handler: TypedHandler<Op>): TypedH
  * service that answers with a member the model lacks, or misspells one, does not compile.
  */
 export function operationRegistry(services: Services): TypedOperations {
-  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions } = services;
+  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, snapshots } = services;
   return {
     CreateCacheSubnetGroup: translated((input) => subnetGroups.create(input)),
     DescribeCacheSubnetGroups: translated((input) => subnetGroups.describe(input)),
@@ -68,5 +71,9 @@ export function operationRegistry(services: Services): TypedOperations {
     RebootCacheCluster: translated((input) => cacheClusters.reboot(input)),
     DescribeEvents: translated((input) => events.describe(input)),
     DescribeCacheEngineVersions: translated((input) => engineVersions.describe(input)),
+    CreateSnapshot: translated((input) => snapshots.create(input)),
+    DescribeSnapshots: translated((input) => snapshots.describe(input)),
+    CopySnapshot: translated((input) => snapshots.copy(input)),
+    DeleteSnapshot: translated((input) => snapshots.delete(input)),
   };
 }

@@ -45,6 +45,7 @@ const waiting = (target: WaitTarget, base: RestRoute): RestRoute => ({ ...base, 
 const SUBNET_GROUPS = "/v1/cache-subnet-groups";
 const REPLICATION_GROUPS = "/v1/replication-groups";
 const CACHE_CLUSTERS = "/v1/cache-clusters";
+const SNAPSHOTS = "/v1/snapshots";
 
 export const REST_ROUTES: readonly RestRoute[] = [
   route("CreateCacheSubnetGroup", "POST", SUBNET_GROUPS, "Cache subnet groups", "Create a cache subnet group"),
@@ -68,6 +69,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
   waiting(CLUSTER_WAIT, route("ModifyCacheCluster", "PATCH", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Modify a cache cluster")),
   waiting(CLUSTER_WAIT, route("DeleteCacheCluster", "DELETE", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Delete a cache cluster")),
   waiting(CLUSTER_WAIT, route("RebootCacheCluster", "POST", `${CACHE_CLUSTERS}/:CacheClusterId/reboot`, "Cache clusters", "Reboot cache nodes")),
+
+  route("CreateSnapshot", "POST", SNAPSHOTS, "Snapshots", "Take a snapshot of a replication group or a Redis cache cluster"),
+  route("DescribeSnapshots", "GET", SNAPSHOTS, "Snapshots", "List snapshots"),
+  route("DescribeSnapshots", "GET", `${SNAPSHOTS}/:SnapshotName`, "Snapshots", "Describe one snapshot", { list: "Snapshots", as: "Snapshot" }),
+  route("DeleteSnapshot", "DELETE", `${SNAPSHOTS}/:SnapshotName`, "Snapshots", "Delete a snapshot and its files"),
+  route("CopySnapshot", "POST", `${SNAPSHOTS}/:SourceSnapshotName/copy`, "Snapshots", "Copy a snapshot, or export it to a bucket (TargetBucket)"),
 
   route("DescribeEvents", "GET", "/v1/events", "Events", "List events"),
   route("DescribeCacheEngineVersions", "GET", "/v1/cache-engine-versions", "Engines", "List the engines this machine can run"),

@@ -31,7 +31,7 @@ export interface ClusterChange {
   removeNodeIds?: string[];
 }
 
-async function updateClusterAt(tx: Tx, id: string, version: number, data: Record<string, unknown>): Promise<void> {
+export async function updateClusterAt(tx: Tx, id: string, version: number, data: Record<string, unknown>): Promise<void> {
   const { count } = await tx.cacheCluster.updateMany({ where: { id, version }, data: { ...data, ...bump } });
   if (count === 0) throw new StaleWriteError("cache-cluster", id);
 }

@@ -23,6 +23,8 @@ export interface NewCluster extends ClusterSettings {
   preferredAz: string;
   status: string;
   configEndpointPort?: number;
+  /** Restore: the RDB file the node's first start loads. */
+  dataFile?: string;
   nodes: NewNode[];
 }
 

@@ -61,6 +61,7 @@ export function toCluster(row: ClusterRow): CacheCluster {
     preferredAz: row.preferredAz,
     configEndpointPort: orUndefined(row.configEndpointPort),
     configVersion: row.configVersion,
+    dataFile: orUndefined(row.dataFile),
     version: row.version,
     createdAt: row.createdAt,
     nodes: row.nodes.map(toNode),

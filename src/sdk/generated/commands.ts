@@ -39,6 +39,14 @@ export type {
   DeleteCacheClusterCommandOutput,
   RebootCacheClusterCommandInput,
   RebootCacheClusterCommandOutput,
+  CreateSnapshotCommandInput,
+  CreateSnapshotCommandOutput,
+  DescribeSnapshotsCommandInput,
+  DescribeSnapshotsCommandOutput,
+  DeleteSnapshotCommandInput,
+  DeleteSnapshotCommandOutput,
+  CopySnapshotCommandInput,
+  CopySnapshotCommandOutput,
   DescribeEventsCommandInput,
   DescribeEventsCommandOutput,
   DescribeCacheEngineVersionsCommandInput,
@@ -129,6 +137,26 @@ export class DeleteCacheClusterCommand extends Command<aws.DeleteCacheClusterCom
 /** RebootCacheCluster over the REST API; input and output as @aws-sdk/client-elasticache's RebootCacheClusterCommand. */
 export class RebootCacheClusterCommand extends Command<aws.RebootCacheClusterCommandInput, aws.RebootCacheClusterCommandOutput> {
   readonly operation = "RebootCacheCluster";
+}
+
+/** CreateSnapshot over the REST API; input and output as @aws-sdk/client-elasticache's CreateSnapshotCommand. */
+export class CreateSnapshotCommand extends Command<aws.CreateSnapshotCommandInput, aws.CreateSnapshotCommandOutput> {
+  readonly operation = "CreateSnapshot";
+}
+
+/** DescribeSnapshots over the REST API; input and output as @aws-sdk/client-elasticache's DescribeSnapshotsCommand. */
+export class DescribeSnapshotsCommand extends Command<aws.DescribeSnapshotsCommandInput, aws.DescribeSnapshotsCommandOutput> {
+  readonly operation = "DescribeSnapshots";
+}
+
+/** DeleteSnapshot over the REST API; input and output as @aws-sdk/client-elasticache's DeleteSnapshotCommand. */
+export class DeleteSnapshotCommand extends Command<aws.DeleteSnapshotCommandInput, aws.DeleteSnapshotCommandOutput> {
+  readonly operation = "DeleteSnapshot";
+}
+
+/** CopySnapshot over the REST API; input and output as @aws-sdk/client-elasticache's CopySnapshotCommand. */
+export class CopySnapshotCommand extends Command<aws.CopySnapshotCommandInput, aws.CopySnapshotCommandOutput> {
+  readonly operation = "CopySnapshot";
 }
 
 /** DescribeEvents over the REST API; input and output as @aws-sdk/client-elasticache's DescribeEventsCommand. */

@@ -5,10 +5,11 @@
 
 import type * as aws from "@aws-sdk/client-elasticache";
 import { paginatorOf, type Paginate } from "../paginators.js";
-import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand } from "./commands.js";
+import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeSnapshotsCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand } from "./commands.js";
 
 export const paginateDescribeCacheSubnetGroups: Paginate<aws.DescribeCacheSubnetGroupsCommandInput, aws.DescribeCacheSubnetGroupsCommandOutput> = paginatorOf(DescribeCacheSubnetGroupsCommand);
 export const paginateDescribeReplicationGroups: Paginate<aws.DescribeReplicationGroupsCommandInput, aws.DescribeReplicationGroupsCommandOutput> = paginatorOf(DescribeReplicationGroupsCommand);
 export const paginateDescribeCacheClusters: Paginate<aws.DescribeCacheClustersCommandInput, aws.DescribeCacheClustersCommandOutput> = paginatorOf(DescribeCacheClustersCommand);
+export const paginateDescribeSnapshots: Paginate<aws.DescribeSnapshotsCommandInput, aws.DescribeSnapshotsCommandOutput> = paginatorOf(DescribeSnapshotsCommand);
 export const paginateDescribeEvents: Paginate<aws.DescribeEventsCommandInput, aws.DescribeEventsCommandOutput> = paginatorOf(DescribeEventsCommand);
 export const paginateDescribeCacheEngineVersions: Paginate<aws.DescribeCacheEngineVersionsCommandInput, aws.DescribeCacheEngineVersionsCommandOutput> = paginatorOf(DescribeCacheEngineVersionsCommand);
