@@ -6,6 +6,7 @@ import { benchApi } from "./api/describe.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
+import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
 import { execFileSync } from "node:child_process";
 
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<string>> = {
   "create-group": benchCreateGroup,
   failover: benchFailover,
   scale: benchScale,
+  "snapshot-restore": benchSnapshotRestore,
   api: () => benchApi(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });

@@ -18,6 +18,7 @@ import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
 import { SnapshotController } from "./controllers/snapshots.ts";
+import { ParameterController } from "./controllers/parameters.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
@@ -65,6 +66,7 @@ export async function start(config: Config) {
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
   let snapshotter: SnapshotController | undefined;
+  let parameterApplier: ParameterController | undefined;
   const snapshotFiles = new SnapshotFileStore(path.join(config.dataDir, "snapshots"), config.s3Dir);
   mkdirSync(config.s3Dir, { recursive: true });
   const ctx: ServiceContext = {
@@ -76,6 +78,7 @@ export async function start(config: Config) {
       kick: () => {
         reconciler?.kick();
         snapshotter?.kick();
+        parameterApplier?.kick();
       },
     },
     snapshotFiles,
@@ -109,6 +112,7 @@ export async function start(config: Config) {
   };
   const controllerContext = { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology };
   reconciler = new Reconciler(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) });
+  parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
   snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
@@ -130,6 +134,7 @@ export async function start(config: Config) {
   endpointResync.unref();
   reconciler.start();
   snapshotter.start();
+  parameterApplier.start();
   monitor.start();
 
   let closing: Promise<void> | undefined;
@@ -141,6 +146,7 @@ export async function start(config: Config) {
       clearInterval(endpointResync);
       await reconciler.stop();
       await snapshotter.stop();
+      await parameterApplier.stop();
       await endpoints.close();
       await redis.close();
       redisProbe.close();

@@ -8,11 +8,14 @@ const SUBNET_GROUP = { CacheSubnetGroupName: "apps" };
 const GROUP = { ReplicationGroupId: "demo" };
 const CLUSTER = { CacheClusterId: "sessions" };
 const SNAPSHOT = { SnapshotName: "demo-backup" };
+const PARAMETER_GROUP = { CacheParameterGroupName: "demo-params" };
 const GROUP_ARN = { ResourceName: "arn:aws:elasticache:us-east-1:000000000000:replicationgroup:demo" };
 
 export interface RequestExample {
   /** Path parameters. */
   params?: Record<string, string>;
+  /** Query parameters (GET routes' required fields). */
+  query?: Record<string, string>;
   /** JSON body, for routes that take one. */
   body?: Record<string, unknown>;
 }
@@ -28,6 +31,20 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
     params: SUBNET_GROUP,
     body: { CacheSubnetGroupDescription: "Subnets of the apps VPC, three zones", SubnetIds: ["subnet-12345678", "subnet-87654321", "subnet-0123456789abcdef0"] },
   },
+  CreateCacheParameterGroup: { body: { ...PARAMETER_GROUP, CacheParameterGroupFamily: "redis7", Description: "demo: keyspace notifications, LRU over all keys" } },
+  ModifyCacheParameterGroup: {
+    params: PARAMETER_GROUP,
+    body: {
+      ParameterNameValues: [
+        { ParameterName: "notify-keyspace-events", ParameterValue: "Ex" },
+        { ParameterName: "maxmemory-policy", ParameterValue: "allkeys-lru" },
+      ],
+    },
+  },
+  DescribeCacheParameterGroups: {},
+  DescribeCacheParameterGroupsOne: { params: PARAMETER_GROUP },
+  DescribeCacheParameters: { params: PARAMETER_GROUP },
+  DescribeEngineDefaultParameters: { query: { CacheParameterGroupFamily: "redis7" } },
   CreateReplicationGroup: {
     body: {
       ...GROUP,
@@ -37,6 +54,7 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
       NumCacheClusters: 3,
       AutomaticFailoverEnabled: true,
       CacheSubnetGroupName: "apps",
+      CacheParameterGroupName: "demo-params",
       Tags: [{ Key: "team", Value: "cache" }],
     },
   },
@@ -53,6 +71,7 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   DescribeSnapshotsOne: { params: SNAPSHOT },
   CopySnapshot: { params: { SourceSnapshotName: SNAPSHOT.SnapshotName }, body: { TargetSnapshotName: "demo-backup-copy" } },
   DeleteSnapshot: { params: { SnapshotName: "demo-backup-copy" }, body: {} },
+  ResetCacheParameterGroup: { params: PARAMETER_GROUP, body: { ParameterNameValues: [{ ParameterName: "maxmemory-policy" }] } },
   TestFailover: { params: GROUP, body: { NodeGroupId: "0001" } },
   CreateCacheCluster: {
     body: { ...CLUSTER, Engine: "memcached", CacheNodeType: "cache.t3.micro", NumCacheNodes: 2, CacheSubnetGroupName: "apps" },
@@ -67,4 +86,5 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   DeleteCacheCluster: { params: CLUSTER, body: {} },
   DeleteReplicationGroup: { params: GROUP, body: { RetainPrimaryCluster: false } },
   DeleteCacheSubnetGroup: { params: SUBNET_GROUP, body: {} },
+  DeleteCacheParameterGroup: { params: PARAMETER_GROUP, body: {} },
 };

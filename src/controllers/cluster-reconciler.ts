@@ -18,6 +18,8 @@ export async function reconcileCluster(work: ControllerContext, id: string, obse
   // A snapshotting cluster is the snapshot controller's until its snapshot is done.
   if (!cluster || cluster.replicationGroupId || cluster.status === "create-failed" || cluster.status === "snapshotting") return false;
   if (cluster.status === "deleting") {
+    // A final snapshot (FinalSnapshotIdentifier) is taken first; the next pass deletes.
+    if (await work.store.snapshots.taking({ cacheClusterId: cluster.id })) return false;
     // Its configuration endpoint closes first, so nothing listens on its ports once it is gone.
     await work.onTopology?.(cluster.id);
     await work.store.snapshots.markAutomatedDeleting({ cacheClusterId: cluster.id });

@@ -107,6 +107,8 @@ async function failGroup(work: ControllerContext, group: ReplicationGroup, error
 }
 
 async function deleteGroup(work: ControllerContext, group: ReplicationGroup): Promise<void> {
+  // A final snapshot (FinalSnapshotIdentifier) is taken first; the next pass deletes.
+  if (await work.store.snapshots.taking({ replicationGroupId: group.id })) return;
   // The group is "deleting": its endpoints close first, so nothing listens on its ports once it is gone.
   await work.onTopology?.(group.id);
   // As on AWS: the group's automatic snapshots go with it (the snapshot controller removes them), manual ones stay.

@@ -1,5 +1,6 @@
 /** Pure: the runtime spec of a cache node, from its cluster and node. */
-import { DEFAULT_MAXMEMORY_POLICY, memoryOf } from "../domain/catalog.ts";
+import { familyOf, memoryOf } from "../domain/catalog.ts";
+import { startSettingsOf } from "../domain/parameters.ts";
 import type { CacheCluster, CacheNode } from "../domain/model.ts";
 import type { EngineKind, NodeSpec } from "../runtime/types.ts";
 
@@ -13,6 +14,11 @@ function memoryMbOf(nodeType: string): number {
 /** Redis' maxmemory setting for a node type. */
 export const maxmemoryOf = (nodeType: string) => `${memoryMbOf(nodeType)}mb`;
 
+function settingsOf(cluster: CacheCluster): Record<string, string> | undefined {
+  const settings = startSettingsOf(familyOf(cluster.engine, cluster.engineVersion), cluster.parameters);
+  return Object.keys(settings).length > 0 ? settings : undefined;
+}
+
 export function nodeSpecOf(cluster: CacheCluster, node: CacheNode): NodeSpec {
   const engine = cluster.engine as EngineKind;
   return {
@@ -22,7 +28,9 @@ export function nodeSpecOf(cluster: CacheCluster, node: CacheNode): NodeSpec {
     hostPort: node.hostPort,
     network: cluster.subnetGroupName,
     maxMemoryMb: memoryMbOf(cluster.cacheNodeType),
-    settings: engine === "memcached" ? undefined : { "maxmemory-policy": DEFAULT_MAXMEMORY_POLICY },
+    // The parameter group's values (copied onto the cluster), on top of AWS's defaults: every start,
+    // restart, recovery and added node gets what the group says now.
+    settings: settingsOf(cluster),
     // A restored node loads its data file on its first start only; later restarts start empty (or resync).
     ...(cluster.dataFile && node.status === "creating" ? { dataFile: cluster.dataFile } : {}),
     labels: {

@@ -49,6 +49,8 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
           handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await work.runtime.start(nodeSpecOf(cluster, node));
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
+          // The restart read the parameter group's values: what waited for a reboot is in effect.
+          if (cluster.parameterApplyStatus === "pending-reboot") await work.store.parameterGroups.markRebooted(cluster.id);
           Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer });
         } else if (seen?.running && node.status !== "failed") {
           handle = seen;

@@ -59,6 +59,10 @@ export interface CacheCluster extends ClusterSettings {
   configVersion: number;
   /** Restore: the RDB file this member's node loads when it is first started. */
   dataFile?: string;
+  /** The values its parameter group sets: what its nodes start with. */
+  parameters: Record<string, string>;
+  /** in-sync | applying | pending-reboot (AWS's ParameterApplyStatus). */
+  parameterApplyStatus: string;
   /** Bumped on every write of the cluster; conditional writes name the version they read. */
   version: number;
   createdAt: Date;

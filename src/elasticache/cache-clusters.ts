@@ -4,13 +4,14 @@
  * the desired state, wake the reconciler, return.
  */
 import { arnOf } from "../domain/arn.ts";
-import { DEFAULT_NODE_TYPE } from "../domain/catalog.ts";
+import { DEFAULT_NODE_TYPE, offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster } from "../domain/model.ts";
 import { nodeIdOf, nodeNumberOf } from "../domain/names.ts";
 import { replicasOf, settingsOf } from "../domain/topology.ts";
 import type { NewCluster } from "../store/index.ts";
-import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
+import { nodeTypeMemory, resolveEngine } from "./catalog.ts";
+import { ParameterGroupService } from "./parameter-groups.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, requireClusterIdsFree } from "./members.ts";
@@ -18,7 +19,7 @@ import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
 import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource, parseSnapshotWindow } from "./replication-group-input.ts";
 import { resolveRestore } from "./restore.ts";
-import { snapshotsNotSupported } from "./snapshots.ts";
+import { snapshotOfCluster, snapshotName, snapshotsNotSupported } from "./snapshots.ts";
 import { loadGroup, onlyNodeGroup, requireAvailable } from "./replication-groups.ts";
 import { toCacheCluster } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
@@ -100,7 +101,7 @@ export class CacheClusterService {
       cacheNodeType,
       port: port ?? (memcached ? 11211 : 6379),
       subnetGroupName: subnetGroup,
-      parameterGroupName: parameterGroupFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255)),
+      parameterGroupName: await new ParameterGroupService(this.ctx).resolveFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined),
       snapshotRetentionLimit,
       snapshotWindow: parseSnapshotWindow(input.SnapshotWindow) ?? undefined,
     };
@@ -178,6 +179,7 @@ export class CacheClusterService {
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
+    const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       requireClusterAvailable(current);
@@ -206,6 +208,10 @@ export class CacheClusterService {
       await requireNodeQuota(this.ctx.store, adding);
       const ports = await pickPorts(this.ctx.store, adding);
       const resize = cacheNodeType !== undefined && cacheNodeType !== current.cacheNodeType;
+      if (current.replicationGroupId && parameterGroupName !== undefined) {
+        throw errors.invalidParameterCombination(`Change the parameter group of replication group ${current.replicationGroupId} instead.`);
+      }
+      const parameterGroup = await new ParameterGroupService(this.ctx).switchTo(offer(current.engine, current.engineVersion), current.parameterGroupName, parameterGroupName);
       const changesNodes = adding > 0 || removing.length > 0;
       const highest = Math.max(0, ...current.nodes.map((node) => nodeNumberOf(node.nodeId)));
       const zones = await zonesOf(this.ctx.store, current.subnetGroupName);
@@ -218,6 +224,7 @@ export class CacheClusterService {
           snapshotRetentionLimit,
           snapshotWindow,
           status: changesNodes || resize ? "modifying" : undefined,
+          parameterGroup,
           addNodes: ports.map((hostPort, index) => ({ nodeId: nodeIdOf(highest + index + 1), az: zones[(highest + index) % zones.length], hostPort })),
           removeNodeIds: removing,
         },
@@ -230,9 +237,7 @@ export class CacheClusterService {
 
   async delete(input: InputOf<"DeleteCacheCluster">): Promise<OutputOf<"DeleteCacheCluster">> {
     const id = resourceId(input.CacheClusterId, "CacheClusterId", 50);
-    if (input.FinalSnapshotIdentifier !== undefined) {
-      throw errors.invalidParameterValue("FinalSnapshotIdentifier is not supported by elasticache-local yet.");
-    }
+    const finalName = input.FinalSnapshotIdentifier === undefined ? undefined : snapshotName(input.FinalSnapshotIdentifier, "FinalSnapshotIdentifier");
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       if (current.status !== "available" && current.status !== "create-failed") {
@@ -250,7 +255,14 @@ export class CacheClusterService {
         }
         group = { id: owner.id, version: owner.version };
       }
-      return this.ctx.store.cacheClusters.markDeleting(id, current.version, group, []);
+      let finalSnapshot;
+      if (finalName !== undefined) {
+        if (current.engine === "memcached") throw snapshotsNotSupported();
+        if (current.replicationGroupId) throw errors.invalidParameterCombination("A final snapshot is taken of the replication group (DeleteReplicationGroup), not of a member.");
+        if (current.status !== "available") throw new AwsError("InvalidCacheClusterState", `Cache cluster ${id} is ${current.status}; a final snapshot needs it available.`);
+        finalSnapshot = snapshotOfCluster(current, finalName, "manual");
+      }
+      return this.ctx.store.cacheClusters.markDeleting(id, current.version, group, [], finalSnapshot);
     });
     return this.changed(cluster);
   }

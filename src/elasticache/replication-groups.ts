@@ -6,6 +6,7 @@
  * makes a group available.
  */
 import { arnOf } from "../domain/arn.ts";
+import { offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
 import { firstNodeGroupId, memberIdOf, normalizeNodeGroupId } from "../domain/names.ts";
@@ -17,7 +18,9 @@ import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
 import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
+import { ParameterGroupService } from "./parameter-groups.ts";
 import { resolveRestore } from "./restore.ts";
+import { snapshotName, snapshotOfGroup } from "./snapshots.ts";
 import { toReplicationGroup } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
 import { tagsFor } from "./tags.ts";
@@ -61,6 +64,7 @@ export class ReplicationGroupService {
   async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
     if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
+    plan.parameterGroupName = await new ParameterGroupService(this.ctx).resolveFor(plan.engine, input.CacheParameterGroupName || undefined);
     const restore = await resolveRestore(this.ctx, plan.restore);
     // As on AWS, a restore keeps the snapshot's node type unless another is asked for.
     if (restore?.snapshot && input.CacheNodeType === undefined) plan.cacheNodeType = restore.snapshot.cacheNodeType;
@@ -153,6 +157,7 @@ export class ReplicationGroupService {
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
+    const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
     for (const field of ["PrimaryClusterId", "EngineVersion", "AuthToken", "UserGroupIdsToAdd", "TransitEncryptionEnabled"] as const) {
       const value = input[field];
       if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
@@ -172,10 +177,12 @@ export class ReplicationGroupService {
       }
       // A new node type changes every node's memory: the reconciler applies it, then the group is available again.
       const resize = cacheNodeType !== undefined && cacheNodeType !== current.cacheNodeType;
+      const engine = offer(current.engine, current.engineVersion);
+      const parameterGroup = await new ParameterGroupService(this.ctx).switchTo(engine, current.parameterGroupName, parameterGroupName);
       return this.ctx.store.replicationGroups.modify(
         id,
         current.version,
-        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined },
+        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup },
         [groupEvent(id, `Replication group ${id} modified`)],
       );
     });
@@ -185,9 +192,7 @@ export class ReplicationGroupService {
   async delete(input: InputOf<"DeleteReplicationGroup">): Promise<OutputOf<"DeleteReplicationGroup">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const retainPrimary = optionalBool(input.RetainPrimaryCluster, "RetainPrimaryCluster") ?? false;
-    if (input.FinalSnapshotIdentifier !== undefined) {
-      throw errors.invalidParameterValue("FinalSnapshotIdentifier is not supported by elasticache-local yet.");
-    }
+    const finalName = input.FinalSnapshotIdentifier === undefined ? undefined : snapshotName(input.FinalSnapshotIdentifier, "FinalSnapshotIdentifier");
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       if (current.status !== "available" && current.status !== "create-failed") {
@@ -195,7 +200,11 @@ export class ReplicationGroupService {
       }
       // The primary leaves the group and lives on as a standalone cluster.
       const retained = retainPrimary ? primaryOf(onlyNodeGroup(current))?.id : undefined;
-      return this.ctx.store.replicationGroups.markDeleting(id, current.version, retained, [groupEvent(id, `Replication group ${id} deleting`)]);
+      if (finalName !== undefined && current.status !== "available") {
+        throw new AwsError("InvalidReplicationGroupState", `Replication group ${id} is ${current.status}; a final snapshot needs it available.`);
+      }
+      const finalSnapshot = finalName === undefined ? undefined : snapshotOfGroup(current, finalName, "manual");
+      return this.ctx.store.replicationGroups.markDeleting(id, current.version, retained, [groupEvent(id, `Replication group ${id} deleting`)], finalSnapshot);
     });
     return this.changed(group);
   }

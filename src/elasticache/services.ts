@@ -9,6 +9,7 @@ import { EventService } from "./events.ts";
 import type { OperationName, TypedHandler, TypedOperations } from "../aws/operations.ts";
 import { ReplicationGroupService } from "./replication-groups.ts";
 import { asAwsError } from "./store-errors.ts";
+import { ParameterGroupService } from "./parameter-groups.ts";
 import { SnapshotService } from "./snapshots.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
@@ -21,6 +22,7 @@ export interface Services {
   events: EventService;
   engineVersions: EngineVersionService;
   snapshots: SnapshotService;
+  parameterGroups: ParameterGroupService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -32,6 +34,7 @@ export function createServices(ctx: ServiceContext): Services {
     events: new EventService(ctx),
     engineVersions: new EngineVersionService(ctx),
     snapshots: new SnapshotService(ctx),
+    parameterGroups: new ParameterGroupService(ctx),
   };
 }
 
@@ -48,7 +51,7 @@ function translated<Op extends OperationName>(handler: TypedHandler<Op>): TypedH
  * service that answers with a member the model lacks, or misspells one, does not compile.
  */
 export function operationRegistry(services: Services): TypedOperations {
-  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, snapshots } = services;
+  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, snapshots, parameterGroups } = services;
   return {
     CreateCacheSubnetGroup: translated((input) => subnetGroups.create(input)),
     DescribeCacheSubnetGroups: translated((input) => subnetGroups.describe(input)),
@@ -75,5 +78,12 @@ export function operationRegistry(services: Services): TypedOperations {
     DescribeSnapshots: translated((input) => snapshots.describe(input)),
     CopySnapshot: translated((input) => snapshots.copy(input)),
     DeleteSnapshot: translated((input) => snapshots.delete(input)),
+    CreateCacheParameterGroup: translated((input) => parameterGroups.create(input)),
+    DescribeCacheParameterGroups: translated((input) => parameterGroups.describe(input)),
+    ModifyCacheParameterGroup: translated((input) => parameterGroups.modify(input)),
+    ResetCacheParameterGroup: translated((input) => parameterGroups.reset(input)),
+    DeleteCacheParameterGroup: translated((input) => parameterGroups.delete(input)),
+    DescribeCacheParameters: translated((input) => parameterGroups.describeParameters(input)),
+    DescribeEngineDefaultParameters: translated((input) => parameterGroups.describeEngineDefaults(input)),
   };
 }

@@ -80,8 +80,8 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
     CacheSecurityGroups: [],
     CacheParameterGroup: {
       CacheParameterGroupName: cluster.parameterGroupName,
-      ParameterApplyStatus: "in-sync",
-      CacheNodeIdsToReboot: [],
+      ParameterApplyStatus: cluster.parameterApplyStatus,
+      CacheNodeIdsToReboot: cluster.parameterApplyStatus === "pending-reboot" ? cluster.nodes.map((node) => node.nodeId) : [],
     },
     CacheSubnetGroupName: cluster.subnetGroupName,
     CacheNodes: showNodes
@@ -90,7 +90,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
           CacheNodeStatus: node.status,
           CacheNodeCreateTime: node.createdAt,
           Endpoint: endpoint(ctx, node.hostPort),
-          ParameterGroupStatus: "in-sync",
+          ParameterGroupStatus: cluster.parameterApplyStatus,
           CustomerAvailabilityZone: node.az,
         }))
       : undefined,

@@ -46,6 +46,7 @@ const SUBNET_GROUPS = "/v1/cache-subnet-groups";
 const REPLICATION_GROUPS = "/v1/replication-groups";
 const CACHE_CLUSTERS = "/v1/cache-clusters";
 const SNAPSHOTS = "/v1/snapshots";
+const PARAMETER_GROUPS = "/v1/cache-parameter-groups";
 
 export const REST_ROUTES: readonly RestRoute[] = [
   route("CreateCacheSubnetGroup", "POST", SUBNET_GROUPS, "Cache subnet groups", "Create a cache subnet group"),
@@ -75,6 +76,15 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route("DescribeSnapshots", "GET", `${SNAPSHOTS}/:SnapshotName`, "Snapshots", "Describe one snapshot", { list: "Snapshots", as: "Snapshot" }),
   route("DeleteSnapshot", "DELETE", `${SNAPSHOTS}/:SnapshotName`, "Snapshots", "Delete a snapshot and its files"),
   route("CopySnapshot", "POST", `${SNAPSHOTS}/:SourceSnapshotName/copy`, "Snapshots", "Copy a snapshot, or export it to a bucket (TargetBucket)"),
+
+  route("CreateCacheParameterGroup", "POST", PARAMETER_GROUPS, "Cache parameter groups", "Create a cache parameter group"),
+  route("DescribeCacheParameterGroups", "GET", PARAMETER_GROUPS, "Cache parameter groups", "List cache parameter groups (the default.* groups included)"),
+  route("DescribeCacheParameterGroups", "GET", `${PARAMETER_GROUPS}/:CacheParameterGroupName`, "Cache parameter groups", "Describe one cache parameter group", { list: "CacheParameterGroups", as: "CacheParameterGroup" }),
+  route("ModifyCacheParameterGroup", "PATCH", `${PARAMETER_GROUPS}/:CacheParameterGroupName`, "Cache parameter groups", "Set parameters; clusters using the group apply them live or at their next reboot"),
+  route("ResetCacheParameterGroup", "POST", `${PARAMETER_GROUPS}/:CacheParameterGroupName/reset`, "Cache parameter groups", "Reset parameters to their defaults"),
+  route("DeleteCacheParameterGroup", "DELETE", `${PARAMETER_GROUPS}/:CacheParameterGroupName`, "Cache parameter groups", "Delete a cache parameter group no cluster uses"),
+  route("DescribeCacheParameters", "GET", `${PARAMETER_GROUPS}/:CacheParameterGroupName/parameters`, "Cache parameter groups", "List a group's parameters"),
+  route("DescribeEngineDefaultParameters", "GET", "/v1/engine-default-parameters", "Cache parameter groups", "List a family's default parameters"),
 
   route("DescribeEvents", "GET", "/v1/events", "Events", "List events"),
   route("DescribeCacheEngineVersions", "GET", "/v1/cache-engine-versions", "Engines", "List the engines this machine can run"),

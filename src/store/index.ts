@@ -15,6 +15,7 @@ import { readOverview, type Overview } from "./overview.ts";
 import { PortRepository, type PortPool } from "./ports.ts";
 import { ReplicationGroupRepository } from "./replication-groups.ts";
 import { SnapshotRepository } from "./snapshots.ts";
+import { ParameterGroupRepository } from "./parameter-groups.ts";
 import { SubnetGroupRepository } from "./subnet-groups.ts";
 import { TagRepository } from "./tags.ts";
 
@@ -29,6 +30,7 @@ export class Store {
   readonly ports: PortRepository;
   readonly installation: InstallationRepository;
   readonly snapshots: SnapshotRepository;
+  readonly parameterGroups: ParameterGroupRepository;
 
   /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
   constructor(
@@ -47,6 +49,7 @@ export class Store {
     this.ports = new PortRepository(db, ports);
     this.installation = new InstallationRepository(db);
     this.snapshots = new SnapshotRepository(db);
+    this.parameterGroups = new ParameterGroupRepository(db);
   }
 
   /** Statuses of every resource and node, for the reconciler's pass. */
@@ -76,4 +79,5 @@ export type { NewSubnetGroup } from "./subnet-groups.ts";
 export type { NodeKey, NodePlacement, ProbedNode } from "./nodes.ts";
 export type { NodeGroupKey } from "./failovers.ts";
 export type { Overview } from "./overview.ts";
+export type { ApplyAs, ParameterGroup } from "./parameter-groups.ts";
 export type { NewSnapshot, SnapshotFilter, SnapshotSourceGuard } from "./snapshots.ts";

@@ -4,6 +4,7 @@
  * is claimed in the same transaction; ids and ports are kept unique by the database.
  */
 import type { ClusterSettings, Role } from "../domain/model.ts";
+import { defaultGroupNamed } from "../domain/parameters.ts";
 import { runtimeNameOf } from "../domain/names.ts";
 import type { Tx } from "./database.ts";
 import { translateUnique } from "./errors.ts";
@@ -28,10 +29,20 @@ export interface NewCluster extends ClusterSettings {
   nodes: NewNode[];
 }
 
+/** The values a parameter group sets: a default group's from the catalog, a user's from its rows. */
+export async function parameterValuesOf(tx: Tx, groupName: string): Promise<Record<string, string>> {
+  const defaults = defaultGroupNamed(groupName);
+  if (defaults) return defaults.values;
+  const rows = await tx.cacheParameter.findMany({ where: { groupName }, orderBy: { name: "asc" } });
+  return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+}
+
 export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> {
   const { nodes, ...row } = cluster;
+  // A new cluster starts with what its parameter group says now (nodes added later included).
+  const parameters = JSON.stringify(await parameterValuesOf(tx, cluster.parameterGroupName));
   try {
-    await tx.cacheCluster.create({ data: { ...row, numCacheNodes: nodes.length } });
+    await tx.cacheCluster.create({ data: { ...row, parameters, numCacheNodes: nodes.length } });
   } catch (error) {
     throw translateUnique(error, "cache-cluster", cluster.id);
   }

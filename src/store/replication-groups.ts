@@ -14,6 +14,8 @@ import { bump, type Db, type Tx } from "./database.ts";
 import { QuotaError, StaleWriteError, translateUnique, unlessStale } from "./errors.ts";
 import { failoverColumns, noFailover } from "./failover-columns.ts";
 import { countEvents, writeEvents } from "./events.ts";
+import { applyGroupTo, type ApplyAs } from "./parameter-groups.ts";
+import { insertSnapshot, type NewSnapshot } from "./snapshots.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
 import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
 import { queryIn, readGroups, type Query } from "./joined-reads.ts";
@@ -43,6 +45,8 @@ export interface GroupSettingsChange {
   snapshotWindow?: string;
   /** A new node type: every member changes with it and the reconciler applies it. */
   cacheNodeType?: string;
+  /** Another parameter group: every member takes its values, live or at the next reboot. */
+  parameterGroup?: { name: string; applyAs: ApplyAs };
 }
 
 /** Writes the group row only if it still has the version the caller read. */
@@ -122,8 +126,10 @@ export class ReplicationGroupRepository {
   /** Settings of an available group; a new node type makes the group and its members modifying. */
   modify(id: string, version: number, change: GroupSettingsChange, events: NewEvent[]): Promise<ReplicationGroup> {
     return this.db.$transaction(async (tx) => {
+      const { parameterGroup, ...settings } = change;
       const resize = change.cacheNodeType !== undefined;
-      await updateGroupAt(tx, id, version, { ...change, status: resize ? "modifying" : undefined });
+      await updateGroupAt(tx, id, version, { ...settings, parameterGroupName: parameterGroup?.name, status: resize ? "modifying" : undefined });
+      if (parameterGroup) await applyGroupTo(tx, { replicationGroupId: id }, parameterGroup.name, parameterGroup.applyAs);
       if (resize) {
         await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { cacheNodeType: change.cacheNodeType, status: "modifying", ...bump } });
       }
@@ -136,9 +142,11 @@ export class ReplicationGroupRepository {
    * The group and its members go to deleting (the reconciler removes them); a retained primary
    * leaves the group first and lives on as a standalone cluster.
    */
-  markDeleting(id: string, version: number, retainPrimary: string | undefined, events: NewEvent[]): Promise<ReplicationGroup> {
+  markDeleting(id: string, version: number, retainPrimary: string | undefined, events: NewEvent[], finalSnapshot?: NewSnapshot): Promise<ReplicationGroup> {
     return this.db.$transaction(async (tx) => {
       await updateGroupAt(tx, id, version, { status: "deleting" });
+      // FinalSnapshotIdentifier: taken by the snapshot controller before the nodes go.
+      if (finalSnapshot) await insertSnapshot(tx, finalSnapshot);
       if (retainPrimary !== undefined) {
         await tx.cacheCluster.update({ where: { id: retainPrimary }, data: { replicationGroupId: null, nodeGroupId: null, role: null, ...bump } });
       }

@@ -62,6 +62,8 @@ export function toCluster(row: ClusterRow): CacheCluster {
     configEndpointPort: orUndefined(row.configEndpointPort),
     configVersion: row.configVersion,
     dataFile: orUndefined(row.dataFile),
+    parameters: JSON.parse(row.parameters) as Record<string, string>,
+    parameterApplyStatus: row.parameterApplyStatus,
     version: row.version,
     createdAt: row.createdAt,
     nodes: row.nodes.map(toNode),

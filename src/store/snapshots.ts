@@ -71,6 +71,15 @@ async function setSourceStatus(tx: Tx, source: { kind: SnapshotSourceGuard["kind
   else await tx.cacheCluster.updateMany({ where, data: { status: to, version: { increment: 1 } } });
 }
 
+/** Inserts a snapshot row inside another write (a final snapshot with its delete). */
+export async function insertSnapshot(tx: Tx, snapshot: NewSnapshot): Promise<void> {
+  try {
+    await tx.snapshot.create({ data: toRow(snapshot) });
+  } catch (error) {
+    throw translateUnique(error, "snapshot", snapshot.name);
+  }
+}
+
 export class SnapshotRepository {
   constructor(private readonly db: Db) {}
 
@@ -92,6 +101,11 @@ export class SnapshotRepository {
     return rows.map(toSnapshot);
   }
 
+  /** Whether a snapshot of the source is being taken (a delete waits for its final snapshot). */
+  async taking(source: { replicationGroupId?: string; cacheClusterId?: string }): Promise<boolean> {
+    return (await this.db.snapshot.count({ where: { ...source, status: "creating" } })) > 0;
+  }
+
   /** Snapshots the controller has work on. */
   async pending(): Promise<Snapshot[]> {
     const rows = await this.db.snapshot.findMany({ where: { status: { in: ["creating", "copying", "deleting"] } }, orderBy: { createdAt: "asc" } });
@@ -106,11 +120,7 @@ export class SnapshotRepository {
     return this.db.$transaction(async (tx) => {
       if (source?.kind === "replication-group") await updateGroupAt(tx, source.id, source.version, { status: "snapshotting" });
       else if (source) await updateClusterAt(tx, source.id, source.version, { status: "snapshotting" });
-      try {
-        await tx.snapshot.create({ data: toRow(snapshot) });
-      } catch (error) {
-        throw translateUnique(error, "snapshot", snapshot.name);
-      }
+      await insertSnapshot(tx, snapshot);
       await writeEvents(tx, events);
       return toSnapshot((await tx.snapshot.findUnique({ where: { name: snapshot.name } }))!);
     });

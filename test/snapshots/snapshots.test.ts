@@ -6,37 +6,17 @@
  * restore from SnapshotArns; DeleteSnapshot removes the files; AWS's errors for bad input. Calls
  * go through the AWS CLI, the AWS SDK for JavaScript, boto3 and plain REST.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, failure, GROUPS, CLUSTERS } from "../helpers/clients.ts";
+import { boto3 } from "../helpers/boto3.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { closeRedisClients, endpointsOf, redis, redisCommand, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
 
 const RUNTIMES = await runtimesUnderTest();
-const run = promisify(execFile);
 
 afterAll(() => closeRedisClients());
-
-/** boto3, the Python SDK: one ElastiCache call, its result (or error code) as JSON. */
-async function boto3(url: string, operation: string, input: Record<string, unknown>): Promise<any> {
-  const script = `
-import boto3, json, sys
-from botocore.exceptions import ClientError
-client = boto3.client("elasticache", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-try:
-    out = getattr(client, sys.argv[2])(**json.loads(sys.argv[3]))
-    out.pop("ResponseMetadata", None)
-    print(json.dumps({"ok": out}, default=str))
-except ClientError as e:
-    print(json.dumps({"error": e.response["Error"]["Code"], "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}))
-`;
-  const snake = operation.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
-  const { stdout } = await run("python3", ["-c", script, url, snake, JSON.stringify(input)]);
-  return JSON.parse(stdout);
-}
 
 /** Keys of every type, some with TTLs. */
 async function writeTypedKeys(endpoint: Endpoint): Promise<void> {
@@ -233,6 +213,23 @@ describe.each(RUNTIMES)("snapshots and restore on real nodes (%s runtime)", (run
     // Nothing half-written by the refusals.
     expect((await target.api.rest("GET", `${GROUPS}/r2`)).status).toBe(404);
     expect((await target.api.rest("GET", `${CLUSTERS}/mc2`)).status).toBe(404);
+  });
+
+  it("FinalSnapshotIdentifier (AWS SDK, AWS CLI) takes a last snapshot before the nodes go; manual snapshots stay", async () => {
+    await target.api.send("DeleteReplicationGroup", { ReplicationGroupId: "restored", FinalSnapshotIdentifier: "restored-final" });
+    await eventually(async () => !(await target.api.groupExists("restored")), 60_000, "group restored deleted");
+    const final = await waitSnapshot(target, "restored-final");
+    expect(final).toMatchObject({ ReplicationGroupId: "restored", SnapshotSource: "manual" });
+    await awsCli(target.server.url, "DeleteCacheCluster", { CacheClusterId: "single-copy", FinalSnapshotIdentifier: "single-final" });
+    await eventually(async () => (await target.api.rest("GET", `${CLUSTERS}/single-copy`)).status === 404, 60_000, "cluster single-copy deleted");
+    await waitSnapshot(target, "single-final");
+    await target.api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "from-final", Engine: "redis", SnapshotName: "restored-final" });
+    expect(await dumpKeys((await target.api.cluster("from-final")).CacheNodes[0].Endpoint)).toEqual(expected);
+    const names = (await target.api.send("DescribeSnapshots", {})).Snapshots.map((s: any) => s.SnapshotName);
+    expect(names).toEqual(expect.arrayContaining(["first-copy", "restored-final", "single-final", "while-writing"]));
+    const taken = await failure(target.api.send("DeleteCacheCluster", { CacheClusterId: "from-final", FinalSnapshotIdentifier: "single-final" }));
+    expect(taken.code).toBe("SnapshotAlreadyExistsFault");
+    expect((await target.api.cluster("from-final")).CacheClusterStatus).toBe("available");
   });
 
   it("snapshots and their files survive a restart of the control plane", async () => {

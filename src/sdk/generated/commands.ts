@@ -47,6 +47,20 @@ export type {
   DeleteSnapshotCommandOutput,
   CopySnapshotCommandInput,
   CopySnapshotCommandOutput,
+  CreateCacheParameterGroupCommandInput,
+  CreateCacheParameterGroupCommandOutput,
+  DescribeCacheParameterGroupsCommandInput,
+  DescribeCacheParameterGroupsCommandOutput,
+  ModifyCacheParameterGroupCommandInput,
+  ModifyCacheParameterGroupCommandOutput,
+  ResetCacheParameterGroupCommandInput,
+  ResetCacheParameterGroupCommandOutput,
+  DeleteCacheParameterGroupCommandInput,
+  DeleteCacheParameterGroupCommandOutput,
+  DescribeCacheParametersCommandInput,
+  DescribeCacheParametersCommandOutput,
+  DescribeEngineDefaultParametersCommandInput,
+  DescribeEngineDefaultParametersCommandOutput,
   DescribeEventsCommandInput,
   DescribeEventsCommandOutput,
   DescribeCacheEngineVersionsCommandInput,
@@ -157,6 +171,41 @@ export class DeleteSnapshotCommand extends Command<aws.DeleteSnapshotCommandInpu
 /** CopySnapshot over the REST API; input and output as @aws-sdk/client-elasticache's CopySnapshotCommand. */
 export class CopySnapshotCommand extends Command<aws.CopySnapshotCommandInput, aws.CopySnapshotCommandOutput> {
   readonly operation = "CopySnapshot";
+}
+
+/** CreateCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's CreateCacheParameterGroupCommand. */
+export class CreateCacheParameterGroupCommand extends Command<aws.CreateCacheParameterGroupCommandInput, aws.CreateCacheParameterGroupCommandOutput> {
+  readonly operation = "CreateCacheParameterGroup";
+}
+
+/** DescribeCacheParameterGroups over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheParameterGroupsCommand. */
+export class DescribeCacheParameterGroupsCommand extends Command<aws.DescribeCacheParameterGroupsCommandInput, aws.DescribeCacheParameterGroupsCommandOutput> {
+  readonly operation = "DescribeCacheParameterGroups";
+}
+
+/** ModifyCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's ModifyCacheParameterGroupCommand. */
+export class ModifyCacheParameterGroupCommand extends Command<aws.ModifyCacheParameterGroupCommandInput, aws.ModifyCacheParameterGroupCommandOutput> {
+  readonly operation = "ModifyCacheParameterGroup";
+}
+
+/** ResetCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's ResetCacheParameterGroupCommand. */
+export class ResetCacheParameterGroupCommand extends Command<aws.ResetCacheParameterGroupCommandInput, aws.ResetCacheParameterGroupCommandOutput> {
+  readonly operation = "ResetCacheParameterGroup";
+}
+
+/** DeleteCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's DeleteCacheParameterGroupCommand. */
+export class DeleteCacheParameterGroupCommand extends Command<aws.DeleteCacheParameterGroupCommandInput, aws.DeleteCacheParameterGroupCommandOutput> {
+  readonly operation = "DeleteCacheParameterGroup";
+}
+
+/** DescribeCacheParameters over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheParametersCommand. */
+export class DescribeCacheParametersCommand extends Command<aws.DescribeCacheParametersCommandInput, aws.DescribeCacheParametersCommandOutput> {
+  readonly operation = "DescribeCacheParameters";
+}
+
+/** DescribeEngineDefaultParameters over the REST API; input and output as @aws-sdk/client-elasticache's DescribeEngineDefaultParametersCommand. */
+export class DescribeEngineDefaultParametersCommand extends Command<aws.DescribeEngineDefaultParametersCommandInput, aws.DescribeEngineDefaultParametersCommandOutput> {
+  readonly operation = "DescribeEngineDefaultParameters";
 }
 
 /** DescribeEvents over the REST API; input and output as @aws-sdk/client-elasticache's DescribeEventsCommand. */

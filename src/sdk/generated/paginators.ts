@@ -5,11 +5,13 @@
 
 import type * as aws from "@aws-sdk/client-elasticache";
 import { paginatorOf, type Paginate } from "../paginators.js";
-import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeSnapshotsCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand } from "./commands.js";
+import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeSnapshotsCommand, DescribeCacheParameterGroupsCommand, DescribeCacheParametersCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand } from "./commands.js";
 
 export const paginateDescribeCacheSubnetGroups: Paginate<aws.DescribeCacheSubnetGroupsCommandInput, aws.DescribeCacheSubnetGroupsCommandOutput> = paginatorOf(DescribeCacheSubnetGroupsCommand);
 export const paginateDescribeReplicationGroups: Paginate<aws.DescribeReplicationGroupsCommandInput, aws.DescribeReplicationGroupsCommandOutput> = paginatorOf(DescribeReplicationGroupsCommand);
 export const paginateDescribeCacheClusters: Paginate<aws.DescribeCacheClustersCommandInput, aws.DescribeCacheClustersCommandOutput> = paginatorOf(DescribeCacheClustersCommand);
 export const paginateDescribeSnapshots: Paginate<aws.DescribeSnapshotsCommandInput, aws.DescribeSnapshotsCommandOutput> = paginatorOf(DescribeSnapshotsCommand);
+export const paginateDescribeCacheParameterGroups: Paginate<aws.DescribeCacheParameterGroupsCommandInput, aws.DescribeCacheParameterGroupsCommandOutput> = paginatorOf(DescribeCacheParameterGroupsCommand);
+export const paginateDescribeCacheParameters: Paginate<aws.DescribeCacheParametersCommandInput, aws.DescribeCacheParametersCommandOutput> = paginatorOf(DescribeCacheParametersCommand);
 export const paginateDescribeEvents: Paginate<aws.DescribeEventsCommandInput, aws.DescribeEventsCommandOutput> = paginatorOf(DescribeEventsCommand);
 export const paginateDescribeCacheEngineVersions: Paginate<aws.DescribeCacheEngineVersionsCommandInput, aws.DescribeCacheEngineVersionsCommandOutput> = paginatorOf(DescribeCacheEngineVersionsCommand);
