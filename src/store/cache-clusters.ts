@@ -4,7 +4,7 @@
  * joins or leaves a group also writes the group conditionally, so replica counts stay within the
  * rules however many requests race.
  */
-import { insertSnapshot, type NewSnapshot } from "./snapshots.ts";
+import { insertSnapshot, type NewSnapshot } from "./snapshot-rows.ts";
 import { applyGroupTo, type ApplyAs } from "./parameter-groups.ts";
 import type { NewEvent } from "../domain/events.ts";
 import type { CacheCluster, Tag } from "../domain/model.ts";

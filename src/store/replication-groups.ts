@@ -15,7 +15,7 @@ import { QuotaError, StaleWriteError, translateUnique, unlessStale } from "./err
 import { failoverColumns, noFailover } from "./failover-columns.ts";
 import { countEvents, writeEvents } from "./events.ts";
 import { applyGroupTo, type ApplyAs } from "./parameter-groups.ts";
-import { insertSnapshot, type NewSnapshot } from "./snapshots.ts";
+import { insertSnapshot, type NewSnapshot } from "./snapshot-rows.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
 import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
 import { queryIn, readGroups, type Query } from "./joined-reads.ts";

@@ -5,14 +5,14 @@
  */
 import type { NewEvent } from "../domain/events.ts";
 import type { Snapshot, SnapshotNodeGroup, SnapshotSource, SnapshotStatus } from "../domain/snapshots.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
 import { updateClusterAt } from "./cache-clusters.ts";
 import type { Db, Tx } from "./database.ts";
-import { StaleWriteError, translateUnique } from "./errors.ts";
+import { StaleWriteError } from "./errors.ts";
 import { writeEvents } from "./events.ts";
 import { updateGroupAt } from "./replication-groups.ts";
+import { insertSnapshot, toSnapshot, type NewSnapshot } from "./snapshot-rows.ts";
 
-export type NewSnapshot = Omit<Snapshot, "createdAt">;
+export type { NewSnapshot } from "./snapshot-rows.ts";
 
 /** The resource a snapshot is taken of, at the version the operation read. */
 export interface SnapshotSourceGuard {
@@ -28,56 +28,10 @@ export interface SnapshotFilter {
   source?: SnapshotSource;
 }
 
-type Row = Prisma.SnapshotGetPayload<object>;
-
-const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
-
-function toSnapshot(row: Row): Snapshot {
-  const nodeGroups = (JSON.parse(row.nodeGroups) as (SnapshotNodeGroup & { createdAt?: string })[]).map((entry) => ({
-    ...entry,
-    createdAt: entry.createdAt ? new Date(entry.createdAt) : undefined,
-  }));
-  return {
-    name: row.name,
-    status: row.status as SnapshotStatus,
-    source: row.source as SnapshotSource,
-    replicationGroupId: orUndefined(row.replicationGroupId),
-    replicationGroupDescription: orUndefined(row.replicationGroupDescription),
-    cacheClusterId: orUndefined(row.cacheClusterId),
-    engine: row.engine,
-    engineVersion: row.engineVersion,
-    cacheNodeType: row.cacheNodeType,
-    numCacheClusters: row.numCacheClusters,
-    port: row.port,
-    subnetGroupName: row.subnetGroupName,
-    parameterGroupName: row.parameterGroupName,
-    preferredAz: orUndefined(row.preferredAz),
-    automaticFailover: row.automaticFailover,
-    snapshotRetentionLimit: row.snapshotRetentionLimit,
-    snapshotWindow: orUndefined(row.snapshotWindow),
-    nodeGroups,
-    createdAt: row.createdAt,
-  };
-}
-
-function toRow(snapshot: NewSnapshot) {
-  const { nodeGroups, ...rest } = snapshot;
-  return { ...rest, nodeGroups: JSON.stringify(nodeGroups) };
-}
-
 async function setSourceStatus(tx: Tx, source: { kind: SnapshotSourceGuard["kind"]; id: string }, from: string, to: string): Promise<void> {
   const where = { id: source.id, status: from };
   if (source.kind === "replication-group") await tx.replicationGroup.updateMany({ where, data: { status: to, version: { increment: 1 } } });
   else await tx.cacheCluster.updateMany({ where, data: { status: to, version: { increment: 1 } } });
-}
-
-/** Inserts a snapshot row inside another write (a final snapshot with its delete). */
-export async function insertSnapshot(tx: Tx, snapshot: NewSnapshot): Promise<void> {
-  try {
-    await tx.snapshot.create({ data: toRow(snapshot) });
-  } catch (error) {
-    throw translateUnique(error, "snapshot", snapshot.name);
-  }
 }
 
 export class SnapshotRepository {
