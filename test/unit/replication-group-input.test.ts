@@ -57,7 +57,7 @@ describe("CreateReplicationGroup rules", () => {
     [{ EngineVersion: "5.0" }, "InvalidParameterValue 400"],
     [{ EngineVersion: "seven" }, "InvalidParameterValue 400"],
     [{ CacheNodeType: "cache.x1.huge" }, "InvalidParameterValue 400"],
-    [{ CacheParameterGroupName: "custom" }, "CacheParameterGroupNotFound 404"],
+    [{ SnapshotName: "a", SnapshotArns: ["arn:aws:s3:::b/k"] }, "InvalidParameterCombination 400"],
     [{ NumCacheClusters: 2, PreferredCacheClusterAZs: ["us-east-1a"] }, "InvalidParameterValue 400"],
     [{ PreferredCacheClusterAZs: ["eu-west-1a"] }, "InvalidParameterValue 400"],
     [{ NumNodeGroups: 2 }, "InvalidParameterValue 400"],
@@ -68,6 +68,11 @@ describe("CreateReplicationGroup rules", () => {
     [{ NumCacheClusters: "3" }, "InvalidParameterValue 400"],
   ])("%o -> %s", (input, expected) => {
     expect(codeOf(() => parse(input))).toBe(expected);
+  });
+
+  it("keeps the parameter group and restore source it is given; whether they exist is the service's check (with the store)", () => {
+    expect(parse({ CacheParameterGroupName: "custom", SnapshotName: "nightly" })).toMatchObject({ parameterGroupName: "custom", restore: { snapshotName: "nightly" } });
+    expect(parse({ SnapshotArns: ["arn:aws:s3:::bucket/key.rdb"] }).restore).toEqual({ arns: ["arn:aws:s3:::bucket/key.rdb"] });
   });
 
   it("accepts automatic failover with a replica, Multi-AZ with failover, and matching zones", () => {
