@@ -7,7 +7,7 @@
 import { arnOf } from "../domain/arn.ts";
 import { event, type NewEvent } from "../domain/events.ts";
 import type { NodeGroup, ReplicationGroup } from "../domain/model.ts";
-import { membersOf } from "../domain/topology.ts";
+import { membersOf, nodeOf, primaryOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext, Observed } from "./context.ts";
@@ -34,13 +34,19 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   const handles = new Map<string, NodeHandle>();
   try {
     await Promise.all(
-      all
-        .filter((member) => member.status !== "deleting")
-        .map(async (member) => {
-          // A member of a node group has exactly one node.
-          const [handle] = (await ensureNodes(work, member, observed)).values();
-          if (handle) handles.set(member.id, handle);
-        }),
+      group.nodeGroups.flatMap((nodeGroup) => {
+        // Replicas (re)start following the primary where it already ran; in a group being
+        // created nobody has data yet and all start at once, the replicas pointed at it below.
+        const primary = primaryOf(nodeGroup);
+        const primaryPeer = primary && nodeOf(primary)?.peer;
+        return nodeGroup.members
+          .filter((member) => member.status !== "deleting")
+          .map(async (member) => {
+            // A member of a node group has exactly one node.
+            const [handle] = (await ensureNodes(work, member, observed, member.role === "replica" ? primaryPeer : undefined)).values();
+            if (handle) handles.set(member.id, handle);
+          });
+      }),
     );
   } catch (error) {
     if (group.status === "creating") {

@@ -5,7 +5,7 @@
 import { arnOf } from "../domain/arn.ts";
 import { event, type SourceType } from "../domain/events.ts";
 import type { CacheCluster, CacheNode } from "../domain/model.ts";
-import type { NodeHandle } from "../runtime/types.ts";
+import type { Address, NodeHandle } from "../runtime/types.ts";
 import type { NodePlacement } from "../store/index.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { nodeSpecOf } from "./node-spec.ts";
@@ -22,9 +22,9 @@ export const placementOf = (handle: NodeHandle): NodePlacement => ({ runtimeId: 
  * be grabbed by any program, e.g. as an outgoing connection's ephemeral port), the node moves to
  * another free port once and starts there.
  */
-async function startNew(work: ControllerContext, cluster: CacheCluster, node: CacheNode): Promise<NodeHandle> {
+async function startNew(work: ControllerContext, cluster: CacheCluster, node: CacheNode, replicaOf: Address | undefined): Promise<NodeHandle> {
   try {
-    return await work.runtime.start(nodeSpecOf(cluster, node));
+    return await work.runtime.start(nodeSpecOf(cluster, node, replicaOf));
   } catch (error) {
     if (node.status !== "creating" || !PORT_TAKEN.test(String((error as Error).message))) throw error;
     await work.runtime.remove(node.runtimeName);
@@ -32,12 +32,20 @@ async function startNew(work: ControllerContext, cluster: CacheCluster, node: Ca
     if (!picked) throw error;
     await work.store.nodes.movePort(node, picked[0]);
     node.hostPort = picked[0];
-    return work.runtime.start(nodeSpecOf(cluster, node));
+    return work.runtime.start(nodeSpecOf(cluster, node, replicaOf));
   }
 }
 
-/** Starts (or adopts) every present node of a cluster; reboots those marked rebooting. */
-export async function ensureNodes(work: ControllerContext, cluster: CacheCluster, observed: Observed): Promise<Map<string, NodeHandle>> {
+/**
+ * Starts (or adopts) every present node of a cluster; reboots those marked rebooting. A replica
+ * member's nodes get `replicaOf` (its primary's peer address) and start or restart as replicas.
+ */
+export async function ensureNodes(
+  work: ControllerContext,
+  cluster: CacheCluster,
+  observed: Observed,
+  replicaOf?: Address,
+): Promise<Map<string, NodeHandle>> {
   const handles = new Map<string, NodeHandle>();
   await Promise.all(
     cluster.nodes
@@ -46,7 +54,8 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
         const seen = observed.get(node.runtimeName);
         let handle: NodeHandle;
         if (node.status === "rebooting") {
-          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await work.runtime.start(nodeSpecOf(cluster, node));
+          const spec = nodeSpecOf(cluster, node, replicaOf);
+          handle = seen?.running ? await work.runtime.restart(spec) : await work.runtime.start(spec);
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
           Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer });
@@ -59,7 +68,7 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
             await work.store.nodes.setStatus(keyOf(node), "failed", [event("cache-cluster", cluster.id, `Recovering cache nodes ${node.nodeId}`)]);
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await startNew(work, cluster, node);
+          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node, replicaOf)) : await startNew(work, cluster, node, replicaOf);
         }
         const placement = placementOf(handle);
         const recorded =

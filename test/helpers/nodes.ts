@@ -4,7 +4,7 @@
  * nodes (ioredis, a raw memcached text-protocol socket), and what the runtime really runs
  * (pid files and /proc for processes, `docker ps` by label for containers). No mocks.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -401,6 +401,32 @@ export async function containerIdentity(instance: string, node: string, installa
   } catch {
     return undefined;
   }
+}
+
+/** Kills a node the way a crash would: SIGKILL of the process, or docker kill of the container. */
+export function crashNode(target: NodeServer, node: string): void {
+  if (target.runtime === "process") {
+    const pid = pidFileOf(target.dataDir, node);
+    if (!pid) throw new Error(`no pid for ${node}`);
+    process.kill(pid, "SIGKILL");
+  } else {
+    execFileSync("docker", ["kill", containerName(target, node)], { stdio: "ignore" });
+  }
+}
+
+/** Waits until the group is available with every node of every member available. */
+export async function waitSettled(target: NodeServer, id: string, timeoutMs = 30_000): Promise<any> {
+  return eventually(
+    async () => {
+      const group = await target.api.group(id);
+      const members = group.NodeGroups[0].NodeGroupMembers;
+      const clusters = await Promise.all(members.map((member: any) => target.api.cluster(member.CacheClusterId)));
+      const allAvailable = clusters.every((cluster: any) => cluster.CacheNodes?.every((node: any) => node.CacheNodeStatus === "available"));
+      return group.Status === "available" && allAvailable && group;
+    },
+    timeoutMs,
+    `group ${id} settled`,
+  );
 }
 
 /**

@@ -22,7 +22,8 @@ export class ContinuousWriter {
   private readonly loop: Promise<void>;
   readonly report: WriterReport = { acked: [], failures: 0, ackTimes: [], sentTimes: [], failureTimes: [] };
 
-  constructor(port: number, host = "127.0.0.1", readonly prefix = "w") {
+  /** `pauseMs`: a pause after each acknowledged write, for writers that run long beside others. */
+  constructor(port: number, host = "127.0.0.1", readonly prefix = "w", private readonly pauseMs = 0) {
     this.client = new Redis({
       host,
       port,
@@ -45,6 +46,7 @@ export class ContinuousWriter {
         this.report.acked.push(i);
         this.report.ackTimes.push(performance.now());
         this.report.sentTimes.push(sentAt);
+        if (this.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
       } catch {
         this.report.failures++;
         this.report.failureTimes.push(performance.now());

@@ -63,12 +63,16 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
   work.onTopology?.(group.id);
 }
 
-/** recover: the old primary starts again (stopped first if it still runs) and syncs as a replica of the new one. */
+/**
+ * recover: the old primary starts again as a replica of the new one (from its first moment: it
+ * never answers as a master with an empty dataset) and syncs. REPLICAOF after the start covers a
+ * node that was still running and was adopted as it was.
+ */
 export async function recover(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, decision: Decision<"recover">): Promise<void> {
   const recovering = member(nodeGroup, decision.from);
   const primaryNode = nodeOf(member(nodeGroup, decision.to))!;
   const node = nodeOf(recovering)!;
-  const handle = await work.runtime.start(nodeSpecOf(recovering, node));
+  const handle = await work.runtime.start(nodeSpecOf(recovering, node, primaryNode.peer));
   await work.redis.replicaOf(handle.adminAddress, primaryNode.peer!);
   if (!(await waitForReplicaLinks(work.redis, [handle], work.syncTimeoutMs))) {
     throw new Error(`recovered node ${node.runtimeName} did not sync with ${decision.to}`);
