@@ -14,6 +14,7 @@ import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.t
 import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./controllers/endpoint-sync.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
+import { FailoverTimings } from "./controllers/failover/timings.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
@@ -68,8 +69,10 @@ export async function start(config: Config) {
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
+  const timings = new FailoverTimings(logger.child({ component: "failover" }));
   const monitor = new HealthMonitor({
     store,
+    timings,
     redis,
     redisProbe,
     memcachedProbe,
@@ -92,7 +95,7 @@ export async function start(config: Config) {
     return endpoints.sync();
   };
   reconciler = new Reconciler(
-    { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
+    { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology, timings },
     { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
   );
   const services = createServices(ctx);

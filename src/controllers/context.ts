@@ -3,6 +3,7 @@ import type { Account } from "../domain/arn.ts";
 import type { RedisAdmin } from "../engines/redis-admin.ts";
 import type { NodeRuntime, ObservedNode } from "../runtime/types.ts";
 import type { Store } from "../store/index.ts";
+import type { FailoverTimings } from "./failover/timings.ts";
 
 export interface ControllerContext {
   store: Store;
@@ -13,6 +14,8 @@ export interface ControllerContext {
   syncTimeoutMs: number;
   /** Called when a resource's topology (primary, replicas, ports) may have changed; resolves once endpoints follow it. */
   onTopology?(resourceId: string): Promise<void> | void;
+  /** Where each failover's time goes (a log line per failover). */
+  timings?: FailoverTimings;
 }
 
 /** What the runtime runs, by runtime name, as observed at the start of a pass. */

@@ -14,6 +14,7 @@ import type { Address } from "../domain/model.ts";
 import type { LineProbe } from "../engines/line-probe.ts";
 import { parseReplicationInfo, type RedisAdmin } from "../engines/redis-admin.ts";
 import type { Store } from "../store/index.ts";
+import type { FailoverTimings } from "./failover/timings.ts";
 
 export interface HealthMonitorOptions {
   store: Store;
@@ -26,6 +27,8 @@ export interface HealthMonitorOptions {
   logger: Logger;
   /** Called after a node is recorded as failed. */
   onFailure(): void;
+  /** Told when a node first looks dead and when it is recorded failed. */
+  timings?: FailoverTimings;
 }
 
 interface Target {
@@ -89,6 +92,7 @@ export class HealthMonitor {
     const target = this.targets.find((candidate) => candidate.admin.host === addr.host && candidate.admin.port === addr.port);
     if (!target) return;
     const id = `${target.clusterId}/${target.nodeId}`;
+    this.options.timings?.signal(target.clusterId);
     if (this.inflight.has(id)) return;
     this.inflight.add(id);
     void (async () => {
@@ -139,14 +143,16 @@ export class HealthMonitor {
   private async failed(target: Target, id: string): Promise<void> {
     const count = (this.failures.get(id) ?? 0) + 1;
     this.failures.set(id, count);
+    if (count === 1) this.options.timings?.signal(target.clusterId);
     if (count !== this.options.failureThreshold) return;
     this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
     try {
       // Only a node still believed available is failed here; the reconciler owns every other
       // status, and a failover in progress stops nodes on purpose (the store checks both).
-      await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
+      const marked = await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
         event("cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`),
       ]);
+      if (marked) this.options.timings?.failed(target.clusterId);
     } catch (error) {
       this.options.logger.error({ err: error, node: id }, "could not record a node failure");
     }

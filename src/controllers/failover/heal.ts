@@ -28,6 +28,7 @@ function member(nodeGroup: NodeGroup, id: string): CacheCluster {
 /** elect: the choice is recorded (phase promote); the group is modifying. */
 export async function recordElection(work: ControllerContext, nodeGroup: NodeGroup, decision: Decision<"elect">): Promise<void> {
   await work.store.failovers.elect(keyOf(nodeGroup), { from: decision.from, to: decision.to, test: decision.test }, decision.expected, []);
+  work.timings?.elected(decision.from);
 }
 
 /**
@@ -60,7 +61,10 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
     event("replication-group", group.id, message),
     event("cache-cluster", failed.id, `Recovering cache nodes ${failed.nodes.map((node) => node.nodeId).join(",")}`),
   ]);
-  work.onTopology?.(group.id);
+  work.timings?.promoted(failed.id);
+  void Promise.resolve(work.onTopology?.(group.id)).then(() =>
+    work.timings?.switched(failed.id, { replicationGroup: group.id, nodeGroup: nodeGroup.id, to: elected.id, test: decision.test }),
+  );
 }
 
 /**
