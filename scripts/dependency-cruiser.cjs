@@ -29,10 +29,10 @@ module.exports = {
     onlyImports("sdk", [], "The published SDK shim carries no server code."),
     {
       name: "sdk-imports-only-its-own-dependencies",
-      comment: "The published SDK shim depends on the AWS SDK's client and Smithy only (dist/sdk's package.json lists just these).",
+      comment: "The published SDK shim depends on the AWS SDK's client, Smithy and the SigV4 signer only (dist/sdk's package.json lists just these).",
       severity: "error",
       from: { path: layer("sdk") },
-      to: { dependencyTypesNot: ["local"], pathNot: ["node_modules/(@aws-sdk/client-elasticache|@smithy/core|@smithy/types)/"] },
+      to: { dependencyTypesNot: ["local"], pathNot: ["node_modules/(@aws-sdk/client-elasticache|@smithy/core|@smithy/types|@smithy/signature-v4|@aws-crypto/sha256-js)/"] },
     },
     {
       name: "only-the-store-imports-prisma",

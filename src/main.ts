@@ -4,6 +4,7 @@
  * and are adopted by the next start.
  */
 import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
@@ -20,6 +21,7 @@ import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { openStore } from "./store/index.ts";
+import { CertificateAuthority, CertificateAuthorityError } from "./tls/index.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
@@ -31,6 +33,9 @@ export async function start(config: Config) {
   const { store, migrated } = await openStore(config.databaseUrl, ports);
   if (migrated.length > 0) logger.info({ migrations: migrated }, "database migrated");
   const installation = await store.installation.id();
+  // Made on the first start and kept: a CA certificate clients downloaded keeps verifying nodes.
+  const ca = await CertificateAuthority.open(path.join(config.dataDir, "tls"));
+  logger.info({ caCertificate: ca.certificatePath, created: ca.created }, "certificate authority (clients verify TLS nodes with this file, or GET /v1/tls/ca.pem)");
 
   const { runtime, images } = await chooseRuntime({
     choice: config.runtime,
@@ -101,8 +106,16 @@ export async function start(config: Config) {
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
 
-  const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, accountId: config.accountId, logger });
+  const app = await buildApp({
+    operations: operationRegistry(services),
+    bodyLimit: config.bodyLimit,
+    accountId: config.accountId,
+    credentials: config.credentials,
+    caCertificate: ca.certificatePem,
+    logger,
+  });
   await app.listen({ host: config.host, port: config.port });
+  logger.info({ signedCalls: config.credentials.size > 0, accessKeys: config.credentials.size }, config.credentials.size > 0 ? "API calls must be SigV4-signed" : "API open: no credentials configured");
   await endpoints.sync();
   // A safety net besides the topology callbacks (which do the real work): endpoints converge even
   // if one was missed. Rare, because each sync reads every group and node.
@@ -127,7 +140,7 @@ export async function start(config: Config) {
       await store.close();
       lock.release();
     })());
-  return { app, store, stop, logger };
+  return { app, store, stop, logger, ca };
 }
 
 /** Ports in the kernel's ephemeral range can be taken by any outgoing connection at any time. */
@@ -146,6 +159,8 @@ async function main() {
   let config: Config;
   try {
     config = loadConfig();
+    // The secrets are in `config` now; nodes started as child processes must not inherit them.
+    delete process.env.ECL_CREDENTIALS;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`elasticache-local: ${error.message}`);
@@ -157,7 +172,7 @@ async function main() {
   try {
     server = await start(config);
   } catch (error) {
-    if (error instanceof DataDirInUse) {
+    if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError) {
       console.error(`elasticache-local: ${error.message}`);
       process.exit(2);
     }

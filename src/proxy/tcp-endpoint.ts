@@ -16,16 +16,38 @@
  *
  * Never emits 'error': listener, client and upstream errors are reported to `onEvent` and the
  * affected connection is closed.
+ *
+ * Transit encryption (`transit`): TLS is never terminated here; it passes end to end to a node's
+ * TLS port. With "preferred" or "required" the endpoint knows two upstreams per target (plain and
+ * TLS) and routes each client connection by its first byte, which for TLS is always 0x16 (a
+ * handshake record: the ClientHello) and for Redis and Memcached never is (RESP starts with `*` or
+ * a command name; Memcached's binary protocol with 0x80). "preferred" forwards both kinds,
+ * "required" closes plain connections without forwarding a byte. Only that first read goes
+ * through the peek; the rest of the connection runs on the same forwarding engine, and "off" (the
+ * default) reads nothing before connecting (bench/proxy/endpoint-throughput.ts measures both).
  */
 import net from "node:net";
 import { closeServer, listenOn } from "./listen.ts";
 import { type Address, formatAddress, sameAddress } from "./address.ts";
-import { forward, type ForwardingEngine, type ForwardingMode, resolveEngine } from "./forwarding.ts";
+import { forward, type ForwardingEngine, type ForwardingMode, readFirstBytes, resolveEngine } from "./forwarding.ts";
 
 export type { Address } from "./address.ts";
 
+/** What a client connection speaks, told from its first byte. */
+export type Transport = "plain" | "tls";
+
+/**
+ * "off": bytes pass as they come (TLS too, to whatever the upstream is); "preferred": plain and TLS
+ * clients each go to the upstream of their kind; "required": only TLS clients are forwarded.
+ */
+export type TransitMode = "off" | "preferred" | "required";
+
+/** A TLS ClientHello arrives in a handshake record, content type 22. */
+const TLS_HANDSHAKE = 0x16;
+
 export type EndpointEvent =
-  | { type: "no-upstream"; remote?: string }
+  | { type: "no-upstream"; remote?: string; transport?: Transport }
+  | { type: "plain-refused"; remote?: string }
   | { type: "connect-failed"; upstream: Address; error: Error }
   | { type: "connection-error"; upstream: Address; error: Error }
   | { type: "listener-error"; error: Error };
@@ -34,8 +56,13 @@ export interface TcpEndpointOptions {
   host: string;
   /** 0 picks a free port; `listen()` reports the actual one. */
   port: number;
-  /** Called once per new client connection; undefined closes that connection at once. */
-  pick: () => Address | undefined;
+  /**
+   * Called once per client connection with what it speaks (`transit` "preferred" or "required":
+   * after its first bytes; "off": at once, without `transport`); undefined closes it.
+   */
+  pick: (transport?: Transport) => Address | undefined;
+  /** Default "off". */
+  transit?: TransitMode;
   /** Give up on an upstream that does not accept within this time (default 5000 ms). */
   connectTimeoutMs?: number;
   /** "auto" (default) uses the fast engine when this Node.js supports it. */
@@ -55,6 +82,8 @@ interface Connection {
 export class TcpEndpoint {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
+  /** Clients whose first bytes are awaited (transit "preferred"/"required"). */
+  private readonly waiting = new Set<net.Socket>();
   private readonly engine: ForwardingEngine;
   private bound: Address | undefined;
   private closing = false;
@@ -84,6 +113,8 @@ export class TcpEndpoint {
   /** Stops listening and destroys every proxied connection. */
   close(): Promise<void> {
     this.closing = true;
+    for (const client of this.waiting) client.destroy();
+    this.waiting.clear();
     this.closeConnectionsTo();
     return closeServer(this.server);
   }
@@ -115,17 +146,39 @@ export class TcpEndpoint {
   private accept(client: net.Socket): void {
     // Until forward() installs its handlers, an error on the client must not go unhandled.
     client.on("error", () => client.destroy());
+    const transit = this.options.transit ?? "off";
+    if (transit === "off") return this.connect(client, this.choose(client, undefined));
+    this.waiting.add(client);
+    void readFirstBytes(client, this.engine, this.options.bufferSize).then((first) => {
+      this.waiting.delete(client);
+      if (!first || client.destroyed) return;
+      const transport: Transport = first[0] === TLS_HANDSHAKE ? "tls" : "plain";
+      if (transport === "plain" && transit === "required") {
+        this.emit({ type: "plain-refused", remote: client.remoteAddress });
+        client.destroy();
+        return;
+      }
+      this.connect(client, this.choose(client, transport), first);
+    });
+  }
+
+  /** The upstream for a new client, or undefined (then the client is closed and reported). */
+  private choose(client: net.Socket, transport: Transport | undefined): Address | undefined {
     let target: Address | undefined;
     try {
-      target = this.closing ? undefined : this.options.pick();
+      target = this.closing ? undefined : this.options.pick(transport);
     } catch {
       target = undefined;
     }
     if (!target) {
-      this.emit({ type: "no-upstream", remote: client.remoteAddress });
+      this.emit({ type: "no-upstream", remote: client.remoteAddress, ...(transport && { transport }) });
       client.destroy();
-      return;
     }
+    return target;
+  }
+
+  private connect(client: net.Socket, target: Address | undefined, initial?: Buffer): void {
+    if (!target) return;
     const upstream = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
     upstream.pause(); // the engine starts reading itself, once connected
     const connection: Connection = { client, upstream, target };
@@ -155,7 +208,7 @@ export class TcpEndpoint {
         upstream.destroy();
         return;
       }
-      forward(client, upstream, { engine: this.engine, bufferSize: this.options.bufferSize }, (error) => {
+      forward(client, upstream, { engine: this.engine, bufferSize: this.options.bufferSize, initial }, (error) => {
         this.connections.delete(connection);
         if (error && !isDisconnect(error)) this.emit({ type: "connection-error", upstream: target, error });
       });

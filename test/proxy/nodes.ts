@@ -117,3 +117,15 @@ export function closedWithin(socket: net.Socket, timeoutMs: number): Promise<boo
     socket.resume();
   });
 }
+
+/** Sends `request` and its FIN at once (half-close), then collects everything until the other side ends. */
+export function halfCloseExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+    let data = "";
+    socket.on("data", (chunk) => (data += chunk));
+    socket.on("end", () => resolve(data));
+    socket.on("error", reject);
+    socket.end(request);
+  });
+}

@@ -2,7 +2,7 @@ import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fastForwardingAvailable } from "../../src/proxy/forwarding.ts";
 import { type EndpointEvent, TcpEndpoint } from "../../src/proxy/tcp-endpoint.ts";
-import { closedWithin, freePort, type NodeProcess, rawExchange, redisClient, startRedis } from "./nodes.ts";
+import { closedWithin, freePort, halfCloseExchange, type NodeProcess, rawExchange, redisClient, startRedis } from "./nodes.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 const engines = fastForwardingAvailable ? (["fast", "portable"] as const) : (["portable"] as const);
@@ -59,14 +59,7 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
   it("relays a half-close: request sent then FIN still gets its reply", async () => {
     const endpoint = make(() => ({ host: "127.0.0.1", port: redis.port }));
     const { port } = await endpoint.listen();
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
-      let data = "";
-      socket.on("data", (d) => (data += d));
-      socket.on("end", () => resolve(data));
-      socket.on("error", reject);
-      socket.end("PING\r\nECHO hello\r\n");
-    });
+    const reply = await halfCloseExchange(port, "PING\r\nECHO hello\r\n");
     expect(reply).toBe("+PONG\r\n$5\r\nhello\r\n");
     await eventually(() => endpoint.connectionCount() === 0, 5000, "connection released", 20);
   });
