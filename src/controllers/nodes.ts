@@ -59,6 +59,10 @@ export async function ensureNodes(
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
           Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer });
+        } else if (seen?.running && node.status === "creating") {
+          // Started by an earlier pass (or a control plane that died since) but never seen serving:
+          // the runtime adopts it only if it answers as its spec says, and replaces it otherwise.
+          handle = await work.runtime.start(nodeSpecOf(cluster, node, replicaOf));
         } else if (seen?.running && node.status !== "failed") {
           handle = seen;
         } else {

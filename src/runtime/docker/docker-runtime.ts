@@ -256,16 +256,26 @@ export class DockerRuntime implements NodeRuntime {
         info = undefined;
       }
     }
-    let id: string;
     if (info) {
-      id = info.id;
-    } else {
-      id = await this.createContainer(spec, blueprint);
-      await this.launch(cname, blueprint.launch);
+      // Adopted only when it answers on the spec's port: a container that does not (its engine
+      // never got its configuration because the control plane died while writing it, or it hangs)
+      // is replaced now, never waited on pass after pass.
+      const handle = this.handle(spec.name, info.id, spec.engine, spec.hostPort, blueprint.extras);
+      try {
+        await this.waitReady(cname, spec, handle.adminAddress, false);
+        this.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: true }, "node container ready");
+        return handle;
+      } catch (error) {
+        if (!(error instanceof RuntimeError)) throw error;
+        this.log.warn?.({ container: cname, err: error.message }, "node container does not answer as its spec says; replacing it");
+        await this.containers.remove(cname);
+      }
     }
+    const id = await this.createContainer(spec, blueprint);
+    await this.launch(cname, blueprint.launch);
     const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
     await this.waitReady(cname, spec, handle.adminAddress, true);
-    this.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: Boolean(info) }, "node container ready");
+    this.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: false }, "node container ready");
     return handle;
   }
 
