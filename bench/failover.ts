@@ -9,7 +9,7 @@
  * failed), decide (→ replica elected), promote (→ REPLICAOF NO ONE done and recorded), endpoint
  * switch (→ the primary endpoint follows the new primary).
  * Each run kills the primary right after the group settled from the previous run's failover.
- * Usage: npx tsx bench/failover.ts [runs]
+ * Usage: npx tsx bench/failover.ts [runs]   (env: BENCH_RUNTIMES=process,docker; BENCH_PORT_RANGE=22000-22999)
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -100,7 +100,7 @@ async function oneRun(server: RunningServer, runtime: string, instance: string, 
 
 async function benchRuntime(runtime: "process" | "docker"): Promise<RunResult[]> {
   const instance = `bfo${process.pid}`;
-  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: instance, ECL_PORT_RANGE: "22000-22999", ECL_LOG_LEVEL: "info" } });
+  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: instance, ECL_PORT_RANGE: process.env.BENCH_PORT_RANGE ?? "22000-22999", ECL_LOG_LEVEL: "info" } });
   const results: RunResult[] = [];
   try {
     await createGroup(server.url, "bench", 3, { AutomaticFailoverEnabled: true });
@@ -115,7 +115,8 @@ async function benchRuntime(runtime: "process" | "docker"): Promise<RunResult[]>
 export async function benchFailover(): Promise<string> {
   const rows = [];
   const phaseRows: Record<string, string | number>[] = [];
-  for (const runtime of ["process", "docker"] as const) {
+  const wanted = (process.env.BENCH_RUNTIMES ?? "process,docker").split(",");
+  for (const runtime of (["process", "docker"] as const).filter((name) => wanted.includes(name))) {
     try {
       const results = await benchRuntime(runtime);
       const recovery = results.map((result) => result.recoveryMs);
@@ -130,7 +131,11 @@ export async function benchFailover(): Promise<string> {
         "lost per run": results.map((result) => result.lost).join(","),
       });
       const phases = results.flatMap((result) => (result.phases ? [result.phases] : []));
-      const spread = (values: number[]) => `${fmt(median(values))} / ${fmt(percentile(values, 95))} / ${fmt(Math.max(...values))}`;
+      // A phase a run did not note (e.g. the reconciler saw the death first) is left out of its spread.
+      const spread = (all: (number | undefined)[]) => {
+        const values = all.filter((value): value is number => Number.isFinite(value));
+        return values.length === 0 ? "-" : `${fmt(median(values))} / ${fmt(percentile(values, 95))} / ${fmt(Math.max(...values))}`;
+      };
       phaseRows.push({
         runtime,
         "runs with timings": phases.length,
