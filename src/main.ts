@@ -68,6 +68,7 @@ export async function start(config: Config) {
     endpointHost: config.advertisedHost,
     catalog,
     controllers: { kick: () => reconciler?.kick() },
+    subnetIds: config.subnetIds,
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);

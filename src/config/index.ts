@@ -65,6 +65,8 @@ export interface Config {
   credentials: ReadonlyMap<string, string>;
   /** ECL_ALLOW_UNAUTHENTICATED=true: serve an open API on a non-loopback ECL_HOST. */
   allowUnauthenticated: boolean;
+  /** ECL_SUBNET_IDS: "any" (any `subnet-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
+  subnetIds: "any" | "strict";
 }
 
 export class ConfigError extends Error {}
@@ -157,5 +159,6 @@ export function loadConfig(env: Env = process.env): Config {
     healthFailureThreshold: int(env, "ECL_HEALTH_FAILURES", 3, 1, 100),
     credentials,
     allowUnauthenticated,
+    subnetIds: oneOf(env, "ECL_SUBNET_IDS", ["any", "strict"] as const, "any"),
   };
 }
