@@ -3,13 +3,14 @@
  * the HTTP server; graceful shutdown on SIGINT/SIGTERM. Nodes keep running across a shutdown
  * and are adopted by the next start.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
 import { probeCatalog } from "./catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
+import { ResetService } from "./elasticache/reset.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
 import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
@@ -103,6 +104,7 @@ export async function start(config: Config) {
   );
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
+  const resetService = new ResetService(ctx);
 
   const app = await buildApp({
     operations: operationRegistry(services),
@@ -110,6 +112,12 @@ export async function start(config: Config) {
     accountId: config.accountId,
     credentials: config.credentials,
     caCertificate: ca.certificatePem,
+    readiness: { store: () => store.reset.ping(), runtime: () => runtime.list(), runtimeKind: runtime.kind },
+    reset: async () => {
+      const result = await resetService.reset();
+      logger.info(result, "reset: every resource and node removed");
+      return result;
+    },
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -127,6 +135,10 @@ export async function start(config: Config) {
     (closing ??= (async () => {
       logger.info("shutting down");
       await app.close();
+      if (config.removeNodesOnExit) {
+        logger.info({ ephemeral: config.ephemeral }, "removing every resource and node before exit (ECL_REMOVE_NODES_ON_EXIT / ECL_EPHEMERAL)");
+        await resetService.reset(60_000).catch((error) => logger.error({ err: error }, "could not remove everything before exit"));
+      }
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
@@ -137,6 +149,7 @@ export async function start(config: Config) {
       await runtime.close();
       await store.close();
       lock.release();
+      if (config.ephemeral) rmSync(config.dataDir, { recursive: true, force: true });
     })());
   return { app, store, stop, logger, ca };
 }
