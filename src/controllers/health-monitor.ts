@@ -140,18 +140,25 @@ export class HealthMonitor {
     const count = (this.failures.get(id) ?? 0) + 1;
     this.failures.set(id, count);
     if (count !== this.options.failureThreshold) return;
-    this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    let recorded = false;
     try {
       // Only a node still believed available is failed here; the reconciler owns every other
-      // status, and a failover in progress stops nodes on purpose (the store checks both).
-      await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
+      // status, and nodes stopped on purpose (a failover in progress, a delete) are no failure:
+      // the store checks all of it, and then there is neither a warning nor an event.
+      recorded = await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
         event("cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`),
       ]);
     } catch (error) {
       this.options.logger.error({ err: error, node: id }, "could not record a node failure");
+      recorded = true; // unknown: let the reconciler look
     }
     this.failures.delete(id);
     this.targets = this.targets.filter((candidate) => candidate !== target);
+    if (!recorded) {
+      this.options.logger.debug({ node: id }, "node stopped answering while going away or failing over on purpose");
+      return;
+    }
+    this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
     this.options.onFailure();
   }
 }
