@@ -17,7 +17,7 @@ import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./controllers/endpoint-sync.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
-import { chooseRuntime } from "./runtime/choose.ts";
+import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { openStore } from "./store/index.ts";
@@ -37,7 +37,7 @@ export async function start(config: Config) {
   const ca = await CertificateAuthority.open(path.join(config.dataDir, "tls"));
   logger.info({ caCertificate: ca.certificatePath, created: ca.created }, "certificate authority (clients verify TLS nodes with this file, or GET /v1/tls/ca.pem)");
 
-  const { runtime, images } = await chooseRuntime({
+  const { runtime, images, presentImages } = await chooseRuntime({
     choice: config.runtime,
     dockerSocket: config.dockerSocket,
     images: config.images,
@@ -57,6 +57,9 @@ export async function start(config: Config) {
     runtime: runtime.kind,
     images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
+    presentImages,
+    onMissingImage: (engine, version, image) =>
+      logger.info({ engine, version, image }, `${engine} ${version} not offered: image ${image} is absent (docker pull it, or see scripts/build-images.sh)`),
   });
   logger.info({ runtime: runtime.kind, installation, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
 
@@ -166,6 +169,16 @@ function warnOnEphemeralOverlap([from, to]: [number, number], logger: pino.Logge
   }
 }
 
+/** What a user can fix, said in one line without a stack trace; undefined for anything else. */
+function startProblem(error: unknown, config: Config): string | undefined {
+  if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError || error instanceof DockerUnavailable) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") return `port ${config.port} on ${config.host} is already in use by another program: stop it, or set ECL_PORT to a free port`;
+  if (code === "EADDRNOTAVAIL") return `ECL_HOST=${config.host} is not an address of this machine`;
+  if (code === "EACCES") return `port ${config.port} on ${config.host} needs privileges this user lacks: set ECL_PORT above 1023`;
+  return undefined;
+}
+
 async function main() {
   let config: Config;
   try {
@@ -183,12 +196,15 @@ async function main() {
   try {
     server = await start(config);
   } catch (error) {
-    if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError) {
-      console.error(`elasticache-local: ${error.message}`);
+    const problem = startProblem(error, config);
+    if (problem !== undefined) {
+      console.error(`elasticache-local: ${problem}`);
       process.exit(2);
     }
     throw error;
   }
+  // A promise some path forgot to handle is a bug to log, not a reason to drop every endpoint.
+  process.on("unhandledRejection", (reason) => server.logger.error({ err: reason }, "unhandled promise rejection; still running"));
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       server.stop().then(
