@@ -15,6 +15,7 @@ import { createServices, operationRegistry } from "./elasticache/services.ts";
 import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./controllers/endpoint-sync.ts";
+import { EventLog } from "./controllers/event-log.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
@@ -130,6 +131,8 @@ export async function start(config: Config) {
   // if one was missed. Rare, because each sync reads every group and node.
   const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
   endpointResync.unref();
+  const eventLog = new EventLog(store, logger.child({ component: "events" }));
+  await eventLog.start();
   reconciler.start();
   monitor.start();
 
@@ -145,6 +148,7 @@ export async function start(config: Config) {
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
+      await eventLog.stop();
       await endpoints.close();
       await redis.close();
       redisProbe.close();
