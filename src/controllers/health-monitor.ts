@@ -150,15 +150,13 @@ export class HealthMonitor {
       ]);
     } catch (error) {
       this.options.logger.error({ err: error, node: id }, "could not record a node failure");
-      recorded = true; // unknown: let the reconciler look
+      recorded = true; // unknown: told as a failure
     }
     this.failures.delete(id);
     this.targets = this.targets.filter((candidate) => candidate !== target);
-    if (!recorded) {
-      this.options.logger.debug({ node: id }, "node stopped answering while going away or failing over on purpose");
-      return;
-    }
-    this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    if (recorded) this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    else this.options.logger.debug({ node: id }, "node stopped answering while going away or failing over on purpose");
+    // Woken either way, as before: a failover in progress may want to look again (a kick is cheap).
     this.options.onFailure();
   }
 }
