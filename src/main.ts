@@ -3,21 +3,23 @@
  * the HTTP server; graceful shutdown on SIGINT/SIGTERM. Nodes keep running across a shutdown
  * and are adopted by the next start.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
 import { probeCatalog } from "./catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
+import { ResetService } from "./elasticache/reset.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
 import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./controllers/endpoint-sync.ts";
+import { EventLog } from "./controllers/event-log.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { FailoverTimings } from "./controllers/failover/timings.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
-import { chooseRuntime } from "./runtime/choose.ts";
+import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { openStore } from "./store/index.ts";
@@ -37,7 +39,7 @@ export async function start(config: Config) {
   const ca = await CertificateAuthority.open(path.join(config.dataDir, "tls"));
   logger.info({ caCertificate: ca.certificatePath, created: ca.created }, "certificate authority (clients verify TLS nodes with this file, or GET /v1/tls/ca.pem)");
 
-  const { runtime, images } = await chooseRuntime({
+  const { runtime, images, presentImages } = await chooseRuntime({
     choice: config.runtime,
     dockerSocket: config.dockerSocket,
     images: config.images,
@@ -57,6 +59,9 @@ export async function start(config: Config) {
     runtime: runtime.kind,
     images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
+    presentImages,
+    onMissingImage: (engine, version, image) =>
+      logger.info({ engine, version, image }, `${engine} ${version} not offered: image ${image} is absent (docker pull it, or see scripts/build-images.sh)`),
   });
   logger.info({ runtime: runtime.kind, installation, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
 
@@ -69,6 +74,7 @@ export async function start(config: Config) {
     endpointHost: config.advertisedHost,
     catalog,
     controllers: { kick: () => reconciler?.kick() },
+    subnetIds: config.subnetIds,
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
@@ -105,6 +111,7 @@ export async function start(config: Config) {
   );
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
+  const resetService = new ResetService(ctx);
 
   const app = await buildApp({
     operations: operationRegistry(services),
@@ -112,6 +119,12 @@ export async function start(config: Config) {
     accountId: config.accountId,
     credentials: config.credentials,
     caCertificate: ca.certificatePem,
+    readiness: { store: () => store.reset.ping(), runtime: () => runtime.list(), runtimeKind: runtime.kind },
+    reset: async () => {
+      const result = await resetService.reset();
+      logger.info(result, "reset: every resource and node removed");
+      return result;
+    },
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -121,6 +134,8 @@ export async function start(config: Config) {
   // if one was missed. Rare, because each sync reads every group and node.
   const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
   endpointResync.unref();
+  const eventLog = new EventLog(store, logger.child({ component: "events" }));
+  await eventLog.start();
   reconciler.start();
   monitor.start();
 
@@ -129,9 +144,14 @@ export async function start(config: Config) {
     (closing ??= (async () => {
       logger.info("shutting down");
       await app.close();
+      if (config.removeNodesOnExit) {
+        logger.info({ ephemeral: config.ephemeral }, "removing every resource and node before exit (ECL_REMOVE_NODES_ON_EXIT / ECL_EPHEMERAL)");
+        await resetService.reset(60_000).catch((error) => logger.error({ err: error }, "could not remove everything before exit"));
+      }
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
+      await eventLog.stop();
       await endpoints.close();
       await redis.close();
       redisProbe.close();
@@ -139,6 +159,7 @@ export async function start(config: Config) {
       await runtime.close();
       await store.close();
       lock.release();
+      if (config.ephemeral) rmSync(config.dataDir, { recursive: true, force: true });
     })());
   return { app, store, stop, logger, ca };
 }
@@ -153,6 +174,16 @@ function warnOnEphemeralOverlap([from, to]: [number, number], logger: pino.Logge
   } catch {
     // not Linux: nothing to check
   }
+}
+
+/** What a user can fix, said in one line without a stack trace; undefined for anything else. */
+function startProblem(error: unknown, config: Config): string | undefined {
+  if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError || error instanceof DockerUnavailable) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") return `port ${config.port} on ${config.host} is already in use by another program: stop it, or set ECL_PORT to a free port`;
+  if (code === "EADDRNOTAVAIL") return `ECL_HOST=${config.host} is not an address of this machine`;
+  if (code === "EACCES") return `port ${config.port} on ${config.host} needs privileges this user lacks: set ECL_PORT above 1023`;
+  return undefined;
 }
 
 async function main() {
@@ -172,12 +203,15 @@ async function main() {
   try {
     server = await start(config);
   } catch (error) {
-    if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError) {
-      console.error(`elasticache-local: ${error.message}`);
+    const problem = startProblem(error, config);
+    if (problem !== undefined) {
+      console.error(`elasticache-local: ${problem}`);
       process.exit(2);
     }
     throw error;
   }
+  // A promise some path forgot to handle is a bug to log, not a reason to drop every endpoint.
+  process.on("unhandledRejection", (reason) => server.logger.error({ err: reason }, "unhandled promise rejection; still running"));
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       server.stop().then(

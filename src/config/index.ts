@@ -2,6 +2,8 @@
  * The one place that reads the environment. Every key is documented here and in the README's
  * configuration table; values are validated once at start-up.
  */
+import { randomBytes } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 import { imageOverridesFromEnv, type ImageOverrides } from "../runtime/images.ts";
 import { credentialsFromEnv, CredentialsError, isLoopback } from "./credentials.ts";
@@ -65,6 +67,15 @@ export interface Config {
   credentials: ReadonlyMap<string, string>;
   /** ECL_ALLOW_UNAUTHENTICATED=true: serve an open API on a non-loopback ECL_HOST. */
   allowUnauthenticated: boolean;
+  /**
+   * ECL_EPHEMERAL=true: a data directory of its own under the system's temporary directory (unless
+   * ECL_DATA_DIR names one), every resource and node removed at exit and the directory with them.
+   */
+  ephemeral: boolean;
+  /** ECL_REMOVE_NODES_ON_EXIT=true (implied by ECL_EPHEMERAL): remove every resource and node when the control plane exits. */
+  removeNodesOnExit: boolean;
+  /** ECL_SUBNET_IDS: "any" (any `subnet-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
+  subnetIds: "any" | "strict";
 }
 
 export class ConfigError extends Error {}
@@ -120,7 +131,10 @@ function apiCredentials(env: Env): Map<string, string> {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const dataDir = path.resolve(env.ECL_DATA_DIR || "data");
+  const ephemeral = bool(env, "ECL_EPHEMERAL");
+  const dataDir = path.resolve(
+    env.ECL_DATA_DIR || (ephemeral ? path.join(os.tmpdir(), `elasticache-local-${randomBytes(6).toString("hex")}`) : "data"),
+  );
   const nodeHost = env.ECL_NODE_HOST || "127.0.0.1";
   const host = env.ECL_HOST || "127.0.0.1";
   const credentials = apiCredentials(env);
@@ -157,5 +171,8 @@ export function loadConfig(env: Env = process.env): Config {
     healthFailureThreshold: int(env, "ECL_HEALTH_FAILURES", 3, 1, 100),
     credentials,
     allowUnauthenticated,
+    ephemeral,
+    removeNodesOnExit: ephemeral || bool(env, "ECL_REMOVE_NODES_ON_EXIT"),
+    subnetIds: oneOf(env, "ECL_SUBNET_IDS", ["any", "strict"] as const, "any"),
   };
 }

@@ -174,19 +174,24 @@ export class HealthMonitor {
     this.failures.set(id, count);
     if (count === 1) this.options.timings?.signal(target.clusterId);
     if (count < this.options.failureThreshold) return false;
-    this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    let recorded = false;
     try {
       // Only a node still believed available is failed here; the reconciler owns every other
-      // status, and a failover in progress stops nodes on purpose (the store checks both).
-      const marked = await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
+      // status, and nodes stopped on purpose (a failover in progress, a delete) are no failure:
+      // the store checks all of it, and then there is neither a warning nor an event.
+      recorded = await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
         event("cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`),
       ]);
-      if (marked) this.options.timings?.failed(target.clusterId);
+      if (recorded) this.options.timings?.failed(target.clusterId);
     } catch (error) {
       this.options.logger.error({ err: error, node: id }, "could not record a node failure");
+      recorded = true; // unknown: told as a failure
     }
     this.failures.delete(id);
     this.targets = this.targets.filter((candidate) => !sameNode(candidate, target));
+    if (recorded) this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    else this.options.logger.debug({ node: id }, "node stopped answering while going away or failing over on purpose");
+    // Woken either way: a failover in progress may want to look again (a kick is cheap).
     this.options.onFailure();
     return true;
   }

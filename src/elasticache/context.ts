@@ -16,4 +16,6 @@ export interface ServiceContext {
   endpointHost: string;
   catalog: Catalog;
   controllers: Controllers;
+  /** Which subnet ids subnet groups take (ECL_SUBNET_IDS); "any" `subnet-` id when not given. */
+  subnetIds?: "any" | "strict";
 }

@@ -8,6 +8,7 @@ import { arnOf } from "../domain/arn.ts";
 import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from "../domain/model.ts";
 import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
 import type { ServiceContext } from "./context.ts";
+import { CLIENT_DOWNLOAD_LANDING_PAGE, DEFAULT_SNAPSHOT_WINDOW, defaultSecurityGroupId } from "./imagined-defaults.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -47,7 +48,10 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
     MultiAZ: group.multiAz ? "enabled" : "disabled",
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
-    SnapshotWindow: group.snapshotWindow,
+    SnapshotWindow: group.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW,
+    SnapshottingClusterId: snapshottingClusterOf(group),
+    UserGroupIds: [],
+    LogDeliveryConfigurations: [],
     ClusterEnabled: false,
     CacheNodeType: group.cacheNodeType,
     AuthTokenEnabled: false,
@@ -64,9 +68,17 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
   };
 }
 
+/** AWS snapshots from a replica (the primary when alone), and names it only while backups are on. */
+function snapshottingClusterOf(group: ReplicationGroup): string | undefined {
+  if (group.snapshotRetentionLimit === 0) return undefined;
+  const nodeGroup = group.nodeGroups[0];
+  return nodeGroup && (replicasOf(nodeGroup)[0] ?? primaryOf(nodeGroup))?.id;
+}
+
 export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boolean): Aws.CacheCluster {
   return {
     CacheClusterId: cluster.id,
+    ClientDownloadLandingPage: CLIENT_DOWNLOAD_LANDING_PAGE,
     ConfigurationEndpoint: cluster.engine === "memcached" ? endpoint(ctx, cluster.configEndpointPort) : undefined,
     CacheNodeType: cluster.cacheNodeType,
     Engine: cluster.engine,
@@ -95,14 +107,16 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
         }))
       : undefined,
     AutoMinorVersionUpgrade: true,
+    SecurityGroups: [{ SecurityGroupId: defaultSecurityGroupId(ctx.account, cluster.subnetGroupName), Status: "active" }],
     ReplicationGroupId: cluster.replicationGroupId,
     SnapshotRetentionLimit: cluster.engine === "memcached" ? undefined : cluster.snapshotRetentionLimit,
-    SnapshotWindow: cluster.snapshotWindow,
+    SnapshotWindow: cluster.engine === "memcached" ? undefined : (cluster.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW),
     AuthTokenEnabled: false,
     TransitEncryptionEnabled: false,
     AtRestEncryptionEnabled: false,
     ARN: arnOf(ctx.account, "cluster", cluster.id),
     ReplicationGroupLogDeliveryEnabled: false,
+    LogDeliveryConfigurations: [],
     NetworkType: "ipv4",
     IpDiscovery: "ipv4",
   };

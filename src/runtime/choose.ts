@@ -2,7 +2,7 @@
  * Picks the node runtime: Docker when asked for, or with "auto" when the Docker API answers;
  * local processes otherwise.
  */
-import { DockerRuntime, dockerAnswers, localImageOverrides } from "./docker/index.ts";
+import { DockerRuntime, dockerAnswers, localImageOverrides, presentImages } from "./docker/index.ts";
 import { resolveImageTable, type ImageOverrides } from "./images.ts";
 import type { RuntimeLogger } from "./logger.ts";
 import { ProcessRuntime } from "./process/index.ts";
@@ -27,10 +27,15 @@ export interface RuntimeChoiceOptions {
   logger: RuntimeLogger;
 }
 
+/** ECL_RUNTIME=docker and no Docker engine answers: the start-up stops with this one line. */
+export class DockerUnavailable extends Error {}
+
 export interface ChosenRuntime {
   runtime: NodeRuntime;
   /** The image overrides in force (for the engine catalog). */
   images: ImageOverrides;
+  /** Docker: the image tags present when the runtime was chosen (the catalog offers only those). */
+  presentImages?: Set<string>;
 }
 
 export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<ChosenRuntime> {
@@ -47,10 +52,12 @@ export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<Chos
         installationId: options.installationId,
         logger: options.logger,
       });
-      return { runtime, images };
+      return { runtime, images, presentImages: await presentImages(options.dockerSocket) };
     }
     if (options.choice === "docker") {
-      throw new Error(`ECL_RUNTIME=docker but the Docker API at ${options.dockerSocket} does not answer`);
+      throw new DockerUnavailable(
+        `ECL_RUNTIME=docker but no Docker engine answers at ${options.dockerSocket}: start it (dockerd, Docker Desktop), point DOCKER_SOCKET at it, or set ECL_RUNTIME=auto to run nodes as local processes`,
+      );
     }
   }
   const runtime = new ProcessRuntime({

@@ -62,7 +62,14 @@ export class NodeRepository {
   async markFailedIfAvailable(key: NodeKey, events: NewEvent[]): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       const { count } = await tx.cacheNode.updateMany({
-        where: { ...key, status: "available", cluster: { NOT: { nodeGroup: { is: { failoverPhase: { not: null } } } } } },
+        // Not a node going away on purpose (its cluster or group deleted, the node removed): it
+        // stops because it was asked to, and that is no failure.
+        where: {
+          ...key,
+          status: "available",
+          desired: "present",
+          cluster: { status: { not: "deleting" }, NOT: { nodeGroup: { is: { failoverPhase: { not: null } } } } },
+        },
         data: { status: "failed" },
       });
       if (count > 0) await writeEvents(tx, events);
