@@ -17,29 +17,25 @@
  * The Docker calls themselves live in one module per resource (containers, networks, volumes,
  * images), all through one logged door (docker-api.ts); this file decides what to do with them.
  */
-import { createHash } from "node:crypto";
 import Docker from "dockerode";
-import { DATA_FILE_NAME, EMPTY_RDB, ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, internalExtraPorts, type EngineLaunch } from "../engine-config.ts";
+import { DATA_FILE_NAME, ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, internalExtraPorts, type EngineLaunch } from "../engine-config.ts";
 import { RuntimeError } from "../errors.ts";
 import { imageFor, type ImageTable } from "../images.ts";
 import { silentLogger, type RuntimeLogger } from "../logger.ts";
 import { KeyedMutex } from "../mutex.ts";
 import { waitUntilReady } from "../readiness.ts";
 import { NODE_NAME_RE, checkNodeName, checkSpec } from "../spec.ts";
-import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode, PortAddresses } from "../types.ts";
-import { packEntries, extractFirstFile, type ArchiveEntry } from "./archive.ts";
+import type { Address, EngineKind, NodeHandle, NodeRuntime, NodeSpec, ObservedNode } from "../types.ts";
+import { packEntries, extractFirstFile } from "./archive.ts";
 import { Containers, type ContainerState } from "./containers.ts";
 import { DockerApi, messageOf, statusOf } from "./docker-api.ts";
 import { Images } from "./images.ts";
-import { LABEL, fromUserLabels, isOwnedBy, ownerFilters, ownerLabels, toUserLabels, type Owner } from "./labels.ts";
+import { LABEL, isOwnedBy, ownerFilters, type Owner } from "./labels.ts";
 import { DockerNames } from "./names.ts";
 import { Networks } from "./networks.ts";
+import { DATA_DIR, VOLUME_FILES_DIR, dataFileEntries, fileEntries } from "./node-inputs.ts";
+import { nodeHandle, nodeLabels, observedFromLabels, publishedExtras, shapeOf, type Addressing, type PublishedExtra } from "./node-record.ts";
 import { Volumes } from "./volumes.ts";
-
-/** Where things are inside a node's container. */
-const DATA_DIR = "/data";
-const INPUT_DIR = ".ecl"; // under DATA_DIR
-const FILES_DIR = `${DATA_DIR}/${INPUT_DIR}/files`;
 
 export interface DockerRuntimeOptions {
   /** Resolved engine/version -> image table (see images.ts: resolveImageTable). */
@@ -70,13 +66,6 @@ export interface DockerRuntimeOptions {
   logger?: RuntimeLogger;
 }
 
-/** An extra port of a container, as its labels record it. */
-interface PublishedExtra {
-  name: string;
-  hostPort: number;
-  internal: number;
-}
-
 /** What a container is made of; `shape` changes when any of it does. */
 interface Blueprint {
   image: string;
@@ -93,8 +82,7 @@ export class DockerRuntime implements NodeRuntime {
   private readonly owner: Owner;
   private readonly names: DockerNames;
   private readonly publishHost: string;
-  private readonly advertisedHost: string;
-  private readonly inDocker: boolean;
+  private readonly addressing: Addressing;
   private readonly commands: Record<EngineKind, string>;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutSec: number;
@@ -113,13 +101,12 @@ export class DockerRuntime implements NodeRuntime {
     this.owner = { prefix, installation: opts.installationId };
     this.names = new DockerNames(prefix, opts.installationId);
     this.publishHost = opts.publishHost ?? "127.0.0.1";
-    this.advertisedHost = opts.advertisedHost ?? "127.0.0.1";
-    this.inDocker = opts.controlPlaneInDocker ?? false;
+    this.addressing = { publishHost: this.publishHost, advertisedHost: opts.advertisedHost ?? "127.0.0.1", inDocker: opts.controlPlaneInDocker ?? false };
     this.commands = { ...ENGINE_COMMAND, ...(opts.commands ?? {}) };
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 15_000;
     this.stopTimeoutSec = Math.max(0, Math.ceil((opts.stopTimeoutMs ?? 5_000) / 1000));
     this.containers = new Containers(api);
-    this.networks = new Networks(api, this.owner, this.names, this.log);
+    this.networks = new Networks(api, this.owner, { driver: "bridge", name: (network) => this.names.network(network) }, this.log);
     this.volumes = new Volumes(api, this.owner);
     this.imageStore = new Images(api, opts.pullTimeoutMs ?? 300_000);
   }
@@ -271,38 +258,22 @@ export class DockerRuntime implements NodeRuntime {
 
   private blueprint(spec: NodeSpec): Blueprint {
     const image = imageFor(this.images, spec.engine, spec.engineVersion);
-    const insidePorts = internalExtraPorts(spec);
-    const extras = (spec.extraPorts ?? []).map((extra) => ({ name: extra.name, hostPort: extra.hostPort, internal: insidePorts[extra.name] }));
+    const extras = publishedExtras(spec);
     const launch = engineLaunch(
       spec,
       {
         port: INTERNAL_PORT[spec.engine],
-        extraPorts: insidePorts,
+        extraPorts: internalExtraPorts(spec),
         bind: "0.0.0.0",
         dir: DATA_DIR,
-        filesDir: FILES_DIR,
+        filesDir: VOLUME_FILES_DIR,
         protectedMode: false, // clients arrive through the bridge, from outside the container's loopback
         memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
       },
     );
     const cmd = [this.commands[spec.engine], ...launch.args];
-    const shape = createHash("sha256")
-      .update(JSON.stringify([image, cmd, spec.hostPort, extras, spec.network, this.publishHost]))
-      .digest("hex")
-      .slice(0, 32);
-    const labels: Record<string, string> = {
-      ...ownerLabels(this.owner),
-      [LABEL.node]: spec.name,
-      [LABEL.engine]: spec.engine,
-      [LABEL.engineVersion]: spec.engineVersion,
-      [LABEL.hostPort]: String(spec.hostPort),
-      [LABEL.ports]: JSON.stringify(extras),
-      [LABEL.network]: spec.network,
-      [LABEL.shape]: shape,
-      ...(spec.tlsOnly ? { [LABEL.tls]: "true" } : {}),
-      ...toUserLabels(spec.labels),
-    };
-    return { image, launch, cmd, extras, labels, shape };
+    const shape = shapeOf([image, cmd, spec.hostPort, extras, spec.network, this.publishHost]);
+    return { image, launch, cmd, extras, labels: nodeLabels(this.owner, spec, extras, shape), shape };
   }
 
   /** Creates the node's container (and its volume and network when missing) and writes its inputs; returns its id. */
@@ -358,17 +329,7 @@ export class DockerRuntime implements NodeRuntime {
    * costs Docker a mount of its file system.
    */
   private async writeInputs(cname: string, spec: NodeSpec, freshVolume: boolean): Promise<void> {
-    const files = Object.entries(spec.files ?? {});
-    const entries: ArchiveEntry[] = [];
-    if (files.length > 0) {
-      entries.push(
-        { name: `${INPUT_DIR}/`, directory: true, mode: 0o700 },
-        { name: `${INPUT_DIR}/files/`, directory: true, mode: 0o700 },
-        ...files.map(([name, content]): ArchiveEntry => ({ name: `${INPUT_DIR}/files/${name}`, content, mode: 0o600 })),
-      );
-    }
-    if (spec.dataFile) entries.push({ name: DATA_FILE_NAME, hostPath: spec.dataFile, mode: 0o600 });
-    else if (spec.engine !== "memcached" && !freshVolume) entries.push({ name: DATA_FILE_NAME, content: EMPTY_RDB, mode: 0o600 });
+    const entries = [...fileEntries(spec), ...dataFileEntries(spec, freshVolume)];
     if (entries.length > 0) await this.containers.putArchive(cname, DATA_DIR, packEntries(entries));
   }
 
@@ -402,30 +363,10 @@ export class DockerRuntime implements NodeRuntime {
 
   /** A node as its container's or volume's labels describe it; undefined for a labelled object that is not a node. */
   private observed(labels: Record<string, string>, id: string, running: boolean): ObservedNode | undefined {
-    const name = labels[LABEL.node];
-    if (!name) return undefined;
-    let extras: PublishedExtra[] = [];
-    try {
-      extras = JSON.parse(labels[LABEL.ports] ?? "[]") as PublishedExtra[];
-    } catch {
-      // a container made before extra ports were recorded
-    }
-    const handle = this.handle(name, id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]), extras);
-    return { ...handle, running, labels: fromUserLabels(labels) };
+    return observedFromLabels(this.addressing, labels, id, running);
   }
 
   private handle(name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[]): NodeHandle {
-    const publishedHost = this.publishHost === "0.0.0.0" ? "127.0.0.1" : this.publishHost === "::" ? "::1" : this.publishHost;
-    // Inside a network the node answers to its alias, the node name: one DNS label, unlike the
-    // container name, which may be longer than 63 characters.
-    const at = (internal: number, published: number): PortAddresses => ({
-      admin: this.inDocker ? { host: name, port: internal } : { host: publishedHost, port: published },
-      peer: { host: name, port: internal },
-      client: { host: this.advertisedHost, port: published },
-    });
-    const main = at(INTERNAL_PORT[engine] ?? 6379, hostPort);
-    const ports: Record<string, PortAddresses> = {};
-    for (const extra of extras) ports[extra.name] = at(extra.internal, extra.hostPort);
-    return { name, runtimeId: id, adminAddress: main.admin, peerAddress: main.peer, clientAddress: main.client, ports };
+    return nodeHandle(this.addressing, name, id, engine, hostPort, extras);
   }
 }
