@@ -48,7 +48,8 @@ export async function start(config: Config) {
     logger: logger.child({ component: "runtime" }),
   });
   const catalog = await probeCatalog({
-    runtime: runtime.kind,
+    // Swarm services run the same images as Docker containers.
+    runtime: runtime.kind === "process" ? "process" : "docker",
     images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
   });

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { imageOverridesFromEnv, type ImageOverrides } from "../runtime/images.ts";
 
-export type RuntimeChoice = "auto" | "docker" | "process";
+export type RuntimeChoice = "auto" | "docker" | "swarm" | "process";
 
 export interface Config {
   /** ECL_HOST: address the API listens on. */
@@ -24,7 +24,7 @@ export interface Config {
   logLevel: string;
   /** ECL_BODY_LIMIT: largest accepted request body in bytes. */
   bodyLimit: number;
-  /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker or process. */
+  /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker, swarm (services on a swarm manager) or process. */
   runtime: RuntimeChoice;
   /** ECL_NODE_HOST: address nodes and endpoints bind to / publish on. */
   nodeHost: string;
@@ -109,7 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
     accountId: env.ECL_ACCOUNT_ID || "000000000000",
     logLevel: env.ECL_LOG_LEVEL || "info",
     bodyLimit: int(env, "ECL_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
-    runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "process"] as const, "auto"),
+    runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "swarm", "process"] as const, "auto"),
     nodeHost,
     advertisedHost: env.ECL_ADVERTISED_HOST || nodeHost,
     portRange: range(env, "ECL_PORT_RANGE", [20000, 29999]),

@@ -7,6 +7,7 @@ export interface NodeRowLike {
   hostPort: number;
   clusterId: string;
   nodeId: string;
+  az?: string;
 }
 
 export interface ClusterRowLike {
@@ -26,6 +27,7 @@ export function nodeSpecOf(cluster: ClusterRowLike, node: NodeRowLike): NodeSpec
     engineVersion: cluster.engineVersion,
     hostPort: node.hostPort,
     network: cluster.subnetGroupName,
+    zone: node.az,
     maxMemoryMb: nodeTypeMemory(cluster.cacheNodeType),
     settings: engine === "memcached" ? undefined : { "maxmemory-policy": DEFAULT_MAXMEMORY_POLICY },
     labels: {

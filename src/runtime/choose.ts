@@ -1,15 +1,17 @@
 /**
  * Picks the node runtime: Docker when asked for, or with "auto" when the Docker API answers;
- * local processes otherwise.
+ * local processes otherwise. Swarm only when asked for ("auto" never picks it: a swarm is an
+ * operator's choice), and only on a swarm manager.
  */
 import { DockerRuntime, dockerAnswers, localImageOverrides } from "./docker/index.ts";
 import { resolveImageTable, type ImageOverrides } from "./images.ts";
 import type { RuntimeLogger } from "./logger.ts";
 import { ProcessRuntime } from "./process/index.ts";
+import { SwarmRuntime, swarmRole } from "./swarm/index.ts";
 import type { NodeRuntime } from "./types.ts";
 
 export interface RuntimeChoiceOptions {
-  choice: "auto" | "docker" | "process";
+  choice: "auto" | "docker" | "swarm" | "process";
   dockerSocket: string;
   images: ImageOverrides;
   /** Images set explicitly; otherwise local images stand in for official ones that are not present. */
@@ -37,7 +39,7 @@ export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<Chos
   if (options.choice !== "process") {
     if (await dockerAnswers(options.dockerSocket)) {
       const images = options.imagesChosen ? options.images : await localImageOverrides(options.dockerSocket, options.images);
-      const runtime = new DockerRuntime({
+      const common = {
         socketPath: options.dockerSocket,
         images: resolveImageTable(images),
         publishHost: options.nodeHost,
@@ -46,11 +48,19 @@ export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<Chos
         namePrefix: `${options.instance}-`,
         installationId: options.installationId,
         logger: options.logger,
-      });
-      return { runtime, images };
+      };
+      if (options.choice !== "swarm") return { runtime: new DockerRuntime(common), images };
+      const role = await swarmRole(options.dockerSocket);
+      if (role !== "manager") {
+        throw new Error(
+          `ECL_RUNTIME=swarm but the Docker engine at ${options.dockerSocket} is ${role === "worker" ? "a swarm worker, not a manager" : "in no swarm"}: ` +
+            "point DOCKER_SOCKET at a swarm manager, or make this engine one with `docker swarm init --advertise-addr 127.0.0.1`",
+        );
+      }
+      return { runtime: new SwarmRuntime(common), images };
     }
-    if (options.choice === "docker") {
-      throw new Error(`ECL_RUNTIME=docker but the Docker API at ${options.dockerSocket} does not answer`);
+    if (options.choice === "docker" || options.choice === "swarm") {
+      throw new Error(`ECL_RUNTIME=${options.choice} but the Docker API at ${options.dockerSocket} does not answer`);
     }
   }
   const runtime = new ProcessRuntime({

@@ -13,11 +13,13 @@ import * as aws from "@aws-sdk/client-elasticache";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { removeDir, startServer, type RunningServer, type StartOptions } from "./server.ts";
+import { removeSwarmObjects } from "./swarm.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
 
-export type RuntimeKind = "process" | "docker";
+/** "swarm" needs an active swarm: its tests make one (helpers/swarm.ts: useSwarm). */
+export type RuntimeKind = "process" | "docker" | "swarm";
 export const onCI = process.env.CI === "true";
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -74,7 +76,7 @@ export async function runtimesUnderTest(): Promise<RuntimeKind[]> {
 
 /** Throws (fails the suite) when the runtime cannot run here. */
 export async function requireRuntime(runtime: RuntimeKind): Promise<void> {
-  if (runtime !== "docker") return;
+  if (runtime === "process") return;
   const problem = await dockerProblem();
   if (problem) throw new Error(`Docker runtime tests cannot run: ${problem}`);
 }
@@ -164,7 +166,8 @@ export async function removeEverything(target: { runtime: RuntimeKind; instance:
       /* gone */
     }
   }
-  if (target.runtime === "docker") {
+  if (target.runtime === "swarm") await removeSwarmObjects(`${target.instance}-`);
+  if (target.runtime !== "process") {
     const ids = (await dockerLines(["ps", "-aq", "--filter", `label=elasticache-local.prefix=${target.instance}-`])).filter(Boolean);
     if (ids.length > 0) await run("docker", ["rm", "-f", "-v", ...ids]).catch(() => undefined);
     const volumes = await dockerLines(["volume", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
