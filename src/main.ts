@@ -58,7 +58,9 @@ export async function start(config: Config) {
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
-  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(config.nodeHost, port) };
+  // Swarm publishes a node's ports on every address of its host: a port must be free on all of them.
+  const portHost = runtime.kind === "swarm" ? "0.0.0.0" : config.nodeHost;
+  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(portHost, port) };
   warnOnEphemeralOverlap(config.portRange, logger);
   const ctx: ServiceContext = {
     db,

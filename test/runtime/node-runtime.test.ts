@@ -17,7 +17,7 @@ import type { NodeHandle, NodeSpec } from "../../src/runtime/types.ts";
 import { makeCertificates } from "../helpers/tls.ts";
 import { runtimesUnderTest, type RuntimeKind } from "../helpers/nodes.ts";
 import { makeHarness, type Harness } from "./harness.ts";
-import { closeRedisClients, eventually, freePorts } from "./helpers.ts";
+import { closeRedisClients, eventually, freePorts as freePortsOn } from "./helpers.ts";
 
 /** A password no shell, config file or label would carry unharmed. */
 const PASSWORD = 'p4ss word "quoted" \\ back é';
@@ -66,6 +66,8 @@ const kinds: RuntimeKind[] = underTest.includes("docker") ? [...underTest, "swar
 
 describe.each(kinds)("NodeRuntime contract (%s)", (kind) => {
   let h: Harness;
+  // Swarm publishes on every address of the host: a port must be free on all of them.
+  const freePorts = (n: number) => freePortsOn(n, kind === "swarm" ? "0.0.0.0" : "127.0.0.1");
 
   beforeAll(async () => {
     h = await makeHarness(kind, "rc");
