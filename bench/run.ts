@@ -6,6 +6,7 @@ import { benchApi } from "./api/describe.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
+import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
 import { execFileSync } from "node:child_process";
 
 const benches: Record<string, () => Promise<string>> = {
@@ -15,6 +16,10 @@ const benches: Record<string, () => Promise<string>> = {
   api: () => benchApi(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });
+    return "(printed above)";
+  },
+  "proxy-tls": async () => {
+    await benchTlsThroughput();
     return "(printed above)";
   },
 };

@@ -14,7 +14,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const source = path.join(root, "src/sdk");
 const SDK_DIST = path.join(root, "dist/sdk");
 /** The packages the shim imports; their version ranges come from the root package.json. */
-const DEPENDENCIES = ["@aws-sdk/client-elasticache", "@smithy/core", "@smithy/types"];
+const DEPENDENCIES = ["@aws-sdk/client-elasticache", "@aws-crypto/sha256-js", "@smithy/core", "@smithy/signature-v4", "@smithy/types"];
 
 const rootPackage = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
   version: string;

@@ -7,9 +7,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
+import { caCertificateRoute } from "./http/ca-certificate.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
 import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
+import { requireSignatures } from "./http/signature-auth.ts";
 import { validatorCompiler } from "./http/validation.ts";
 
 export interface AppDeps {
@@ -17,6 +19,13 @@ export interface AppDeps {
   bodyLimit: number;
   /** Account STS GetCallerIdentity answers with (ECL_ACCOUNT_ID). */
   accountId?: string;
+  /**
+   * Secret by access key id (ECL_CREDENTIALS): when not empty, every API call must be signed with
+   * one of them (health, the API documents and the CA certificate stay open).
+   */
+  credentials?: ReadonlyMap<string, string>;
+  /** The installation's CA certificate (PEM), served at GET /v1/tls/ca.pem. */
+  caCertificate?: string;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
 }
@@ -45,11 +54,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Before any route, so that every route registered below has the check.
+  if (deps.credentials && deps.credentials.size > 0) requireSignatures(app, { credentials: deps.credentials });
   await app.register(openApiDocs);
   // The model names the @aws-sdk/client-elasticache release whose wire format both protocols speak.
   const model = serviceModel().source;
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", model }));
 
+  if (deps.caCertificate !== undefined) await app.register(caCertificateRoute, { certificatePem: deps.caCertificate });
   await app.register(restApi, { operations: deps.operations });
   await app.register(queryProtocol, {
     operations: deps.operations,

@@ -4,32 +4,39 @@
  * and are adopted by the next start.
  */
 import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import pino from "pino";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
-import { probeCatalog } from "./elasticache/catalog-probe.ts";
+import { probeCatalog } from "./catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
 import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
-import { EndpointSync } from "./reconcile/endpoint-sync.ts";
-import { HealthMonitor } from "./reconcile/health-monitor.ts";
-import { Reconciler } from "./reconcile/reconciler.ts";
+import { EndpointSync } from "./controllers/endpoint-sync.ts";
+import { HealthMonitor } from "./controllers/health-monitor.ts";
+import { Reconciler } from "./controllers/reconciler.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
-import { migrate, openDatabase } from "./store/database.ts";
-import { installationId } from "./store/installation.ts";
+import { openStore } from "./store/index.ts";
+import { CertificateAuthority, CertificateAuthorityError } from "./tls/index.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
   // Before anything else touches the data directory: a second control plane on it stops here.
   const lock = lockDataDir(config.dataDir);
-  const applied = await migrate(config.databaseUrl);
-  if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
-  const db = openDatabase(config.databaseUrl);
-  const installation = await installationId(db);
+  // Swarm publishes a node's ports on every address of its host: a port must be free on all of them.
+  const portHost = config.runtime === "swarm" ? "0.0.0.0" : config.nodeHost;
+  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(portHost, port) };
+  warnOnEphemeralOverlap(config.portRange, logger);
+  const { store, migrated } = await openStore(config.databaseUrl, ports);
+  if (migrated.length > 0) logger.info({ migrations: migrated }, "database migrated");
+  const installation = await store.installation.id();
+  // Made on the first start and kept: a CA certificate clients downloaded keeps verifying nodes.
+  const ca = await CertificateAuthority.open(path.join(config.dataDir, "tls"));
+  logger.info({ caCertificate: ca.certificatePath, created: ca.created }, "certificate authority (clients verify TLS nodes with this file, or GET /v1/tls/ca.pem)");
 
   const { runtime, images } = await chooseRuntime({
     choice: config.runtime,
@@ -58,24 +65,19 @@ export async function start(config: Config) {
   const redis = new RedisAdmin();
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
-  // Swarm publishes a node's ports on every address of its host: a port must be free on all of them.
-  const portHost = runtime.kind === "swarm" ? "0.0.0.0" : config.nodeHost;
-  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(portHost, port) };
-  warnOnEphemeralOverlap(config.portRange, logger);
   const ctx: ServiceContext = {
-    db,
+    store,
     account,
     endpointHost: config.advertisedHost,
-    ports,
     catalog,
-    kick: () => reconciler?.kick(),
+    controllers: { kick: () => reconciler?.kick() },
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
   const monitor = new HealthMonitor({
-    db,
+    store,
     redis,
     redisProbe,
     memcachedProbe,
@@ -88,7 +90,7 @@ export async function start(config: Config) {
     },
   });
   const endpoints = new EndpointSync({
-    db,
+    store,
     bindHost: config.nodeHost,
     advertisedHost: config.advertisedHost,
     logger: logger.child({ component: "endpoints" }),
@@ -98,14 +100,22 @@ export async function start(config: Config) {
     return endpoints.sync();
   };
   reconciler = new Reconciler(
-    { db, runtime, redis, account, ports, syncTimeoutMs: 10_000, onTopology },
+    { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
     { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
   );
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
 
-  const app = await buildApp({ operations: operationRegistry(services), bodyLimit: config.bodyLimit, accountId: config.accountId, logger });
+  const app = await buildApp({
+    operations: operationRegistry(services),
+    bodyLimit: config.bodyLimit,
+    accountId: config.accountId,
+    credentials: config.credentials,
+    caCertificate: ca.certificatePem,
+    logger,
+  });
   await app.listen({ host: config.host, port: config.port });
+  logger.info({ signedCalls: config.credentials.size > 0, accessKeys: config.credentials.size }, config.credentials.size > 0 ? "API calls must be SigV4-signed" : "API open: no credentials configured");
   await endpoints.sync();
   // A safety net besides the topology callbacks (which do the real work): endpoints converge even
   // if one was missed. Rare, because each sync reads every group and node.
@@ -127,10 +137,10 @@ export async function start(config: Config) {
       redisProbe.close();
       memcachedProbe.close();
       await runtime.close();
-      await db.$disconnect();
+      await store.close();
       lock.release();
     })());
-  return { app, db, stop, logger };
+  return { app, store, stop, logger, ca };
 }
 
 /** Ports in the kernel's ephemeral range can be taken by any outgoing connection at any time. */
@@ -149,6 +159,8 @@ async function main() {
   let config: Config;
   try {
     config = loadConfig();
+    // The secrets are in `config` now; nodes started as child processes must not inherit them.
+    delete process.env.ECL_CREDENTIALS;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`elasticache-local: ${error.message}`);
@@ -160,7 +172,7 @@ async function main() {
   try {
     server = await start(config);
   } catch (error) {
-    if (error instanceof DataDirInUse) {
+    if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError) {
       console.error(`elasticache-local: ${error.message}`);
       process.exit(2);
     }

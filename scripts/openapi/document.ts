@@ -2,14 +2,16 @@
  * The OpenAPI document served at /openapi.json (committed as openapi/openapi.json): the routes'
  * schemas, then for each REST operation AWS's description of it and of every field it takes and
  * returns, its request example, the AWS errors it answers with their statuses, and the Query
- * endpoint at `/`. The handlers are never called here (only their routes' schemas are read), so
+ * endpoint at `/` and the CA certificate. The handlers are never called here (only their routes' schemas are read), so
  * the services get no database.
  */
 import { readFileSync } from "node:fs";
 import { createServices, operationRegistry } from "../../src/elasticache/services.ts";
+import { CA_CERTIFICATE_ROUTE } from "../../src/http/ca-certificate.ts";
 import { routeDocument } from "../../src/http/openapi.ts";
 import { REST_ROUTES, type RestRoute } from "../../src/http/routes.ts";
 import { AwsDocs } from "./aws-docs.ts";
+import { caCertificatePath } from "./ca-certificate.ts";
 import { errorResponses } from "./errors.ts";
 import { REQUEST_EXAMPLES } from "./examples.ts";
 import { queryEndpoint } from "./query-endpoint.ts";
@@ -60,12 +62,11 @@ function documentRoute(operation: Json, route: RestRoute, docs: AwsDocs): void {
 
 export async function currentOpenApi(): Promise<string> {
   const services = createServices({
-    db: undefined as never,
+    store: undefined as never,
     account: { region: "us-east-1", accountId: "000000000000" },
     endpointHost: "127.0.0.1",
-    ports: { range: [20000, 29999], isFree: async () => true },
     catalog: { engines: [] },
-    kick: () => {},
+    controllers: { kick: () => {} },
   });
   const operations = operationRegistry(services);
   const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -76,5 +77,6 @@ export async function currentOpenApi(): Promise<string> {
     if (operation) documentRoute(operation, route, docs);
   }
   document.paths["/"] = queryEndpoint(Object.keys(operations));
+  document.paths[CA_CERTIFICATE_ROUTE] = caCertificatePath();
   return `${JSON.stringify(document, null, 2)}\n`;
 }

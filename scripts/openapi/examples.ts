@@ -57,6 +57,7 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   RebootCacheCluster: { params: CLUSTER, body: { CacheNodeIdsToReboot: ["0001"] } },
   DescribeEvents: {},
   DescribeCacheEngineVersions: {},
+  GetCaCertificate: {},
   DeleteCacheCluster: { params: CLUSTER, body: {} },
   DeleteReplicationGroup: { params: GROUP, body: { RetainPrimaryCluster: false } },
   DeleteCacheSubnetGroup: { params: SUBNET_GROUP, body: {} },

@@ -34,7 +34,8 @@ export function queryEndpoint(actions: readonly string[]): Record<string, object
   const description =
     "Every ElastiCache operation in AWS's Query protocol, as the AWS CLI and SDKs call it (`aws --endpoint-url … elasticache …`, " +
     "`new ElastiCacheClient({ endpoint })`): `Action` and `Version`, then the operation's parameters named as AWS flattens them " +
-    "(`SubnetIds.SubnetIdentifier.1`, `Tags.Tag.1.Key`, …). Any credentials are accepted; SigV4-signed requests are checked for form only.";
+    "(`SubnetIds.SubnetIdentifier.1`, `Tags.Tag.1.Key`, …). With credentials configured (ECL_CREDENTIALS) every call must be SigV4-signed " +
+    "with one of them (service `elasticache`); without, any credentials are accepted and signatures are checked for form only.";
   return {
     post: {
       tags: [TAG],

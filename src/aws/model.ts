@@ -9,10 +9,11 @@
  * exact format without per-operation code.
  *
  * The model comes from @aws-sdk/client-elasticache's own schemas (sdk-model.ts), in the
- * documentation-free `RawModel` form below: named shapes referenced as `{ shape: "Name",
+ * documentation-free `RawModel` form (raw-model.ts): named shapes referenced as `{ shape: "Name",
  * ...overrides }` beside inline ones. A member reference may carry its own locationName/flattened,
  * which win over the target shape's. Tests build small synthetic models in the same form.
  */
+import type { RawModel, RawShape } from "./raw-model.ts";
 import { sdkErrorStatuses, sdkModelVersion, sdkRawModel } from "./sdk-model.ts";
 
 export type ShapeType =
@@ -79,28 +80,6 @@ export interface ServiceModel {
   operation(name: string): OperationModel | undefined;
   /** HTTP status of a modeled error by wire code (ReplicationGroupNotFoundFault -> 404). */
   errorStatus(code: string): number | undefined;
-}
-
-/** Raw JSON form of a shape or member reference in the minified model. */
-export interface RawShape {
-  shape?: string;
-  type?: string;
-  members?: Record<string, RawShape>;
-  member?: RawShape;
-  key?: RawShape;
-  value?: RawShape;
-  required?: string[];
-  locationName?: string;
-  flattened?: boolean;
-  resultWrapper?: string;
-  [other: string]: unknown;
-}
-
-/** A whole model in raw form: operations referencing named or inline shapes. */
-export interface RawModel {
-  metadata: { apiVersion: string; xmlNamespace?: string | { uri?: string } };
-  operations: Record<string, { input?: RawShape; output?: RawShape }>;
-  shapes: Record<string, RawShape>;
 }
 
 /** Resolves raw shapes to `Shape`s; memoized so shared (and possibly recursive) shapes resolve once. */

@@ -2,11 +2,13 @@
  * The operation registry both protocols dispatch to: AWS operation name -> handler taking the
  * AWS-shaped input and returning the AWS-shaped output (without the Result wrapper).
  *
- * Two forms are accepted while the services are being retyped:
- *   - `OperationRegistry`: loosely typed (`Record<string, unknown>` in and out);
+ * Two forms:
  *   - `TypedOperations`: keyed by operation name, each handler typed with the AWS SDK's own
  *     `<Op>CommandInput` / `<Op>CommandOutput` (minus `$metadata`), so a service that returns a
- *     member the model lacks, or misspells one, fails to compile.
+ *     member the model lacks, or misspells one, fails to compile. The services' registry
+ *     (elasticache/services.ts) has this form.
+ *   - `OperationRegistry`: loosely typed (`Record<string, unknown>` in and out), for what has no
+ *     SDK types: the wire tests' synthetic models and the benchmark's canned server.
  * The protocol plugins take either (`AnyOperations`) and look handlers up with `handlerOf`.
  */
 import type * as ElastiCache from "@aws-sdk/client-elasticache";

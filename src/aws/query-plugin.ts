@@ -7,7 +7,8 @@
  * the plugin is called directly, Fastify's own errors on `/` (body too large, unsupported media
  * type) come back as an XML ErrorResponse, never Fastify's JSON error body or HTML.
  *
- * Request flow: decode parameters -> SigV4 shape check -> Action (STS GetCallerIdentity is answered
+ * Request flow: decode parameters -> SigV4 shape check (or the caller a signature check before
+ * parsing verified, see http/signature-auth.ts) -> Action (STS GetCallerIdentity is answered
  * here, see sts.ts) -> Version -> registry lookup -> parse input from the model -> handler ->
  * serialize output from the model.
  */
@@ -17,9 +18,17 @@ import { handlerOf, type AnyOperations, type RequestContext } from "./operations
 import { collapsePairs, decodeForm, type FormPairs } from "./form.ts";
 import { serviceModel } from "./model.ts";
 import { parseQueryInput } from "./query-parser.ts";
-import { checkSignature, isAuthParam } from "./sigv4.ts";
+import { checkSignature, isAuthParam, type SignatureInfo } from "./sigv4.ts";
+import type { Caller } from "./sigv4-verify.ts";
 import { getCallerIdentity, STS_ACTION, STS_SERVICE, unsupportedStsAction } from "./sts.ts";
 import { serializeQueryError, serializeQueryResult } from "./xml-serializer.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who signed the request, set when a signature check verified it (credentials configured). */
+    caller?: Caller;
+  }
+}
 
 export interface QueryProtocolOptions {
   operations: AnyOperations;
@@ -68,13 +77,13 @@ export const queryProtocol: FastifyPluginAsync<QueryProtocolOptions> = async (ap
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const params = requestParams(request);
-    const signature = checkSignature(request.headers, params);
+    const signature: SignatureInfo = request.caller ? { signed: true, ...request.caller } : checkSignature(request.headers, params);
 
     const action = params["Action"];
     if (!action) throw new AwsError("MissingAction", "The request must contain the parameter Action", 400);
     if (action === STS_ACTION || signature.service === STS_SERVICE) {
       if (action !== STS_ACTION) throw unsupportedStsAction(action);
-      const xml = getCallerIdentity(params["Version"], operationParamsOf(params), accountId, request.id);
+      const xml = getCallerIdentity(params["Version"], operationParamsOf(params), accountId, request.id, request.caller?.accessKeyId);
       return reply.code(200).header("x-amzn-RequestId", request.id).type(XML).send(xml);
     }
     const operation = model.operation(action);

@@ -16,7 +16,7 @@
 import { createRequire } from "node:module";
 import * as sdk from "@aws-sdk/client-elasticache";
 import { NormalizedSchema } from "@smithy/core/schema";
-import type { RawModel, RawShape } from "./model.ts";
+import type { RawModel, RawShape } from "./raw-model.ts";
 
 export const API_VERSION = "2015-02-02";
 export const XML_NAMESPACE = `http://elasticache.amazonaws.com/doc/${API_VERSION}/`;

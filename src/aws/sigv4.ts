@@ -1,10 +1,11 @@
 /**
- * SigV4 shape check. The emulator accepts any credentials and does not verify signatures (there
- * are no secrets to verify against); it only rejects requests whose signing information is
- * present but malformed, the way AWS answers IncompleteSignature, and reads the region from the
- * credential scope so resources get the region the client asked for.
- *
- * Unsigned requests (curl users: no Authorization header, no X-Amz-Signature parameter) pass.
+ * SigV4 shape check, for the open API (no credentials configured): any credentials are accepted
+ * and signatures are not verified (there are no secrets to verify against); requests whose
+ * signing information is present but malformed are refused the way AWS answers
+ * IncompleteSignature, and the region is read from the credential scope so resources get the
+ * region the client asked for. Unsigned requests (curl users: no Authorization header, no
+ * X-Amz-Signature parameter) pass. With credentials configured, sigv4-verify.ts verifies
+ * signatures, with the parsers below.
  */
 import { AwsError } from "./errors.ts";
 
@@ -18,7 +19,7 @@ export interface SignatureInfo {
   service?: string;
 }
 
-const ALGORITHM = "AWS4-HMAC-SHA256";
+export const ALGORITHM = "AWS4-HMAC-SHA256";
 const SERVICE = "elasticache";
 /** Services whose requests this endpoint answers (sts: GetCallerIdentity only, see sts.ts). */
 const SERVICES = new Set([SERVICE, "sts"]);
@@ -40,19 +41,43 @@ export function checkSignature(
   if (header !== undefined) {
     return checkAuthorizationHeader(Array.isArray(header) ? header.join(",") : header);
   }
-  const presigned = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders"];
-  if (presigned.some((p) => params[p] !== undefined)) {
-    if (params["X-Amz-Algorithm"] !== ALGORITHM) {
-      throw incomplete(`X-Amz-Algorithm must be ${ALGORITHM}`);
-    }
-    for (const p of presigned) if (!params[p]) throw incomplete(`Missing query parameter ${p}`);
+  if (isPresigned(params)) {
+    checkPresignedParams(params);
     return { signed: true, ...parseCredential(params["X-Amz-Credential"]!) };
   }
   return { signed: false };
 }
 
-/** `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/elasticache/aws4_request, SignedHeaders=..., Signature=...` */
+const PRESIGNED_PARAMS = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders"];
+
+/** Whether the parameters carry presigned-URL authentication (any of its parameters). */
+export function isPresigned(params: Record<string, string>): boolean {
+  return PRESIGNED_PARAMS.some((p) => params[p] !== undefined);
+}
+
+/** IncompleteSignature unless the presigning parameters are all there, for our algorithm. */
+export function checkPresignedParams(params: Record<string, string>): void {
+  if (params["X-Amz-Algorithm"] !== ALGORITHM) {
+    throw incomplete(`X-Amz-Algorithm must be ${ALGORITHM}`);
+  }
+  for (const p of PRESIGNED_PARAMS) if (!params[p]) throw incomplete(`Missing query parameter ${p}`);
+}
+
 function checkAuthorizationHeader(header: string): SignatureInfo {
+  return { signed: true, ...parseCredential(parseAuthorizationHeader(header).credential) };
+}
+
+export interface AuthorizationHeader {
+  credential: string;
+  signedHeaders: string;
+  signature: string;
+}
+
+/**
+ * `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/elasticache/aws4_request, SignedHeaders=..., Signature=...`;
+ * IncompleteSignature when a part is missing.
+ */
+export function parseAuthorizationHeader(header: string): AuthorizationHeader {
   const trimmed = header.trim();
   if (!trimmed.startsWith(`${ALGORITHM} `)) {
     throw incomplete(`Authorization header requires the ${ALGORITHM} algorithm`);
@@ -67,11 +92,11 @@ function checkAuthorizationHeader(header: string): SignatureInfo {
       throw incomplete(`Authorization header requires '${name}' parameter. Authorization=${header}`);
     }
   }
-  return { signed: true, ...parseCredential(fields.get("Credential")!) };
+  return { credential: fields.get("Credential")!, signedHeaders: fields.get("SignedHeaders")!, signature: fields.get("Signature")! };
 }
 
-/** `<access key>/<yyyymmdd>/<region>/elasticache/aws4_request` */
-function parseCredential(credential: string): { accessKeyId: string; region: string; service?: string } {
+/** `<access key>/<yyyymmdd>/<region>/elasticache/aws4_request`; `service` only when it is not elasticache. */
+export function parseCredential(credential: string): { accessKeyId: string; region: string; service?: string } {
   const parts = credential.split("/");
   const [accessKeyId, date, region, service, terminator] = parts;
   if (
@@ -90,4 +115,4 @@ function parseCredential(credential: string): { accessKeyId: string; region: str
   return { accessKeyId, region, ...(service !== SERVICE && { service }) };
 }
 
-const incomplete = (message: string) => new AwsError("IncompleteSignature", message, 400);
+export const incomplete = (message: string) => new AwsError("IncompleteSignature", message, 400);

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { imageOverridesFromEnv, type ImageOverrides } from "../runtime/images.ts";
+import { credentialsFromEnv, CredentialsError, isLoopback } from "./credentials.ts";
 
 export type RuntimeChoice = "auto" | "docker" | "swarm" | "process";
 
@@ -56,6 +57,14 @@ export interface Config {
   healthIntervalMs: number;
   healthTimeoutMs: number;
   healthFailureThreshold: number;
+  /**
+   * ECL_CREDENTIALS (`KEY:SECRET,…`) and ECL_CREDENTIALS_FILE (a pair a line): secret by access
+   * key. When any are given, every API call must be SigV4-signed with one of them; when none, the
+   * API is open (and ECL_HOST must be a loopback address unless allowUnauthenticated).
+   */
+  credentials: ReadonlyMap<string, string>;
+  /** ECL_ALLOW_UNAUTHENTICATED=true: serve an open API on a non-loopback ECL_HOST. */
+  allowUnauthenticated: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -97,11 +106,32 @@ function instanceName(raw: string | undefined): string {
   return name;
 }
 
+function bool(env: Env, key: string): boolean {
+  return oneOf(env, key, ["true", "false"] as const, "false") === "true";
+}
+
+function apiCredentials(env: Env): Map<string, string> {
+  try {
+    return credentialsFromEnv(env);
+  } catch (error) {
+    if (error instanceof CredentialsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.ECL_DATA_DIR || "data");
   const nodeHost = env.ECL_NODE_HOST || "127.0.0.1";
+  const host = env.ECL_HOST || "127.0.0.1";
+  const credentials = apiCredentials(env);
+  const allowUnauthenticated = bool(env, "ECL_ALLOW_UNAUTHENTICATED");
+  if (credentials.size === 0 && !allowUnauthenticated && !isLoopback(host)) {
+    throw new ConfigError(
+      `ECL_HOST=${host} is not a loopback address and no API credentials are configured: set ECL_CREDENTIALS or ECL_CREDENTIALS_FILE, or ECL_ALLOW_UNAUTHENTICATED=true to serve an open API there`,
+    );
+  }
   return {
-    host: env.ECL_HOST || "127.0.0.1",
+    host,
     port: int(env, "ECL_PORT", 4599, 0, 65535),
     dataDir,
     databaseUrl: env.DATABASE_URL || `file:${path.join(dataDir, "elasticache-local.db")}`,
@@ -125,5 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     healthIntervalMs: int(env, "ECL_HEALTH_INTERVAL_MS", 2000, 20, 60_000),
     healthTimeoutMs: int(env, "ECL_HEALTH_TIMEOUT_MS", 500, 10, 60_000),
     healthFailureThreshold: int(env, "ECL_HEALTH_FAILURES", 3, 1, 100),
+    credentials,
+    allowUnauthenticated,
   };
 }

@@ -1,16 +1,19 @@
-/** What every service needs: the store, the account the ARNs name, ports, engines, and a way to wake the reconciler. */
-import type { Db } from "../store/database.ts";
-import type { Account } from "./arn.ts";
-import type { Catalog } from "./catalog.ts";
-import type { PortPool } from "./ports.ts";
+/** What every service needs: the store, the account the ARNs name, the engines, and a way to wake the controllers. */
+import type { Account } from "../domain/arn.ts";
+import type { Catalog } from "../domain/catalog.ts";
+import type { Store } from "../store/index.ts";
+
+/** The controllers as the operations see them: something to wake after a change. */
+export interface Controllers {
+  /** Asks for a reconcile pass soon; services write desired state and return at once. */
+  kick(): void;
+}
 
 export interface ServiceContext {
-  db: Db;
+  store: Store;
   account: Account;
   /** Host name put into every endpoint returned to clients. */
   endpointHost: string;
-  ports: PortPool;
   catalog: Catalog;
-  /** Asks the reconciler for a pass soon; services write desired state and return at once. */
-  kick(): void;
+  controllers: Controllers;
 }

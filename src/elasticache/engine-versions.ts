@@ -2,11 +2,12 @@
 import type { ServiceContext } from "./context.ts";
 import { page, pageRequest } from "./paging.ts";
 import { oneOf, optionalBool, optionalString } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 export class EngineVersionService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeCacheEngineVersions">): Promise<OutputOf<"DescribeCacheEngineVersions">> {
     const request = pageRequest(input);
     const engine = oneOf(input.Engine, "Engine", ["redis", "valkey", "memcached"] as const);
     const version = optionalString(input.EngineVersion, "EngineVersion", 20);

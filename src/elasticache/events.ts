@@ -1,31 +1,13 @@
 /**
- * Events, in AWS's wording, and DescribeEvents with its filters. Events are written in the same
- * transaction as the change they describe.
+ * DescribeEvents with its filters. Events are written by the store in the same transaction as the
+ * change they describe; their wording (AWS's) is the writer's.
  */
-import type { Db } from "../store/database.ts";
+import { SOURCE_TYPES } from "../domain/events.ts";
 import type { ServiceContext } from "./context.ts";
-import { errors } from "./errors.ts";
+import { errors } from "../aws/errors.ts";
 import { page, pageRequest } from "./paging.ts";
 import { oneOf, optionalInt, optionalString } from "./validate.ts";
-
-export const SOURCE_TYPES = [
-  "cache-cluster",
-  "cache-parameter-group",
-  "cache-security-group",
-  "cache-subnet-group",
-  "replication-group",
-  "serverless-cache",
-  "serverless-cache-snapshot",
-  "user",
-  "user-group",
-] as const;
-export type SourceType = (typeof SOURCE_TYPES)[number];
-
-type Tx = Pick<Db, "event">;
-
-export async function recordEvent(tx: Tx, sourceType: SourceType, sourceIdentifier: string, message: string): Promise<void> {
-  await tx.event.create({ data: { sourceType, sourceIdentifier, message } });
-}
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 function timeOf(value: unknown, param: string): Date | undefined {
   if (value === undefined || value === null) return undefined;
@@ -37,7 +19,7 @@ function timeOf(value: unknown, param: string): Date | undefined {
 export class EventService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeEvents">): Promise<OutputOf<"DescribeEvents">> {
     const request = pageRequest(input);
     const sourceType = oneOf(input.SourceType, "SourceType", SOURCE_TYPES);
     const sourceIdentifier = optionalString(input.SourceIdentifier, "SourceIdentifier", 255)?.toLowerCase();
@@ -58,10 +40,7 @@ export class EventService {
       start = new Date(end.getTime() - (duration ?? 60) * 60_000);
     }
     if (start! > end!) throw errors.invalidParameterCombination("StartTime must be before EndTime.");
-    const rows = await this.ctx.db.event.findMany({
-      where: { date: { gte: start, lte: end }, sourceType, sourceIdentifier },
-      orderBy: [{ date: "asc" }, { id: "asc" }],
-    });
+    const rows = await this.ctx.store.events.list({ start: start!, end: end!, sourceType, sourceIdentifier });
     const result = page(rows, (row) => String(row.id).padStart(12, "0"), request);
     return {
       Marker: result.Marker,

@@ -1,73 +1,48 @@
 /**
- * Cache clusters and their nodes as rows: used when a replication group is created, when replicas
- * are added, and when a cache cluster is created alone or into a group. Every node gets a host
- * port claimed in the same transaction and a stable runtime name.
+ * New member clusters of a node group: ids numbered after the ones in use, settings inherited
+ * from the group, one node each.
  */
-import type { Db } from "../store/database.ts";
-import { AwsError } from "./errors.ts";
-import { claimPorts, nodePortOwner } from "./ports.ts";
+import type { ClusterSettings } from "../domain/model.ts";
+import { memberIdOf, nodeIdOf } from "../domain/names.ts";
+import type { NewCluster, Store } from "../store/index.ts";
+import { AwsError } from "../aws/errors.ts";
 
-type Tx = Pick<Db, "cacheCluster" | "cacheNode" | "portAllocation">;
-
-export const nodeIdOf = (index: number) => String(index).padStart(4, "0");
-export const memberIdOf = (groupId: string, index: number) => `${groupId}-${String(index).padStart(3, "0")}`;
-export const runtimeNameOf = (clusterId: string, nodeId: string) => `${clusterId}-${nodeId}`;
-
-export interface ClusterSettings {
-  engine: string;
-  engineVersion: string;
-  cacheNodeType: string;
-  port: number;
-  subnetGroupName: string;
-  parameterGroupName: string;
-  snapshotRetentionLimit: number;
-  snapshotWindow: string | null;
-}
-
-export interface NewCluster extends ClusterSettings {
+export interface MemberSpec {
   id: string;
-  replicationGroupId?: string;
-  nodeGroupId?: string;
-  role?: "primary" | "replica";
-  preferredAz: string;
-  status: string;
-  configVersion?: number;
-  configEndpointPort?: number;
-  /** One entry per node: its availability zone and host port. */
-  nodes: { nodeId: string; az: string; hostPort: number }[];
+  replicationGroupId: string;
+  nodeGroupId: string;
+  role: "primary" | "replica";
+  az: string;
+  hostPort: number;
+  status?: string;
 }
 
-export async function createClusterRows(tx: Tx, cluster: NewCluster): Promise<void> {
-  const { nodes, ...row } = cluster;
-  await tx.cacheCluster.create({ data: { ...row, numCacheNodes: nodes.length } });
-  await addNodeRows(tx, cluster.id, nodes);
-}
-
-export async function addNodeRows(tx: Tx, clusterId: string, nodes: NewCluster["nodes"]): Promise<void> {
-  for (const node of nodes) {
-    const runtimeName = runtimeNameOf(clusterId, node.nodeId);
-    await claimPorts(tx, [{ port: node.hostPort, owner: nodePortOwner(runtimeName) }]);
-    await tx.cacheNode.create({
-      data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, runtimeName, az: node.az },
-    });
-  }
-}
-
-/** Fails the way AWS does when a member id is taken by a cluster that already exists. */
-export async function requireClusterIdsFree(tx: Pick<Db, "cacheCluster">, ids: string[]): Promise<void> {
-  const taken = await tx.cacheCluster.findFirst({ where: { id: { in: ids } }, select: { id: true } });
-  if (taken) throw new AwsError("CacheClusterAlreadyExists", `Cache cluster ${taken.id} already exists.`);
+export function newMember(settings: ClusterSettings, spec: MemberSpec): NewCluster {
+  return {
+    ...settings,
+    id: spec.id,
+    replicationGroupId: spec.replicationGroupId,
+    nodeGroupId: spec.nodeGroupId,
+    role: spec.role,
+    preferredAz: spec.az,
+    status: spec.status ?? "creating",
+    nodes: [{ nodeId: nodeIdOf(1), az: spec.az, hostPort: spec.hostPort }],
+  };
 }
 
 /** Next free member numbers of a group: <group>-00N not used by any cluster. */
-export async function nextMemberIds(tx: Pick<Db, "cacheCluster">, groupId: string, count: number): Promise<string[]> {
-  const used = new Set(
-    (await tx.cacheCluster.findMany({ where: { id: { startsWith: `${groupId}-` } }, select: { id: true } })).map((row) => row.id),
-  );
+export async function nextMemberIds(store: Store, groupId: string, count: number): Promise<string[]> {
+  const used = new Set(await store.cacheClusters.idsStartingWith(`${groupId}-`));
   const ids: string[] = [];
   for (let index = 1; ids.length < count && index <= 999; index++) {
     const id = memberIdOf(groupId, index);
     if (!used.has(id)) ids.push(id);
   }
   return ids;
+}
+
+/** Fails the way AWS does when a cluster id is taken already (the store enforces it on write too). */
+export async function requireClusterIdsFree(store: Store, ids: string[]): Promise<void> {
+  const taken = await store.cacheClusters.firstExisting(ids);
+  if (taken !== undefined) throw new AwsError("CacheClusterAlreadyExists", `Cache cluster ${taken} already exists.`);
 }

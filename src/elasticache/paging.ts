@@ -2,7 +2,7 @@
  * Marker / MaxRecords paging as AWS does it: MaxRecords 20–100 (default 100); the Marker is
  * opaque to clients, here the base64url of the last key returned.
  */
-import { errors } from "./errors.ts";
+import { errors } from "../aws/errors.ts";
 import { optionalInt } from "./validate.ts";
 
 export interface PageRequest {

@@ -2,8 +2,10 @@
  * CreateReplicationGroup's input checked with AWS's rules, into a plan. Pure: no store access, so
  * the rules get dense unit tests. Existence checks (subnet group, primary cluster) happen later.
  */
-import { DEFAULT_NODE_TYPE, nodeTypeMemory, parameterGroupFor, resolveEngine, type Catalog, type EngineOffer } from "./catalog.ts";
-import { errors } from "./errors.ts";
+import { DEFAULT_NODE_TYPE, type Catalog, type EngineOffer } from "../domain/catalog.ts";
+import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
+import { errors } from "../aws/errors.ts";
+import type { InputOf } from "../aws/operations.ts";
 import { parseTags, type Tag } from "./tags.ts";
 import {
   oneOf,
@@ -56,7 +58,7 @@ export function parseAvailabilityZones(value: unknown, param: string, region: st
   return zones;
 }
 
-export function parseCreateReplicationGroup(input: Record<string, unknown>, catalog: Catalog, region: string): ReplicationGroupPlan {
+export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGroup">, catalog: Catalog, region: string): ReplicationGroupPlan {
   const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
   const description = requiredString(input.ReplicationGroupDescription, "ReplicationGroupDescription");
   if (description.length > 255) throw errors.invalidParameterValue("ReplicationGroupDescription must be at most 255 characters.");
@@ -75,7 +77,7 @@ export function parseCreateReplicationGroup(input: Record<string, unknown>, cata
   if ((numNodeGroups ?? 1) > 1 || (nodeGroupConfiguration?.length ?? 0) > 1 || (clusterMode && clusterMode !== "disabled")) {
     throw notSupported("Cluster mode enabled (more than one node group)");
   }
-  for (const field of ["GlobalReplicationGroupId", "SnapshotArns", "SnapshotName", "UserGroupIds", "ServerlessCacheSnapshotName"]) {
+  for (const field of ["GlobalReplicationGroupId", "SnapshotArns", "SnapshotName", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
   }

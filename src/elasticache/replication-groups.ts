@@ -1,34 +1,36 @@
 /**
- * Replication groups (cluster mode disabled): one node group "0001", members <id>-001… each with
- * one node. Handlers validate, write the desired state with status creating / modifying /
- * deleting in one transaction, wake the reconciler and return; only the reconciler makes a group
- * available.
+ * Replication groups (cluster mode disabled): one node group, members <id>-001… each with one
+ * node. Handlers validate what they read, write the desired state with status creating /
+ * modifying / deleting through the store (conditional on the version they read; `retrying` reads
+ * again when another writer came first), wake the controllers and return; only the reconciler
+ * makes a group available.
  */
-import type { Db } from "../store/database.ts";
-import { arnOf } from "./arn.ts";
+import { arnOf } from "../domain/arn.ts";
+import { event } from "../domain/events.ts";
+import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
+import { firstNodeGroupId, memberIdOf, normalizeNodeGroupId } from "../domain/names.ts";
+import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
 import type { ServiceContext } from "./context.ts";
-import { AwsError, errors } from "./errors.ts";
-import { recordEvent } from "./events.ts";
-import { createClusterRows, memberIdOf, nextMemberIds, nodeIdOf, requireClusterIdsFree, type ClusterSettings } from "./members.ts";
+import { AwsError, errors } from "../aws/errors.ts";
+import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
-import { checkRequestedPort, claimPorts, endpointPortOwner, pickPorts } from "./ports.ts";
-import { isUniqueViolation } from "./prisma-errors.ts";
+import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
 import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
-import { groupWithMembers, primaryOf, toReplicationGroup, type GroupRow } from "./shapes.ts";
-import { writeTags } from "./tags.ts";
+import { toReplicationGroup } from "./shapes.ts";
+import { retrying } from "./store-errors.ts";
+import { tagsFor } from "./tags.ts";
 import { optionalBool, optionalInt, optionalString, resourceId, stringList } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 /** AWS allows 15 tested shards per rolling 24 hours. */
 export const TEST_FAILOVERS_PER_DAY = 15;
-
-/** The account-wide node quota AWS applies by default. */
-export const NODE_QUOTA = 300;
+const TEST_FAILOVER_EVENT = "Test Failover API called for node group";
 
 export const groupNotFound = (id: string) => new AwsError("ReplicationGroupNotFoundFault", `ReplicationGroup ${id} not found.`);
 
-export async function loadGroup(db: Pick<Db, "replicationGroup">, id: string): Promise<GroupRow> {
-  const group = await db.replicationGroup.findUnique({ where: { id }, include: groupWithMembers });
+export async function loadGroup(ctx: ServiceContext, id: string): Promise<ReplicationGroup> {
+  const group = await ctx.store.replicationGroups.get(id);
   if (!group) throw groupNotFound(id);
   return group;
 }
@@ -39,75 +41,39 @@ export function requireAvailable(group: { id: string; status: string }): void {
   }
 }
 
-export async function requireNodeQuota(db: Pick<Db, "cacheNode">, adding: number): Promise<void> {
-  const nodes = await db.cacheNode.count();
-  if (nodes + adding > NODE_QUOTA) {
-    throw new AwsError("NodeQuotaForCustomerExceeded", `This account may run at most ${NODE_QUOTA} cache nodes; ${nodes} exist.`);
-  }
+/** The node group of a cluster-mode-disabled group. */
+export function onlyNodeGroup(group: ReplicationGroup) {
+  return group.nodeGroups[0];
 }
 
-/** Availability zones of the subnet group, used round-robin for members without a preferred zone. */
-export async function zonesOf(db: Pick<Db, "subnet">, subnetGroupName: string): Promise<string[]> {
-  const subnets = await db.subnet.findMany({ where: { groupName: subnetGroupName }, orderBy: { subnetId: "asc" } });
-  const zones = [...new Set(subnets.map((subnet) => subnet.availabilityZone))].sort();
-  if (zones.length === 0) throw new AwsError("CacheSubnetGroupNotFoundFault", `Cache subnet group ${subnetGroupName} not found.`);
-  return zones;
-}
-
-/** The settings a new member inherits from its group. */
-export function settingsOf(from: GroupRow): ClusterSettings {
-  return {
-    engine: from.engine,
-    engineVersion: from.engineVersion,
-    cacheNodeType: from.cacheNodeType,
-    port: from.port,
-    subnetGroupName: from.subnetGroupName,
-    parameterGroupName: from.parameterGroupName,
-    snapshotRetentionLimit: from.snapshotRetentionLimit,
-    snapshotWindow: from.snapshotWindow,
-  };
-}
+const groupEvent = (id: string, message: string) => event("replication-group", id, message);
 
 export class ReplicationGroupService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  private shape(group: GroupRow) {
-    return toReplicationGroup(this.ctx, group);
+  /** A change is written: wake the controllers and answer with the group as it now is. */
+  private changed(group: ReplicationGroup) {
+    this.ctx.controllers.kick();
+    return { ReplicationGroup: toReplicationGroup(this.ctx, group) };
   }
 
-  /** A change is written: wake the reconciler and answer with the group as it now is. */
-  private changed(group: GroupRow) {
-    this.ctx.kick();
-    return { ReplicationGroup: this.shape(group) };
-  }
-
-  async create(input: Record<string, unknown>) {
+  async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
-    const zones = await zonesOf(this.ctx.db, plan.subnetGroupName);
-    const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan) : undefined;
-    const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
-    await requireNodeQuota(this.ctx.db, newMembers);
-    if (plan.port !== undefined) await checkRequestedPort(this.ctx.db, this.ctx.ports, plan.port);
-    // Three tries: a concurrent create may claim a port we picked between the pick and the claim.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { ReplicationGroup: this.shape(await this.insert(plan, zones, newMembers, existingPrimary?.id)) };
-      } catch (error) {
-        if (error instanceof AwsError || !isUniqueViolation(error) || attempt === 3) throw this.explainConflict(error, plan.id);
-      }
-    }
+    const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
+    // Read again on every attempt: the adopted cluster and free ports may change under us.
+    const group = await retrying(async () => {
+      const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId) : undefined;
+      const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
+      await requireNodeQuota(this.ctx.store, newMembers);
+      if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
+      return this.insert(plan, zones, newMembers, existingPrimary?.id);
+    });
+    return this.changed(group);
   }
 
-  private explainConflict(error: unknown, id: string): unknown {
-    if (!isUniqueViolation(error)) return error;
-    const target = String((error as { meta?: { target?: unknown } }).meta?.target ?? "");
-    if (target.includes("port")) return errors.invalidParameterValue("The requested port was taken concurrently; try again.");
-    return new AwsError("ReplicationGroupAlreadyExists", `Replication group ${id} already exists.`);
-  }
-
-  private async adoptablePrimary(plan: ReplicationGroupPlan) {
-    const cluster = await this.ctx.db.cacheCluster.findUnique({ where: { id: plan.primaryClusterId! } });
-    if (!cluster) throw new AwsError("CacheClusterNotFound", `CacheCluster ${plan.primaryClusterId} not found.`);
+  private async adoptablePrimary(clusterId: string): Promise<CacheCluster> {
+    const cluster = await this.ctx.store.cacheClusters.get(clusterId);
+    if (!cluster) throw new AwsError("CacheClusterNotFound", `CacheCluster ${clusterId} not found.`);
     if (cluster.replicationGroupId) {
       throw new AwsError("InvalidCacheClusterState", `Cache cluster ${cluster.id} already belongs to replication group ${cluster.replicationGroupId}.`);
     }
@@ -116,14 +82,16 @@ export class ReplicationGroupService {
     return cluster;
   }
 
-  private async insert(plan: ReplicationGroupPlan, zones: string[], newMembers: number, existingPrimaryId?: string): Promise<GroupRow> {
+  private async insert(plan: ReplicationGroupPlan, zones: string[], newMembers: number, existingPrimaryId?: string): Promise<ReplicationGroup> {
     // Nodes get ports from the range; the primary endpoint gets the requested Port when given.
-    const picked = await pickPorts(this.ctx.db, this.ctx.ports, newMembers + (plan.port === undefined ? 2 : 1));
+    const picked = await pickPorts(this.ctx.store, newMembers + (plan.port === undefined ? 2 : 1));
     const primaryEndpointPort = plan.port ?? picked.pop()!;
     const readerEndpointPort = picked.pop()!;
-    const ports = picked;
-    // What every member inherits from the group, and the group stores too.
-    const settings: ClusterSettings = {
+    const nodeGroupId = firstNodeGroupId();
+    const memberIds = existingPrimaryId
+      ? await nextMemberIds(this.ctx.store, plan.id, newMembers)
+      : Array.from({ length: newMembers }, (_, index) => memberIdOf(plan.id, index + 1));
+    const settings = {
       engine: plan.engine.engine,
       engineVersion: plan.engine.version,
       cacheNodeType: plan.cacheNodeType,
@@ -131,77 +99,45 @@ export class ReplicationGroupService {
       subnetGroupName: plan.subnetGroupName,
       parameterGroupName: plan.parameterGroupName,
       snapshotRetentionLimit: plan.snapshotRetentionLimit,
-      snapshotWindow: plan.snapshotWindow,
+      snapshotWindow: plan.snapshotWindow ?? undefined,
     };
-    return this.ctx.db.$transaction(async (tx) => {
-      await claimPorts(tx, [
-        { port: primaryEndpointPort, owner: endpointPortOwner(plan.id, "primary") },
-        { port: readerEndpointPort, owner: endpointPortOwner(plan.id, "reader") },
-      ]);
-      const memberIds = existingPrimaryId
-        ? await nextMemberIds(tx, plan.id, newMembers)
-        : Array.from({ length: newMembers }, (_, index) => memberIdOf(plan.id, index + 1));
-      // The group itself first: its members <id>-00N exist too, and a duplicate is a group error.
-      if (await tx.replicationGroup.findUnique({ where: { id: plan.id }, select: { id: true } })) {
-        throw new AwsError("ReplicationGroupAlreadyExists", `Replication group ${plan.id} already exists.`);
-      }
-      await requireClusterIdsFree(tx, memberIds);
-      const primaryId = existingPrimaryId ?? memberIds[0];
-      await tx.replicationGroup.create({
-        data: {
-          id: plan.id,
-          description: plan.description,
-          status: "creating",
-          ...settings,
-          automaticFailover: plan.automaticFailover,
-          multiAz: plan.multiAz,
-          atRestEncryption: plan.atRestEncryption,
-          primaryClusterId: primaryId,
-          primaryEndpointPort,
-          readerEndpointPort,
-          nodeGroups: { create: { nodeGroupId: "0001", status: "creating" } },
-        },
-      });
-      if (existingPrimaryId) {
-        await tx.cacheCluster.update({
-          where: { id: existingPrimaryId },
-          data: { replicationGroupId: plan.id, nodeGroupId: "0001", role: "primary", status: "modifying" },
-        });
-      }
-      const offset = existingPrimaryId ? 1 : 0;
-      for (const [index, clusterId] of memberIds.entries()) {
-        const az = plan.preferredAzs?.[index + offset] ?? zones[(index + offset) % zones.length];
-        await createClusterRows(tx, {
-          ...settings,
-          id: clusterId,
-          replicationGroupId: plan.id,
-          nodeGroupId: "0001",
-          role: clusterId === primaryId ? "primary" : "replica",
-          preferredAz: az,
-          status: "creating",
-          nodes: [{ nodeId: nodeIdOf(1), az, hostPort: ports[index] }],
-        });
-      }
-      await writeTags(tx, arnOf(this.ctx.account, "replicationgroup", plan.id), plan.tags);
-      await recordEvent(tx, "replication-group", plan.id, `Replication group ${plan.id} created`);
-      return loadGroup(tx, plan.id);
-    }).finally(() => this.ctx.kick());
+    const primaryId = existingPrimaryId ?? memberIds[0];
+    const offset = existingPrimaryId ? 1 : 0;
+    const members = memberIds.map((id, index) =>
+      newMember(settings, {
+        id,
+        replicationGroupId: plan.id,
+        nodeGroupId,
+        role: id === primaryId ? "primary" : "replica",
+        az: plan.preferredAzs?.[index + offset] ?? zones[(index + offset) % zones.length],
+        hostPort: picked[index],
+      }),
+    );
+    return this.ctx.store.replicationGroups.create({
+      ...settings,
+      id: plan.id,
+      description: plan.description,
+      automaticFailover: plan.automaticFailover,
+      multiAz: plan.multiAz,
+      atRestEncryption: plan.atRestEncryption,
+      nodeGroups: [{ id: nodeGroupId, primaryEndpointPort, readerEndpointPort, members }],
+      adopt: existingPrimaryId ? { clusterId: existingPrimaryId, nodeGroupId } : undefined,
+      tags: tagsFor(arnOf(this.ctx.account, "replicationgroup", plan.id), plan.tags),
+      events: [groupEvent(plan.id, `Replication group ${plan.id} created`)],
+      maxNodes: NODE_QUOTA,
+    });
   }
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeReplicationGroups">): Promise<OutputOf<"DescribeReplicationGroups">> {
     const request = pageRequest(input);
     const id = input.ReplicationGroupId === undefined ? undefined : resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
-    const groups = await this.ctx.db.replicationGroup.findMany({
-      where: id === undefined ? {} : { id },
-      include: groupWithMembers,
-      orderBy: { id: "asc" },
-    });
+    const groups = await this.ctx.store.replicationGroups.list(id);
     if (id !== undefined && groups.length === 0) throw groupNotFound(id);
     const result = page(groups, (group) => group.id, request);
-    return { Marker: result.Marker, ReplicationGroups: result.items.map((group) => this.shape(group)) };
+    return { Marker: result.Marker, ReplicationGroups: result.items.map((group) => toReplicationGroup(this.ctx, group)) };
   }
 
-  async modify(input: Record<string, unknown>) {
+  async modify(input: InputOf<"ModifyReplicationGroup">): Promise<OutputOf<"ModifyReplicationGroup">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const description = optionalString(input.ReplicationGroupDescription, "ReplicationGroupDescription", 255);
     const automaticFailover = optionalBool(input.AutomaticFailoverEnabled, "AutomaticFailoverEnabled");
@@ -210,17 +146,17 @@ export class ReplicationGroupService {
     if (cacheNodeType !== undefined) nodeTypeMemory(cacheNodeType);
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
-    const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow);
-    for (const field of ["PrimaryClusterId", "EngineVersion", "AuthToken", "UserGroupIdsToAdd", "TransitEncryptionEnabled"]) {
+    const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
+    for (const field of ["PrimaryClusterId", "EngineVersion", "AuthToken", "UserGroupIdsToAdd", "TransitEncryptionEnabled"] as const) {
       const value = input[field];
       if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
         throw errors.invalidParameterValue(`Modifying ${field} is not supported by elasticache-local yet.`);
       }
     }
-    const group = await this.ctx.db.$transaction(async (tx) => {
-      const current = await loadGroup(tx, id);
+    const group = await retrying(async () => {
+      const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
-      const members = current.clusters.length;
+      const members = onlyNodeGroup(current).members.length;
       const failover = automaticFailover ?? current.automaticFailover;
       if (failover && members < 2) {
         throw errors.invalidParameterCombination("Automatic failover needs at least one replica; add replicas first.");
@@ -228,98 +164,78 @@ export class ReplicationGroupService {
       if ((multiAz ?? current.multiAz) && !failover) {
         throw errors.invalidParameterCombination("MultiAZEnabled requires AutomaticFailoverEnabled.");
       }
+      // A new node type changes every node's memory: the reconciler applies it, then the group is available again.
       const resize = cacheNodeType !== undefined && cacheNodeType !== current.cacheNodeType;
-      await tx.replicationGroup.update({
-        where: { id },
-        data: {
-          description,
-          automaticFailover,
-          multiAz,
-          snapshotRetentionLimit,
-          snapshotWindow,
-          cacheNodeType,
-          // A new node type changes every node's memory: the reconciler applies it, then the group is available again.
-          status: resize ? "modifying" : undefined,
-        },
-      });
-      if (resize) {
-        await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { cacheNodeType, status: "modifying" } });
-      }
-      await recordEvent(tx, "replication-group", id, `Replication group ${id} modified`);
-      return loadGroup(tx, id);
+      return this.ctx.store.replicationGroups.modify(
+        id,
+        current.version,
+        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined },
+        [groupEvent(id, `Replication group ${id} modified`)],
+      );
     });
     return this.changed(group);
   }
 
-  async delete(input: Record<string, unknown>) {
+  async delete(input: InputOf<"DeleteReplicationGroup">): Promise<OutputOf<"DeleteReplicationGroup">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const retainPrimary = optionalBool(input.RetainPrimaryCluster, "RetainPrimaryCluster") ?? false;
     if (input.FinalSnapshotIdentifier !== undefined) {
       throw errors.invalidParameterValue("FinalSnapshotIdentifier is not supported by elasticache-local yet.");
     }
-    const group = await this.ctx.db.$transaction(async (tx) => {
-      const current = await loadGroup(tx, id);
+    const group = await retrying(async () => {
+      const current = await loadGroup(this.ctx, id);
       if (current.status !== "available" && current.status !== "create-failed") {
         throw new AwsError("InvalidReplicationGroupState", `Replication group ${id} is ${current.status}; it can be deleted when available.`);
       }
-      const primary = primaryOf(current);
-      if (retainPrimary && primary) {
-        // The primary leaves the group and lives on as a standalone cluster.
-        await tx.cacheCluster.update({
-          where: { id: primary.id },
-          data: { replicationGroupId: null, nodeGroupId: null, role: null },
-        });
-      }
-      await tx.replicationGroup.update({ where: { id }, data: { status: "deleting" } });
-      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { status: "deleting" } });
-      await recordEvent(tx, "replication-group", id, `Replication group ${id} deleting`);
-      return loadGroup(tx, id);
+      // The primary leaves the group and lives on as a standalone cluster.
+      const retained = retainPrimary ? primaryOf(onlyNodeGroup(current))?.id : undefined;
+      return this.ctx.store.replicationGroups.markDeleting(id, current.version, retained, [groupEvent(id, `Replication group ${id} deleting`)]);
     });
     return this.changed(group);
   }
 
-  async increaseReplicaCount(input: Record<string, unknown>) {
+  async increaseReplicaCount(input: InputOf<"IncreaseReplicaCount">): Promise<OutputOf<"IncreaseReplicaCount">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const wanted = this.newReplicaCount(input);
     if (optionalBool(input.ApplyImmediately, "ApplyImmediately") === undefined) throw errors.missingParameter("ApplyImmediately");
-    const current = await loadGroup(this.ctx.db, id);
-    requireAvailable(current);
-    const replicas = current.clusters.filter((cluster) => cluster.role === "replica").length;
-    if (wanted <= replicas) {
-      throw errors.invalidParameterValue(`NewReplicaCount ${wanted} must be greater than the current ${replicas} replicas.`);
-    }
-    if (wanted > MAX_REPLICAS) {
-      throw errors.invalidParameterValue(`NewReplicaCount ${wanted} is above the ${MAX_REPLICAS} replicas a node group can have.`);
-    }
-    const adding = wanted - replicas;
-    await requireNodeQuota(this.ctx.db, adding);
-    const zones = await zonesOf(this.ctx.db, current.subnetGroupName);
-    const ports = await pickPorts(this.ctx.db, this.ctx.ports, adding);
-    const group = await this.ctx.db.$transaction(async (tx) => {
-      const fresh = await loadGroup(tx, id);
-      requireAvailable(fresh);
-      const ids = await nextMemberIds(tx, id, adding);
-      for (const [index, clusterId] of ids.entries()) {
-        const az = zones[(fresh.clusters.length + index) % zones.length];
-        await createClusterRows(tx, {
-          ...settingsOf(fresh),
-          id: clusterId,
-          replicationGroupId: id,
-          nodeGroupId: "0001",
-          role: "replica",
-          preferredAz: az,
-          status: "creating",
-          nodes: [{ nodeId: nodeIdOf(1), az, hostPort: ports[index] }],
-        });
+    const group = await retrying(async () => {
+      const current = await loadGroup(this.ctx, id);
+      requireAvailable(current);
+      const nodeGroup = onlyNodeGroup(current);
+      const replicas = replicasOf(nodeGroup).length;
+      if (wanted <= replicas) {
+        throw errors.invalidParameterValue(`NewReplicaCount ${wanted} must be greater than the current ${replicas} replicas.`);
       }
-      await tx.replicationGroup.update({ where: { id }, data: { status: "modifying" } });
-      await recordEvent(tx, "replication-group", id, `Increasing replica count of replication group ${id} to ${wanted}`);
-      return loadGroup(tx, id);
+      if (wanted > MAX_REPLICAS) {
+        throw errors.invalidParameterValue(`NewReplicaCount ${wanted} is above the ${MAX_REPLICAS} replicas a node group can have.`);
+      }
+      const adding = wanted - replicas;
+      await requireNodeQuota(this.ctx.store, adding);
+      const zones = await zonesOf(this.ctx.store, current.subnetGroupName);
+      const ports = await pickPorts(this.ctx.store, adding);
+      const ids = await nextMemberIds(this.ctx.store, id, adding);
+      const members = ids.map((memberId, index) =>
+        newMember(settingsOf(current), {
+          id: memberId,
+          replicationGroupId: id,
+          nodeGroupId: nodeGroup.id,
+          role: "replica",
+          az: zones[(nodeGroup.members.length + index) % zones.length],
+          hostPort: ports[index],
+        }),
+      );
+      return this.ctx.store.replicationGroups.addMembers(
+        id,
+        current.version,
+        members,
+        [groupEvent(id, `Increasing replica count of replication group ${id} to ${wanted}`)],
+        NODE_QUOTA,
+      );
     });
     return this.changed(group);
   }
 
-  async decreaseReplicaCount(input: Record<string, unknown>) {
+  async decreaseReplicaCount(input: InputOf<"DecreaseReplicaCount">): Promise<OutputOf<"DecreaseReplicaCount">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     if (optionalBool(input.ApplyImmediately, "ApplyImmediately") === undefined) throw errors.missingParameter("ApplyImmediately");
     const toRemove = stringList(input.ReplicasToRemove, "ReplicasToRemove")?.map((value) => value.toLowerCase());
@@ -328,10 +244,10 @@ export class ReplicationGroupService {
     if (hasCount && toRemove?.length) {
       throw errors.invalidParameterCombination("Give either NewReplicaCount or ReplicasToRemove, not both.");
     }
-    const group = await this.ctx.db.$transaction(async (tx) => {
-      const current = await loadGroup(tx, id);
+    const group = await retrying(async () => {
+      const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
-      const replicas = current.clusters.filter((cluster) => cluster.role === "replica").map((cluster) => cluster.id);
+      const replicas = replicasOf(onlyNodeGroup(current)).map((member) => member.id);
       let removing: string[];
       if (toRemove?.length) {
         const unknown = toRemove.find((clusterId) => !replicas.includes(clusterId));
@@ -349,65 +265,59 @@ export class ReplicationGroupService {
       if (current.automaticFailover && replicas.length - removing.length < 1) {
         throw errors.invalidParameterValue("A group with automatic failover needs at least one replica.");
       }
-      await tx.cacheCluster.updateMany({ where: { id: { in: removing } }, data: { status: "deleting" } });
-      await tx.cacheNode.updateMany({ where: { clusterId: { in: removing } }, data: { desired: "absent", status: "deleting" } });
-      await tx.replicationGroup.update({ where: { id }, data: { status: "modifying" } });
-      await recordEvent(tx, "replication-group", id, `Decreasing replica count of replication group ${id} to ${replicas.length - removing.length}`);
-      return loadGroup(tx, id);
+      return this.ctx.store.replicationGroups.removeMembers(id, current.version, removing, [
+        groupEvent(id, `Decreasing replica count of replication group ${id} to ${replicas.length - removing.length}`),
+      ]);
     });
     return this.changed(group);
   }
 
   /**
-   * TestFailover: records a failover of the node group's primary; the reconciler really stops
-   * the primary, promotes the best replica and recovers the old primary as a replica.
+   * TestFailover: records a failover of the node group's primary; the controllers really stop the
+   * primary, promote the best replica and recover the old primary as a replica.
    */
-  async testFailover(input: Record<string, unknown>) {
+  async testFailover(input: InputOf<"TestFailover">): Promise<OutputOf<"TestFailover">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
-    const nodeGroupId = optionalString(input.NodeGroupId, "NodeGroupId", 4);
-    if (nodeGroupId === undefined) throw errors.missingParameter("NodeGroupId");
-    if (!/^\d{1,4}$/.test(nodeGroupId)) throw errors.invalidParameterValue(`Invalid NodeGroupId "${nodeGroupId}": 1 to 4 digits.`);
-    const group = await this.ctx.db.$transaction(async (tx) => {
-      const current = await loadGroup(tx, id);
-      if (!current.nodeGroups.some((nodeGroup) => nodeGroup.nodeGroupId === nodeGroupId.padStart(4, "0"))) {
-        throw new AwsError("NodeGroupNotFoundFault", `Node group ${nodeGroupId} not found in replication group ${id}.`);
-      }
+    const requested = optionalString(input.NodeGroupId, "NodeGroupId", 4);
+    if (requested === undefined) throw errors.missingParameter("NodeGroupId");
+    const nodeGroupId = normalizeNodeGroupId(requested);
+    if (nodeGroupId === undefined) throw errors.invalidParameterValue(`Invalid NodeGroupId "${requested}": 1 to 4 digits.`);
+    const group = await retrying(async () => {
+      const current = await loadGroup(this.ctx, id);
+      const nodeGroup = current.nodeGroups.find((candidate) => candidate.id === nodeGroupId);
+      if (!nodeGroup) throw new AwsError("NodeGroupNotFoundFault", `Node group ${nodeGroupId} not found in replication group ${id}.`);
       requireAvailable(current);
-      const primary = primaryOf(current);
-      const healthyReplicas = current.clusters.filter(
-        (cluster) => cluster.role === "replica" && cluster.nodes.some((node) => node.status === "available" && node.healthy),
-      );
-      if (!current.automaticFailover || !primary || healthyReplicas.length === 0) {
+      const primary = primaryOf(nodeGroup);
+      const availableReplicas = replicasOf(nodeGroup).filter((member) => isAvailable(nodeOf(member)));
+      if (!current.automaticFailover || !primary || availableReplicas.length === 0) {
         throw new AwsError(
           "TestFailoverNotAvailableFault",
           `Test failover is not available for replication group ${id}: it needs automatic failover enabled and at least one available replica.`,
         );
       }
-      const since = new Date(Date.now() - 24 * 3600_000);
-      const recent = await tx.event.count({
-        where: { sourceType: "replication-group", sourceIdentifier: id, message: { startsWith: "Test Failover API called" }, date: { gte: since } },
-      });
-      if (recent >= TEST_FAILOVERS_PER_DAY) {
-        throw new AwsError("APICallRateForCustomerExceeded", `At most ${TEST_FAILOVERS_PER_DAY} test failovers per node group in a rolling 24 hours.`);
-      }
-      await tx.replicationGroup.update({
-        where: { id },
-        data: { status: "modifying", failover: JSON.stringify({ from: primary.id, test: true, phase: "decide" }) },
-      });
-      await recordEvent(tx, "replication-group", id, `Test Failover API called for node group ${nodeGroupId.padStart(4, "0")}`);
-      return loadGroup(tx, id);
+      return this.ctx.store.replicationGroups.requestTestFailover(
+        id,
+        current.version,
+        {
+          nodeGroupId,
+          from: primary.id,
+          rate: { prefix: TEST_FAILOVER_EVENT, since: new Date(Date.now() - 24 * 3600_000), limit: TEST_FAILOVERS_PER_DAY },
+        },
+        [groupEvent(id, `${TEST_FAILOVER_EVENT} ${nodeGroupId}`)],
+      );
     });
     return this.changed(group);
   }
 
-  /** NewReplicaCount, or the one ReplicaConfiguration entry of node group 0001. */
-  private newReplicaCount(input: Record<string, unknown>): number {
+  /** NewReplicaCount, or the one ReplicaConfiguration entry of the only node group. */
+  private newReplicaCount(input: InputOf<"IncreaseReplicaCount"> | InputOf<"DecreaseReplicaCount">): number {
     const direct = optionalInt(input.NewReplicaCount, "NewReplicaCount", 0, MAX_REPLICAS + 100);
     if (direct !== undefined) return direct;
     const shards = input.ReplicaConfiguration as { NodeGroupId?: string; NewReplicaCount?: unknown }[] | undefined;
     if (!Array.isArray(shards) || shards.length === 0) throw errors.missingParameter("NewReplicaCount");
-    if (shards.length > 1 || (shards[0].NodeGroupId !== undefined && shards[0].NodeGroupId !== "0001")) {
-      throw new AwsError("NodeGroupNotFoundFault", "Only node group 0001 exists in a cluster-mode-disabled group.");
+    const only = firstNodeGroupId();
+    if (shards.length > 1 || (shards[0].NodeGroupId !== undefined && shards[0].NodeGroupId !== only)) {
+      throw new AwsError("NodeGroupNotFoundFault", `Only node group ${only} exists in a cluster-mode-disabled group.`);
     }
     return optionalInt(shards[0].NewReplicaCount, "ReplicaConfiguration.ConfigureShard.1.NewReplicaCount", 0, MAX_REPLICAS + 100)!;
   }

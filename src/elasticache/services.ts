@@ -6,8 +6,9 @@ import { CacheClusterService } from "./cache-clusters.ts";
 import type { ServiceContext } from "./context.ts";
 import { EngineVersionService } from "./engine-versions.ts";
 import { EventService } from "./events.ts";
-import type { OperationHandler, OperationRegistry } from "./operations.ts";
+import type { OperationName, TypedHandler, TypedOperations } from "../aws/operations.ts";
 import { ReplicationGroupService } from "./replication-groups.ts";
+import { asAwsError } from "./store-errors.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
 
@@ -31,30 +32,41 @@ export function createServices(ctx: ServiceContext): Services {
   };
 }
 
-export function operationRegistry(services: Services): OperationRegistry {
+/** Every handler's failure leaves as an AWS error: the store's refusals are translated here. */
+function translated<Op extends OperationName>(handler: TypedHandler<Op>): TypedHandler<Op> {
+  return (input, ctx) =>
+    handler(input, ctx).catch((error: unknown) => {
+      throw asAwsError(error);
+    });
+}
+
+/**
+ * The operations, each typed with the AWS SDK's `<Op>CommandInput` / `<Op>CommandOutput`: a
+ * service that answers with a member the model lacks, or misspells one, does not compile.
+ */
+export function operationRegistry(services: Services): TypedOperations {
   const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions } = services;
-  const ops: Record<string, OperationHandler> = {
-    CreateCacheSubnetGroup: (input) => subnetGroups.create(input),
-    DescribeCacheSubnetGroups: (input) => subnetGroups.describe(input),
-    ModifyCacheSubnetGroup: (input) => subnetGroups.modify(input),
-    DeleteCacheSubnetGroup: (input) => subnetGroups.delete(input),
-    AddTagsToResource: (input) => tags.add(input),
-    ListTagsForResource: (input) => tags.list(input),
-    RemoveTagsFromResource: (input) => tags.remove(input),
-    CreateReplicationGroup: (input) => replicationGroups.create(input),
-    DescribeReplicationGroups: (input) => replicationGroups.describe(input),
-    ModifyReplicationGroup: (input) => replicationGroups.modify(input),
-    DeleteReplicationGroup: (input) => replicationGroups.delete(input),
-    IncreaseReplicaCount: (input) => replicationGroups.increaseReplicaCount(input),
-    DecreaseReplicaCount: (input) => replicationGroups.decreaseReplicaCount(input),
-    TestFailover: (input) => replicationGroups.testFailover(input),
-    CreateCacheCluster: (input) => cacheClusters.create(input),
-    DescribeCacheClusters: (input) => cacheClusters.describe(input),
-    ModifyCacheCluster: (input) => cacheClusters.modify(input),
-    DeleteCacheCluster: (input) => cacheClusters.delete(input),
-    RebootCacheCluster: (input) => cacheClusters.reboot(input),
-    DescribeEvents: (input) => events.describe(input),
-    DescribeCacheEngineVersions: (input) => engineVersions.describe(input),
+  return {
+    CreateCacheSubnetGroup: translated((input) => subnetGroups.create(input)),
+    DescribeCacheSubnetGroups: translated((input) => subnetGroups.describe(input)),
+    ModifyCacheSubnetGroup: translated((input) => subnetGroups.modify(input)),
+    DeleteCacheSubnetGroup: translated((input) => subnetGroups.delete(input)),
+    AddTagsToResource: translated((input) => tags.add(input)),
+    ListTagsForResource: translated((input) => tags.list(input)),
+    RemoveTagsFromResource: translated((input) => tags.remove(input)),
+    CreateReplicationGroup: translated((input) => replicationGroups.create(input)),
+    DescribeReplicationGroups: translated((input) => replicationGroups.describe(input)),
+    ModifyReplicationGroup: translated((input) => replicationGroups.modify(input)),
+    DeleteReplicationGroup: translated((input) => replicationGroups.delete(input)),
+    IncreaseReplicaCount: translated((input) => replicationGroups.increaseReplicaCount(input)),
+    DecreaseReplicaCount: translated((input) => replicationGroups.decreaseReplicaCount(input)),
+    TestFailover: translated((input) => replicationGroups.testFailover(input)),
+    CreateCacheCluster: translated((input) => cacheClusters.create(input)),
+    DescribeCacheClusters: translated((input) => cacheClusters.describe(input)),
+    ModifyCacheCluster: translated((input) => cacheClusters.modify(input)),
+    DeleteCacheCluster: translated((input) => cacheClusters.delete(input)),
+    RebootCacheCluster: translated((input) => cacheClusters.reboot(input)),
+    DescribeEvents: translated((input) => events.describe(input)),
+    DescribeCacheEngineVersions: translated((input) => engineVersions.describe(input)),
   };
-  return ops;
 }

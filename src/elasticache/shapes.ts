@@ -1,69 +1,57 @@
 /**
- * Rows to AWS shapes (ReplicationGroup, CacheCluster), with AWS's field names. Only the fields
- * this emulator knows are filled; the rest are left out as AWS leaves out unset fields.
+ * Domain objects to AWS shapes (ReplicationGroup, CacheCluster, CacheSubnetGroup, tags), with AWS's
+ * field names. Only the fields this emulator knows are filled; the rest are left out as AWS leaves
+ * out unset fields. Used by the operations in this folder and nowhere else.
  */
-import type { Prisma } from "../generated/prisma/client.ts";
-import { arnOf } from "./arn.ts";
+import type * as Aws from "@aws-sdk/client-elasticache";
+import { arnOf } from "../domain/arn.ts";
+import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from "../domain/model.ts";
+import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
 import type { ServiceContext } from "./context.ts";
 
-export const clusterWithNodes = { nodes: { orderBy: { nodeId: "asc" } } } satisfies Prisma.CacheClusterInclude;
-export const groupWithMembers = {
-  nodeGroups: true,
-  clusters: { include: clusterWithNodes, orderBy: { id: "asc" } },
-} satisfies Prisma.ReplicationGroupInclude;
-
-export type ClusterRow = Prisma.CacheClusterGetPayload<{ include: typeof clusterWithNodes }>;
-export type GroupRow = Prisma.ReplicationGroupGetPayload<{ include: typeof groupWithMembers }>;
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
-const endpoint = (ctx: Ctx, port: number | null | undefined) =>
-  port === null || port === undefined ? undefined : { Address: ctx.endpointHost, Port: port };
+const endpoint = (ctx: Ctx, port: number | undefined): Aws.Endpoint | undefined => (port === undefined ? undefined : { Address: ctx.endpointHost, Port: port });
 
-function pendingOf(json: string | null): Record<string, unknown> {
-  return json ? (JSON.parse(json) as Record<string, unknown>) : {};
+function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
+  // Groups always get endpoint ports of their own; the node ports are only a fallback.
+  const primary = primaryOf(nodeGroup);
+  const primaryPort = nodeGroup.primaryEndpointPort ?? (primary && nodeOf(primary)?.hostPort);
+  const readerMember = replicasOf(nodeGroup)[0] ?? primary;
+  const readerPort = nodeGroup.readerEndpointPort ?? (readerMember && nodeOf(readerMember)?.hostPort);
+  return {
+    NodeGroupId: nodeGroup.id,
+    Status: nodeGroup.status,
+    PrimaryEndpoint: endpoint(ctx, primaryPort),
+    ReaderEndpoint: endpoint(ctx, readerPort),
+    NodeGroupMembers: nodeGroup.members.flatMap((member) =>
+      member.nodes.map((node) => ({
+        CacheClusterId: member.id,
+        CacheNodeId: node.nodeId,
+        ReadEndpoint: endpoint(ctx, node.hostPort),
+        PreferredAvailabilityZone: node.az,
+        CurrentRole: member.role,
+      })),
+    ),
+  };
 }
 
-/** The cluster whose node is the group's primary, by the recorded role. */
-export function primaryOf(group: GroupRow): ClusterRow | undefined {
-  return group.clusters.find((cluster) => cluster.role === "primary");
-}
-
-export function toReplicationGroup(ctx: Ctx, group: GroupRow) {
-  const primary = primaryOf(group);
-  const replicas = group.clusters.filter((cluster) => cluster.role === "replica");
-  const primaryPort = group.primaryEndpointPort ?? primary?.nodes[0]?.hostPort;
-  const readerPort = group.readerEndpointPort ?? (replicas[0] ?? primary)?.nodes[0]?.hostPort;
+export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.ReplicationGroup {
   return {
     ReplicationGroupId: group.id,
     Description: group.description,
     Status: group.status,
-    PendingModifiedValues: pendingOf(group.pending),
-    MemberClusters: group.clusters.map((cluster) => cluster.id),
-    NodeGroups: group.nodeGroups.map((nodeGroup) => ({
-      NodeGroupId: nodeGroup.nodeGroupId,
-      Status: nodeGroup.status,
-      PrimaryEndpoint: endpoint(ctx, primaryPort),
-      ReaderEndpoint: endpoint(ctx, readerPort),
-      NodeGroupMembers: group.clusters
-        .filter((cluster) => cluster.nodeGroupId === nodeGroup.nodeGroupId)
-        .flatMap((cluster) =>
-          cluster.nodes.map((node) => ({
-            CacheClusterId: cluster.id,
-            CacheNodeId: node.nodeId,
-            ReadEndpoint: endpoint(ctx, node.hostPort),
-            PreferredAvailabilityZone: node.az,
-            CurrentRole: cluster.role ?? undefined,
-          })),
-        ),
-    })),
+    PendingModifiedValues: {},
+    MemberClusters: membersOf(group).map((member) => member.id),
+    NodeGroups: group.nodeGroups.map((nodeGroup) => toNodeGroupShape(ctx, nodeGroup)),
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
     MultiAZ: group.multiAz ? "enabled" : "disabled",
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
-    SnapshotWindow: group.snapshotWindow ?? undefined,
-    ClusterEnabled: group.clusterMode,
+    SnapshotWindow: group.snapshotWindow,
+    ClusterEnabled: false,
     CacheNodeType: group.cacheNodeType,
-    AuthTokenEnabled: group.authToken !== null,
-    TransitEncryptionEnabled: group.transitEncryption,
+    AuthTokenEnabled: false,
+    TransitEncryptionEnabled: false,
     AtRestEncryptionEnabled: group.atRestEncryption,
     ARN: arnOf(ctx.account, "replicationgroup", group.id),
     ReplicationGroupCreateTime: group.createdAt,
@@ -71,12 +59,12 @@ export function toReplicationGroup(ctx: Ctx, group: GroupRow) {
     AutoMinorVersionUpgrade: true,
     NetworkType: "ipv4",
     IpDiscovery: "ipv4",
-    ClusterMode: group.clusterMode ? "enabled" : "disabled",
+    ClusterMode: "disabled",
     Engine: group.engine,
   };
 }
 
-export function toCacheCluster(ctx: Ctx, cluster: ClusterRow, showNodes: boolean) {
+export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boolean): Aws.CacheCluster {
   return {
     CacheClusterId: cluster.id,
     ConfigurationEndpoint: cluster.engine === "memcached" ? endpoint(ctx, cluster.configEndpointPort) : undefined,
@@ -88,7 +76,7 @@ export function toCacheCluster(ctx: Ctx, cluster: ClusterRow, showNodes: boolean
     PreferredAvailabilityZone: cluster.preferredAz,
     CacheClusterCreateTime: cluster.createdAt,
     PreferredMaintenanceWindow: "sun:05:00-sun:06:00",
-    PendingModifiedValues: pendingOf(cluster.pending),
+    PendingModifiedValues: {},
     CacheSecurityGroups: [],
     CacheParameterGroup: {
       CacheParameterGroupName: cluster.parameterGroupName,
@@ -107,11 +95,11 @@ export function toCacheCluster(ctx: Ctx, cluster: ClusterRow, showNodes: boolean
         }))
       : undefined,
     AutoMinorVersionUpgrade: true,
-    ReplicationGroupId: cluster.replicationGroupId ?? undefined,
+    ReplicationGroupId: cluster.replicationGroupId,
     SnapshotRetentionLimit: cluster.engine === "memcached" ? undefined : cluster.snapshotRetentionLimit,
-    SnapshotWindow: cluster.snapshotWindow ?? undefined,
-    AuthTokenEnabled: cluster.authToken !== null,
-    TransitEncryptionEnabled: cluster.transitEncryption,
+    SnapshotWindow: cluster.snapshotWindow,
+    AuthTokenEnabled: false,
+    TransitEncryptionEnabled: false,
     AtRestEncryptionEnabled: false,
     ARN: arnOf(ctx.account, "cluster", cluster.id),
     ReplicationGroupLogDeliveryEnabled: false,
@@ -119,3 +107,20 @@ export function toCacheCluster(ctx: Ctx, cluster: ClusterRow, showNodes: boolean
     IpDiscovery: "ipv4",
   };
 }
+
+export function toCacheSubnetGroup(ctx: Ctx, group: SubnetGroup): Aws.CacheSubnetGroup {
+  return {
+    CacheSubnetGroupName: group.name,
+    CacheSubnetGroupDescription: group.description,
+    VpcId: group.vpcId,
+    Subnets: group.subnets.map((subnet) => ({
+      SubnetIdentifier: subnet.subnetId,
+      SubnetAvailabilityZone: { Name: subnet.availabilityZone },
+      SupportedNetworkTypes: ["ipv4"],
+    })),
+    ARN: arnOf(ctx.account, "subnetgroup", group.name),
+    SupportedNetworkTypes: ["ipv4"],
+  };
+}
+
+export const toTagList = (tags: Tag[]): Aws.Tag[] => tags.map((tag) => ({ Key: tag.key, Value: tag.value }));

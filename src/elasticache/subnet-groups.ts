@@ -4,14 +4,14 @@
  * the subnet ids so the same input always describes the same way.
  */
 import { createHash } from "node:crypto";
-import type { Db } from "../store/database.ts";
-import { arnOf, type Account } from "./arn.ts";
+import { arnOf, type Account } from "../domain/arn.ts";
 import type { ServiceContext } from "./context.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
 import { page, pageRequest } from "./paging.ts";
-import { isUniqueViolation } from "./prisma-errors.ts";
-import { listTags, parseTags, writeTags } from "./tags.ts";
+import { toCacheSubnetGroup } from "./shapes.ts";
+import { parseTags, tagsFor } from "./tags.ts";
 import { optionalString, requiredString, stringList, subnetGroupName } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 export const DEFAULT_SUBNET_GROUP = "default";
 const MAX_SUBNETS = 20;
@@ -50,31 +50,6 @@ function parseDescription(value: unknown, required: boolean): string | undefined
   return optionalString(value, "CacheSubnetGroupDescription", 255);
 }
 
-type GroupRow = Awaited<ReturnType<typeof loadGroups>>[number];
-
-async function loadGroups(db: Pick<Db, "cacheSubnetGroup">, name?: string) {
-  return db.cacheSubnetGroup.findMany({
-    where: name === undefined ? {} : { name },
-    include: { subnets: { orderBy: { subnetId: "asc" } } },
-    orderBy: { name: "asc" },
-  });
-}
-
-export function toCacheSubnetGroup(account: Account, row: GroupRow) {
-  return {
-    CacheSubnetGroupName: row.name,
-    CacheSubnetGroupDescription: row.description,
-    VpcId: row.vpcId,
-    Subnets: row.subnets.map((subnet) => ({
-      SubnetIdentifier: subnet.subnetId,
-      SubnetAvailabilityZone: { Name: subnet.availabilityZone },
-      SupportedNetworkTypes: ["ipv4"],
-    })),
-    ARN: arnOf(account, "subnetgroup", row.name),
-    SupportedNetworkTypes: ["ipv4"],
-  };
-}
-
 export class SubnetGroupService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -82,108 +57,69 @@ export class SubnetGroupService {
     return arnOf(this.ctx.account, "subnetgroup", name);
   }
 
-  private subnetRows(ids: string[]) {
+  private subnetsOf(ids: string[]) {
     return ids.map((subnetId) => ({ subnetId, availabilityZone: availabilityZoneOf(this.ctx.account.region, subnetId) }));
   }
 
   /** The `default` group every account has; created at start-up when missing. */
   async ensureDefault(): Promise<void> {
     const ids = defaultSubnetIds(this.ctx.account);
-    try {
-      await this.ctx.db.cacheSubnetGroup.create({
-        data: {
-          name: DEFAULT_SUBNET_GROUP,
-          description: "Default CacheSubnetGroup",
-          vpcId: vpcIdOf(ids),
-          subnets: { create: this.subnetRows(ids) },
-        },
-      });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
+    await this.ctx.store.subnetGroups.ensure({
+      name: DEFAULT_SUBNET_GROUP,
+      description: "Default CacheSubnetGroup",
+      vpcId: vpcIdOf(ids),
+      subnets: this.subnetsOf(ids),
+    });
   }
 
-  async create(input: Record<string, unknown>) {
+  async create(input: InputOf<"CreateCacheSubnetGroup">): Promise<OutputOf<"CreateCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     const description = parseDescription(input.CacheSubnetGroupDescription, true)!;
     const subnetIds = parseSubnetIds(input.SubnetIds);
     const tags = parseTags(input.Tags);
     if (name === DEFAULT_SUBNET_GROUP) throw this.alreadyExists(name);
-    try {
-      const row = await this.ctx.db.$transaction(async (tx) => {
-        await tx.cacheSubnetGroup.create({
-          data: { name, description, vpcId: vpcIdOf(subnetIds), subnets: { create: this.subnetRows(subnetIds) } },
-        });
-        await writeTags(tx, this.arn(name), tags);
-        return (await loadGroups(tx, name))[0];
-      });
-      return { CacheSubnetGroup: toCacheSubnetGroup(this.ctx.account, row) };
-    } catch (error) {
-      if (isUniqueViolation(error)) throw this.alreadyExists(name);
-      throw error;
-    }
+    const group = await this.ctx.store.subnetGroups.create(
+      { name, description, vpcId: vpcIdOf(subnetIds), subnets: this.subnetsOf(subnetIds) },
+      tagsFor(this.arn(name), tags),
+    );
+    return { CacheSubnetGroup: toCacheSubnetGroup(this.ctx, group) };
   }
 
-  async describe(input: Record<string, unknown>) {
+  async describe(input: InputOf<"DescribeCacheSubnetGroups">): Promise<OutputOf<"DescribeCacheSubnetGroups">> {
     const request = pageRequest(input);
     const name =
       input.CacheSubnetGroupName === undefined ? undefined : subnetGroupName(input.CacheSubnetGroupName);
-    const rows = await loadGroups(this.ctx.db, name);
-    if (name !== undefined && rows.length === 0) throw this.notFound(name);
-    const result = page(rows, (row) => row.name, request);
+    const groups = await this.ctx.store.subnetGroups.list(name);
+    if (name !== undefined && groups.length === 0) throw this.notFound(name);
+    const result = page(groups, (group) => group.name, request);
     return {
       Marker: result.Marker,
-      CacheSubnetGroups: result.items.map((row) => toCacheSubnetGroup(this.ctx.account, row)),
+      CacheSubnetGroups: result.items.map((group) => toCacheSubnetGroup(this.ctx, group)),
     };
   }
 
-  async modify(input: Record<string, unknown>) {
+  async modify(input: InputOf<"ModifyCacheSubnetGroup">): Promise<OutputOf<"ModifyCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     const description = parseDescription(input.CacheSubnetGroupDescription, false);
     const subnetIds = input.SubnetIds === undefined ? undefined : parseSubnetIds(input.SubnetIds);
     if (name === DEFAULT_SUBNET_GROUP) {
       throw errors.invalidParameterValue("The default cache subnet group cannot be modified.");
     }
-    const row = await this.ctx.db.$transaction(async (tx) => {
-      const existing = await tx.cacheSubnetGroup.findUnique({ where: { name } });
-      if (!existing) throw this.notFound(name);
-      if (subnetIds) {
-        await tx.subnet.deleteMany({ where: { groupName: name } });
-        await tx.subnet.createMany({ data: this.subnetRows(subnetIds).map((subnet) => ({ ...subnet, groupName: name })) });
-      }
-      await tx.cacheSubnetGroup.update({
-        where: { name },
-        data: { description, vpcId: subnetIds ? vpcIdOf(subnetIds) : undefined },
-      });
-      return (await loadGroups(tx, name))[0];
+    const group = await this.ctx.store.subnetGroups.modify(name, {
+      description,
+      vpcId: subnetIds ? vpcIdOf(subnetIds) : undefined,
+      subnets: subnetIds ? this.subnetsOf(subnetIds) : undefined,
     });
-    return { CacheSubnetGroup: toCacheSubnetGroup(this.ctx.account, row) };
+    return { CacheSubnetGroup: toCacheSubnetGroup(this.ctx, group) };
   }
 
-  async delete(input: Record<string, unknown>) {
+  async delete(input: InputOf<"DeleteCacheSubnetGroup">): Promise<OutputOf<"DeleteCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     if (name === DEFAULT_SUBNET_GROUP) {
       throw errors.invalidParameterValue("The default cache subnet group cannot be deleted.");
     }
-    await this.ctx.db.$transaction(async (tx) => {
-      const existing = await tx.cacheSubnetGroup.findUnique({ where: { name } });
-      if (!existing) throw this.notFound(name);
-      const users =
-        (await tx.replicationGroup.count({ where: { subnetGroupName: name } })) +
-        (await tx.cacheCluster.count({ where: { subnetGroupName: name } }));
-      if (users > 0) throw new AwsError("CacheSubnetGroupInUse", `Cache subnet group ${name} is currently in use.`);
-      await tx.tag.deleteMany({ where: { arn: this.arn(name) } });
-      await tx.cacheSubnetGroup.delete({ where: { name } });
-    });
-  }
-
-  /** Used by replication groups and clusters: the group must exist. */
-  async require(name: string): Promise<void> {
-    if ((await this.ctx.db.cacheSubnetGroup.count({ where: { name } })) === 0) throw this.notFound(name);
-  }
-
-  async tagsOf(name: string) {
-    return listTags(this.ctx.db, this.arn(name));
+    await this.ctx.store.subnetGroups.delete(name, this.arn(name));
+    return {};
   }
 
   private notFound(name: string) {

@@ -1,11 +1,15 @@
 /**
- * Tags for every ElastiCache ARN: AddTagsToResource, ListTagsForResource, RemoveTagsFromResource.
+ * Tags for every ElastiCache ARN: AddTagsToResource, ListTagsForResource, RemoveTagsFromResource,
+ * and AWS's rules for a Tags list (also used by the creates).
  */
-import type { Db } from "../store/database.ts";
-import { parseArn, type ArnType } from "./arn.ts";
+import type { ArnType } from "../domain/arn.ts";
+import type { Tag as DomainTag } from "../domain/model.ts";
+import { parseArn } from "./arn.ts";
 import type { ServiceContext } from "./context.ts";
-import { AwsError, errors } from "./errors.ts";
+import { AwsError, errors } from "../aws/errors.ts";
+import { toTagList } from "./shapes.ts";
 import { requiredString, stringList } from "./validate.ts";
+import type { InputOf, OutputOf } from "../aws/operations.ts";
 
 export const MAX_TAGS_PER_RESOURCE = 50;
 
@@ -52,22 +56,8 @@ export function parseTags(value: unknown, param = "Tags"): Tag[] {
   return tags;
 }
 
-type Tx = Pick<Db, "tag">;
-
-export async function writeTags(tx: Tx, arn: string, tags: Tag[]): Promise<void> {
-  for (const tag of tags) {
-    await tx.tag.upsert({
-      where: { arn_key: { arn, key: tag.Key } },
-      create: { arn, key: tag.Key, value: tag.Value },
-      update: { value: tag.Value },
-    });
-  }
-}
-
-export async function listTags(tx: Tx, arn: string): Promise<Tag[]> {
-  const rows = await tx.tag.findMany({ where: { arn }, orderBy: { key: "asc" } });
-  return rows.map((row) => ({ Key: row.key, Value: row.value }));
-}
+/** Tags of a new resource, as the store writes them with it. */
+export const tagsFor = (arn: string, tags: Tag[]) => ({ arn, tags: tags.map((tag): DomainTag => ({ key: tag.Key, value: tag.Value })) });
 
 const NOT_FOUND: Record<ArnType, [string, string]> = {
   cluster: ["CacheClusterNotFound", "CacheCluster"],
@@ -79,70 +69,35 @@ const NOT_FOUND: Record<ArnType, [string, string]> = {
   parametergroup: ["CacheParameterGroupNotFound", "CacheParameterGroup"],
 };
 
-async function resourceExists(db: Db, type: ArnType, id: string): Promise<boolean> {
-  switch (type) {
-    case "cluster":
-      return (await db.cacheCluster.count({ where: { id } })) > 0;
-    case "replicationgroup":
-      return (await db.replicationGroup.count({ where: { id } })) > 0;
-    case "subnetgroup":
-      return (await db.cacheSubnetGroup.count({ where: { name: id } })) > 0;
-    case "snapshot":
-      return (await db.snapshot.count({ where: { name: id } })) > 0;
-    case "user":
-      return (await db.user.count({ where: { id } })) > 0;
-    case "usergroup":
-      return (await db.userGroup.count({ where: { id } })) > 0;
-    case "parametergroup":
-      return id.startsWith("default.");
-  }
-}
-
 export class TagService {
   constructor(private readonly ctx: ServiceContext) {}
 
   private async resolve(resourceName: unknown): Promise<string> {
     if (resourceName === undefined || resourceName === null || resourceName === "") throw errors.missingParameter("ResourceName");
     const { type, id } = parseArn(this.ctx.account, resourceName);
-    if (!(await resourceExists(this.ctx.db, type, id))) {
+    if (!(await this.ctx.store.tags.resourceExists(type, id))) {
       const [code, kind] = NOT_FOUND[type];
       throw new AwsError(code, `${kind} ${id} not found.`);
     }
     return resourceName as string;
   }
 
-  async add(input: { ResourceName?: unknown; Tags?: unknown }) {
+  async add(input: InputOf<"AddTagsToResource">): Promise<OutputOf<"AddTagsToResource">> {
     if (input.Tags === undefined) throw errors.missingParameter("Tags");
     const arn = await this.resolve(input.ResourceName);
-    const tags = parseTags(input.Tags);
-    const TagList = await this.ctx.db.$transaction(async (tx) => {
-      const existing = new Set((await listTags(tx, arn)).map((tag) => tag.Key));
-      const total = new Set([...existing, ...tags.map((tag) => tag.Key)]).size;
-      if (total > MAX_TAGS_PER_RESOURCE) {
-        throw new AwsError("TagQuotaPerResourceExceeded", `A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
-      }
-      await writeTags(tx, arn, tags);
-      return listTags(tx, arn);
-    });
-    return { TagList };
+    const { tags } = tagsFor(arn, parseTags(input.Tags));
+    return { TagList: toTagList(await this.ctx.store.tags.add(arn, tags, MAX_TAGS_PER_RESOURCE)) };
   }
 
-  async list(input: { ResourceName?: unknown }) {
+  async list(input: InputOf<"ListTagsForResource">): Promise<OutputOf<"ListTagsForResource">> {
     const arn = await this.resolve(input.ResourceName);
-    return { TagList: await listTags(this.ctx.db, arn) };
+    return { TagList: toTagList(await this.ctx.store.tags.list(arn)) };
   }
 
-  async remove(input: { ResourceName?: unknown; TagKeys?: unknown }) {
+  async remove(input: InputOf<"RemoveTagsFromResource">): Promise<OutputOf<"RemoveTagsFromResource">> {
     const arn = await this.resolve(input.ResourceName);
     const keys = stringList(input.TagKeys, "TagKeys");
     if (!keys) throw errors.missingParameter("TagKeys");
-    const TagList = await this.ctx.db.$transaction(async (tx) => {
-      const existing = new Set((await listTags(tx, arn)).map((tag) => tag.Key));
-      const missing = keys.find((key) => !existing.has(key));
-      if (missing !== undefined) throw new AwsError("TagNotFound", `The tag "${missing}" is not on ${arn}.`);
-      await tx.tag.deleteMany({ where: { arn, key: { in: keys } } });
-      return listTags(tx, arn);
-    });
-    return { TagList };
+    return { TagList: toTagList(await this.ctx.store.tags.remove(arn, keys)) };
   }
 }

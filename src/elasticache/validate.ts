@@ -1,7 +1,7 @@
 /**
  * AWS's input rules, as pure functions that throw AwsError with the wire code AWS uses.
  */
-import { AwsError, errors } from "./errors.ts";
+import { errors } from "../aws/errors.ts";
 
 /** Letters, digits and hyphens; first a letter; no "--"; no trailing hyphen (ReplicationGroupId, CacheClusterId). */
 export function resourceId(value: unknown, param: string, maxLength: number): string {
@@ -72,4 +72,3 @@ export function oneOf<T extends string>(value: unknown, param: string, allowed: 
   return value.toLowerCase() as T;
 }
 
-export const notFound = (code: string, message: string) => new AwsError(code, message);

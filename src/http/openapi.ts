@@ -20,7 +20,9 @@ export const OPENAPI_INFO = {
   description:
     "AWS ElastiCache on one machine, with real Redis and Memcached nodes. The REST JSON API under /v1 takes and returns AWS's shapes and field names " +
     "(descriptions are AWS's); errors carry AWS's code and HTTP status. Writes return at once (creating, modifying, deleting); add `wait=true` to " +
-    "return once the resource has settled. The AWS Query protocol, which the AWS CLI and SDKs speak, is served at `/`.",
+    "return once the resource has settled. The AWS Query protocol, which the AWS CLI and SDKs speak, is served at `/`. When the server has " +
+    "credentials configured (ECL_CREDENTIALS), every call must be SigV4-signed (service `elasticache`), as the AWS SDKs and the elasticache-local " +
+    "SDK do; unsigned calls get `MissingAuthenticationToken` (403). /health, /docs, /openapi.json and /v1/tls/ca.pem stay open.",
 };
 
 /** Serves the committed document at /openapi.json and Swagger UI at /docs. */

@@ -10,6 +10,7 @@ import { serviceModel } from "../aws/model.ts";
 import { parseQueryInput } from "../aws/query-parser.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { handlerOf, type AnyOperations, type OperationInput } from "../aws/operations.ts";
+import { isAuthParam } from "../aws/sigv4.ts";
 import { errorSchema, querySchemaOf, schemaOf, type JsonSchema } from "./json-schema.ts";
 import { pathParamsOf, REST_ROUTES, type RestRoute } from "./routes.ts";
 import { sendJsonError } from "./error-handler.ts";
@@ -79,7 +80,8 @@ function routeSchema(route: RestRoute): Record<string, unknown> {
 
 /**
  * The query string, decoded as strictly as the Query protocol decodes it (a malformed escape is
- * an InvalidParameterValue, not a silently kept `%zz`), each name at most once.
+ * an InvalidParameterValue, not a silently kept `%zz`), each name at most once. Presigning
+ * parameters (X-Amz-*) are protocol data, not input.
  */
 function queryOf(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
@@ -92,6 +94,7 @@ function queryOf(request: FastifyRequest): Record<string, string> {
     throw error instanceof AwsError ? errors.invalidParameterValue(error.message) : error;
   }
   for (const [name, value] of pairs) {
+    if (isAuthParam(name)) continue;
     if (name in out) throw errors.invalidParameterValue(`Parameter ${name} may be given only once.`);
     out[name] = value;
   }
@@ -118,6 +121,12 @@ export async function restApi(app: FastifyInstance, options: RestOptions) {
   app.setErrorHandler((error, request, reply) => sendJsonError(error as Error, request, reply));
   // Bodies are JSON; a text/plain body is an unsupported media type, not a string to validate.
   app.removeContentTypeParser("text/plain");
+  // A presigned URL's X-Amz-* parameters were checked by the signature check (or are ignored when
+  // the API is open); the routes' query schemas must not see them as unknown input.
+  app.addHook("preValidation", async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query) for (const name of Object.keys(query)) if (isAuthParam(name)) delete query[name];
+  });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
       Error: { Type: "Sender", Code: "UnknownOperationException", Message: `No route ${request.method} ${request.url.split("?")[0]}.` },

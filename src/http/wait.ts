@@ -5,7 +5,7 @@
  */
 import { AwsError, errors } from "../aws/errors.ts";
 import { handlerOf, type AnyOperations } from "../aws/operations.ts";
-import { TRANSITIONAL_STATUSES } from "../elasticache/statuses.ts";
+import { TRANSITIONAL_STATUSES } from "../domain/statuses.ts";
 import type { WaitTarget } from "./routes.ts";
 
 export const DEFAULT_WAIT_SECONDS = 120;

@@ -6,16 +6,49 @@
  * - reader endpoint: connections are spread round-robin over the healthy replicas, and go to
  *   the primary when there are none.
  *
- * The caller (reconciler / health monitor) owns the topology and pushes it with `setTargets()`
+ * The caller (the controllers' endpoint sync) owns the topology and pushes it with `setTargets()`
  * whenever it changes; picks read the latest targets, so no locking or polling is involved.
+ *
+ * With transit encryption a node has two upstreams, its plain port and its TLS port: the
+ * endpoint's `transit` mode ("preferred", "required"; see tcp-endpoint.ts) sends each client to
+ * the one it speaks. A bare Address is a node's plain (or only) port.
  */
 import { type Address, sameAddress } from "./address.ts";
-import { TcpEndpoint, type TcpEndpointOptions } from "./tcp-endpoint.ts";
+import { TcpEndpoint, type TcpEndpointOptions, type Transport } from "./tcp-endpoint.ts";
+
+/** A node's two ports for transit encryption "preferred" (both) or "required" (tls). */
+export interface NodeUpstreams {
+  plain?: Address;
+  tls?: Address;
+}
+
+/** A node as an endpoint forwards to it. */
+export type Upstream = Address | NodeUpstreams;
 
 export interface Targets {
-  primary?: Address;
+  primary?: Upstream;
   /** Healthy replicas only; the caller filters out the ones that fail their probes. */
-  replicas: Address[];
+  replicas: Upstream[];
+}
+
+const upstreamsOf = (node: Upstream): NodeUpstreams => ("port" in node ? { plain: node } : node);
+
+/** The node's address for a client of `transport`; without one (transit "off"), its plain port, else its TLS port. */
+function addressFor(node: Upstream | undefined, transport: Transport | undefined): Address | undefined {
+  if (!node) return undefined;
+  const { plain, tls } = upstreamsOf(node);
+  if (transport === "tls") return tls;
+  if (transport === "plain") return plain;
+  return plain ?? tls;
+}
+
+/** Every address of these nodes (both ports of each). */
+function addressesOf(nodes: Array<Upstream | undefined>): Address[] {
+  return nodes.flatMap((node) => {
+    if (!node) return [];
+    const { plain, tls } = upstreamsOf(node);
+    return [plain, tls].filter((address): address is Address => address !== undefined);
+  });
 }
 
 /** Listener and tuning options shared by the helpers (everything of TcpEndpoint except `pick`). */
@@ -28,10 +61,10 @@ abstract class GroupEndpoint {
   constructor(options: EndpointOptions) {
     const { targets, ...rest } = options;
     if (targets) this.targets = copyTargets(targets);
-    this.endpoint = new TcpEndpoint({ ...rest, pick: () => this.pick() });
+    this.endpoint = new TcpEndpoint({ ...rest, pick: (transport) => this.pick(transport) });
   }
 
-  protected abstract pick(): Address | undefined;
+  protected abstract pick(transport?: Transport): Address | undefined;
   abstract setTargets(targets: Targets): void;
 
   listen(): Promise<Address> {
@@ -49,30 +82,27 @@ abstract class GroupEndpoint {
 }
 
 export class PrimaryEndpoint extends GroupEndpoint {
-  protected pick(): Address | undefined {
-    return this.targets.primary;
+  protected pick(transport?: Transport): Address | undefined {
+    return addressFor(this.targets.primary, transport);
   }
 
   /** Replicas are ignored here; a changed (or removed) primary drops the old primary's connections. */
   setTargets(targets: Targets): void {
-    const old = this.targets.primary;
+    const old = addressesOf([this.targets.primary]);
     this.targets = copyTargets(targets);
-    if (old && !sameAddress(old, this.targets.primary)) this.endpoint.closeConnectionsTo(old);
-  }
-
-  setPrimary(primary: Address | undefined): void {
-    this.setTargets({ primary, replicas: this.targets.replicas });
+    closeAllBut(this.endpoint, old, addressesOf([this.targets.primary]));
   }
 }
 
 export class ReaderEndpoint extends GroupEndpoint {
   private next = 0;
 
-  protected pick(): Address | undefined {
+  protected pick(transport?: Transport): Address | undefined {
     const { replicas, primary } = this.targets;
-    if (replicas.length === 0) return primary;
-    const target = replicas[this.next % replicas.length];
-    this.next = (this.next + 1) % replicas.length;
+    const candidates = replicas.map((replica) => addressFor(replica, transport)).filter((address): address is Address => address !== undefined);
+    if (candidates.length === 0) return addressFor(primary, transport);
+    const target = candidates[this.next % candidates.length];
+    this.next = (this.next + 1) % candidates.length;
     return target;
   }
 
@@ -81,13 +111,9 @@ export class ReaderEndpoint extends GroupEndpoint {
    * are closed; connections to nodes still in the group stay where they are.
    */
   setTargets(targets: Targets): void {
-    const old = this.targets;
+    const before = addressesOf([...this.targets.replicas, this.targets.primary]);
     this.targets = copyTargets(targets);
-    const keep = [...this.targets.replicas, ...(this.targets.primary ? [this.targets.primary] : [])];
-    const before = [...old.replicas, ...(old.primary ? [old.primary] : [])];
-    for (const address of before) {
-      if (!keep.some((k) => sameAddress(k, address))) this.endpoint.closeConnectionsTo(address);
-    }
+    closeAllBut(this.endpoint, before, addressesOf([...this.targets.replicas, this.targets.primary]));
   }
 }
 
@@ -129,9 +155,21 @@ export class ReplicationGroupEndpoints {
   }
 }
 
+/** Closes the connections to each address of `before` that is not in `keep`. */
+function closeAllBut(endpoint: TcpEndpoint, before: Address[], keep: Address[]): void {
+  for (const address of before) {
+    if (!keep.some((k) => sameAddress(k, address))) endpoint.closeConnectionsTo(address);
+  }
+}
+
+function copyUpstream(node: Upstream): Upstream {
+  if ("port" in node) return { ...node };
+  return { ...(node.plain && { plain: { ...node.plain } }), ...(node.tls && { tls: { ...node.tls } }) };
+}
+
 function copyTargets(targets: Targets): Targets {
   return {
-    primary: targets.primary ? { ...targets.primary } : undefined,
-    replicas: targets.replicas.map((r) => ({ ...r })),
+    primary: targets.primary ? copyUpstream(targets.primary) : undefined,
+    replicas: targets.replicas.map(copyUpstream),
   };
 }

@@ -15,6 +15,12 @@
  * - "portable": public API only: 'data' events, `write()` returning false pauses the source until
  *   'drain'. Used when the fast path is unavailable and kept tested as the reference behaviour.
  *
+ * An endpoint that routes by what a client sends first (TLS or plain, see tcp-endpoint.ts) reads
+ * those first bytes with readFirstBytes() before it connects the upstream, and hands them to
+ * forward() as `initial`: they are written to the upstream before anything else, and the rest of
+ * the connection runs on the same engine as any other (the fast one reads them with the same raw
+ * handle calls, so it never mixes with the stream machinery).
+ *
  * Half-close, same in both engines: client EOF → end (FIN) the upstream and keep relaying its
  * replies until it closes (Redis/memcached answer what they already read, then close);
  * upstream EOF → flush and end the client, then destroy both. Any error or destroy of either side
@@ -95,9 +101,67 @@ export interface ForwardOptions {
   engine: ForwardingEngine;
   /** Fast engine: bytes read per syscall, one buffer per direction per connection. */
   bufferSize?: number;
+  /** Bytes already read from the client (readFirstBytes), written to the upstream first. */
+  initial?: Buffer;
 }
 
 const DEFAULT_BUFFER_SIZE = 16 * 1024;
+
+const handleOf = (socket: net.Socket): unknown => (socket as unknown as { _handle: unknown })._handle;
+
+/**
+ * Reads the first bytes a client sends, before any upstream is chosen. The socket must not be
+ * reading yet (accepted with `pauseOnConnect`); afterwards it is not reading again, and the bytes
+ * must go to forward() as `initial`. Resolves with undefined when the client leaves first.
+ * With the fast engine the bytes are read the way relayFast reads (raw handle, own buffer), so
+ * nothing is left behind in the socket's Readable buffer that relayFast would skip.
+ */
+export function readFirstBytes(client: net.Socket, engine: ForwardingEngine, bufferSize = DEFAULT_BUFFER_SIZE): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (bytes: Buffer | undefined) => {
+      if (settled) return;
+      settled = true;
+      client.off("close", onClose);
+      resolve(bytes);
+    };
+    const onClose = () => settle(undefined);
+    client.on("close", onClose);
+    const handle = handleOf(client);
+    if (engine === "fast" && binding && isStreamHandle(handle)) {
+      const state = binding.streamBaseState;
+      const buffer = Buffer.allocUnsafe(bufferSize);
+      handle.useUserBuffer(buffer);
+      handle.onread = () => {
+        const n = state[binding.kReadBytesOrError]!;
+        if (n === 0) return; // nothing yet (EAGAIN): keep waiting
+        handle.readStop();
+        handle.onread = () => {}; // a function it must be (a native check), even while not reading
+        if (n > 0) return settle(buffer.subarray(0, n));
+        client.destroy();
+        settle(undefined);
+      };
+      if (handle.readStart() !== 0) {
+        client.destroy();
+        settle(undefined);
+      }
+      return;
+    }
+    const onData = (chunk: Buffer) => {
+      client.pause();
+      client.off("data", onData);
+      client.off("end", onEnd);
+      settle(chunk);
+    };
+    const onEnd = () => {
+      client.destroy();
+      settle(undefined);
+    };
+    client.on("data", onData);
+    client.once("end", onEnd);
+    client.resume();
+  });
+}
 
 /**
  * Starts relaying between `client` and `upstream`. Both must be connected and not yet reading:
@@ -132,21 +196,26 @@ export function forward(client: net.Socket, upstream: net.Socket, options: Forwa
   });
 
   if (options.engine === "fast" && binding) {
-    const clientHandle: unknown = (client as unknown as { _handle: unknown })._handle;
-    const upstreamHandle: unknown = (upstream as unknown as { _handle: unknown })._handle;
+    const clientHandle = handleOf(client);
+    const upstreamHandle = handleOf(upstream);
     if (isStreamHandle(clientHandle) && isStreamHandle(upstreamHandle)) {
       const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
       const fail = (status: number) => teardown(new Error(`socket error ${status}`));
       const isDone = () => finished;
-      relayFast(binding, clientHandle, upstreamHandle, upstream, size, onClientEof, fail, isDone);
+      relayFast(binding, clientHandle, upstreamHandle, upstream, size, onClientEof, fail, isDone, options.initial);
       relayFast(binding, upstreamHandle, clientHandle, client, size, onUpstreamEof, fail, isDone);
       return;
     }
+    // The fast engine's readFirstBytes left the client's handle in its own hands: no way back.
+    if (options.initial) return teardown(new Error("fast forwarding became unavailable after the first bytes were read"));
   }
+  if (options.initial) upstream.write(options.initial);
   relayPortable(client, upstream);
   relayPortable(upstream, client);
   client.on("end", onClientEof);
   upstream.on("end", onUpstreamEof);
+  // The client's FIN may have come (and 'end' gone) while readFirstBytes' caller chose the upstream.
+  if (client.readableEnded) onClientEof();
   client.resume();
   upstream.resume();
 }
@@ -161,6 +230,7 @@ function relayFast(
   onEof: () => void,
   fail: (status: number) => void,
   isDone: () => boolean,
+  initial?: Uint8Array,
 ): void {
   const state = b.streamBaseState;
   const kRead = b.kReadBytesOrError;
@@ -199,6 +269,15 @@ function relayFast(
       else fail(n);
     }
   };
+  if (initial && initial.length > 0) {
+    // Written like a chunk just read; it lives in readFirstBytes' buffer, not in `buffer`.
+    const err = dst.writeBuffer(req, initial);
+    if (err !== 0) return fail(err);
+    if (state[kAsync] !== 0) {
+      req = newRequest();
+      return; // afterAsyncWrite starts reading
+    }
+  }
   const err = src.readStart();
   if (err !== 0) fail(err);
 }

@@ -1,6 +1,6 @@
 /** Endpoint proxies: stable TCP endpoints in front of a changing set of cache nodes. */
 export { type Address, sameAddress, formatAddress } from "./address.ts";
-export { TcpEndpoint, type TcpEndpointOptions, type EndpointEvent } from "./tcp-endpoint.ts";
+export { TcpEndpoint, type TcpEndpointOptions, type EndpointEvent, type Transport, type TransitMode } from "./tcp-endpoint.ts";
 export { fastForwardingAvailable, type ForwardingMode, type ForwardingEngine } from "./forwarding.ts";
 export {
   PrimaryEndpoint,
@@ -9,6 +9,8 @@ export {
   createPrimaryEndpoint,
   createReaderEndpoint,
   type Targets,
+  type Upstream,
+  type NodeUpstreams,
   type EndpointOptions,
 } from "./endpoints.ts";
 export {

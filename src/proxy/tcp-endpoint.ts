@@ -1,52 +1,53 @@
 /**
  * TcpEndpoint: a stable TCP address that forwards each client connection to the upstream node
- * chosen, per connection, by `pick()`. Everything the emulator exposes as an ElastiCache endpoint
- * (primary, reader, node endpoints) is one of these.
+ * chosen, per connection, by `pick()`. The primary and reader endpoints of a node group are built
+ * on it; node endpoints (ReadEndpoint, CacheNodes[].Endpoint) are not proxied, clients reach nodes
+ * directly, and the Memcached configuration endpoint answers itself (memcached-config-endpoint.ts).
  *
- * Why it is built this way — measured on this 2-core machine with redis-server + redis-benchmark
- * (`-c 50`, GET) on loopback, all in one run; the box was shared and noisy, so the stable figure is
- * the proxy's own CPU time per request (utime+stime of the proxy process), not requests/s:
- *
- *   engine                                   CPU ticks / 100k GET   / 400k GET with -P 16
- *   socket.pipe() both ways                    ~375                   ~95
- *   'data' + write() + pause/drain             ~385                   ~90
- *   net.connect({ onread }) on the upstream    ~355                   ~95
- *   raw handles (useUserBuffer+writeBuffer)    ~295                   ~70      ← "fast" engine
- *   HAProxy 2.6, TCP mode, nbthread 1          ~205                   ~55
- *
- * The per-chunk cost in Node is the stream machinery (a fresh ArrayBuffer per read, Readable push
- * and 'data' emit, Writable bookkeeping and nextTick per write), not the syscalls; driving the
- * libuv handles directly removes most of it (~20–30 % less CPU than pipe()). See forwarding.ts for
- * how it stays safe (one buffer per direction; reads stop while a write is asynchronous) and the
- * portable fallback. Also kept, by reasoning rather than a separate measurement: `noDelay` on both
- * sockets (request/response traffic; no Nagle delay on small replies), `pauseOnConnect` so nothing
- * is read before the upstream is connected (no buffering in the proxy), `allowHalfOpen` with
+ * Forwarding drives the libuv handles directly (forwarding.ts: one buffer per direction, reads
+ * stop while a write is asynchronous) because in Node the per-chunk cost is the stream machinery,
+ * not the syscalls: measured here it spends about 20-30 % less CPU per request than
+ * `socket.pipe()`; a portable engine on the public API is the fallback. bench/proxy/
+ * endpoint-throughput.ts measures both against direct connections and HAProxy, and records the
+ * figures and the reasons behind the remaining choices (in-process rather than a worker thread,
+ * one listener per endpoint). Also: `noDelay` on both sockets (request/response traffic),
+ * `pauseOnConnect` so nothing is read before the upstream is connected, `allowHalfOpen` with
  * explicit half-close relaying.
- * bench/proxy/endpoint-throughput.ts reproduces the comparison against direct and HAProxy, for
- * both engines, and also runs this class inside a worker thread. Two runs of it (load average
- * ~10 on 2 cores, so requests/s swing ±50 %): proxy CPU per unpipelined request fast 34–41 µs,
- * portable 42–43 µs, fast-in-a-worker 30–32 µs, HAProxy 22–29 µs; throughput proxy/direct
- * 0.35–0.59, worker/direct 0.41–1.0, HAProxy/direct 0.56–0.84. The worker keeps proxied traffic
- * off the control plane's event loop (HTTP API, health probes, GC pauses) and looked a little
- * cheaper, but it cannot take a `pick()` closure (targets must be posted to it), and the gain is
- * inside the noise, so TcpEndpoint runs in-process for now; the bench's worker branch shows the
- * wiring (including loading tsx inside a worker on Node 20) for a later WorkerTcpEndpoint.
- * Several workers on one port would need SO_REUSEPORT, which Node 20's net does not offer
- * (`exclusive: false` only shares a handle between node:cluster processes), so one listener per
- * endpoint it is.
  *
  * Never emits 'error': listener, client and upstream errors are reported to `onEvent` and the
  * affected connection is closed.
+ *
+ * Transit encryption (`transit`): TLS is never terminated here; it passes end to end to a node's
+ * TLS port. With "preferred" or "required" the endpoint knows two upstreams per target (plain and
+ * TLS) and routes each client connection by its first byte, which for TLS is always 0x16 (a
+ * handshake record: the ClientHello) and for Redis and Memcached never is (RESP starts with `*` or
+ * a command name; Memcached's binary protocol with 0x80). "preferred" forwards both kinds,
+ * "required" closes plain connections without forwarding a byte. Only that first read goes
+ * through the peek; the rest of the connection runs on the same forwarding engine, and "off" (the
+ * default) reads nothing before connecting (bench/proxy/endpoint-throughput.ts measures both).
  */
 import net from "node:net";
 import { closeServer, listenOn } from "./listen.ts";
 import { type Address, formatAddress, sameAddress } from "./address.ts";
-import { forward, type ForwardingEngine, type ForwardingMode, resolveEngine } from "./forwarding.ts";
+import { forward, type ForwardingEngine, type ForwardingMode, readFirstBytes, resolveEngine } from "./forwarding.ts";
 
 export type { Address } from "./address.ts";
 
+/** What a client connection speaks, told from its first byte. */
+export type Transport = "plain" | "tls";
+
+/**
+ * "off": bytes pass as they come (TLS too, to whatever the upstream is); "preferred": plain and TLS
+ * clients each go to the upstream of their kind; "required": only TLS clients are forwarded.
+ */
+export type TransitMode = "off" | "preferred" | "required";
+
+/** A TLS ClientHello arrives in a handshake record, content type 22. */
+const TLS_HANDSHAKE = 0x16;
+
 export type EndpointEvent =
-  | { type: "no-upstream"; remote?: string }
+  | { type: "no-upstream"; remote?: string; transport?: Transport }
+  | { type: "plain-refused"; remote?: string }
   | { type: "connect-failed"; upstream: Address; error: Error }
   | { type: "connection-error"; upstream: Address; error: Error }
   | { type: "listener-error"; error: Error };
@@ -55,8 +56,13 @@ export interface TcpEndpointOptions {
   host: string;
   /** 0 picks a free port; `listen()` reports the actual one. */
   port: number;
-  /** Called once per new client connection; undefined closes that connection at once. */
-  pick: () => Address | undefined;
+  /**
+   * Called once per client connection with what it speaks (`transit` "preferred" or "required":
+   * after its first bytes; "off": at once, without `transport`); undefined closes it.
+   */
+  pick: (transport?: Transport) => Address | undefined;
+  /** Default "off". */
+  transit?: TransitMode;
   /** Give up on an upstream that does not accept within this time (default 5000 ms). */
   connectTimeoutMs?: number;
   /** "auto" (default) uses the fast engine when this Node.js supports it. */
@@ -76,6 +82,8 @@ interface Connection {
 export class TcpEndpoint {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
+  /** Clients whose first bytes are awaited (transit "preferred"/"required"). */
+  private readonly waiting = new Set<net.Socket>();
   private readonly engine: ForwardingEngine;
   private bound: Address | undefined;
   private closing = false;
@@ -105,6 +113,8 @@ export class TcpEndpoint {
   /** Stops listening and destroys every proxied connection. */
   close(): Promise<void> {
     this.closing = true;
+    for (const client of this.waiting) client.destroy();
+    this.waiting.clear();
     this.closeConnectionsTo();
     return closeServer(this.server);
   }
@@ -136,17 +146,39 @@ export class TcpEndpoint {
   private accept(client: net.Socket): void {
     // Until forward() installs its handlers, an error on the client must not go unhandled.
     client.on("error", () => client.destroy());
+    const transit = this.options.transit ?? "off";
+    if (transit === "off") return this.connect(client, this.choose(client, undefined));
+    this.waiting.add(client);
+    void readFirstBytes(client, this.engine, this.options.bufferSize).then((first) => {
+      this.waiting.delete(client);
+      if (!first || client.destroyed) return;
+      const transport: Transport = first[0] === TLS_HANDSHAKE ? "tls" : "plain";
+      if (transport === "plain" && transit === "required") {
+        this.emit({ type: "plain-refused", remote: client.remoteAddress });
+        client.destroy();
+        return;
+      }
+      this.connect(client, this.choose(client, transport), first);
+    });
+  }
+
+  /** The upstream for a new client, or undefined (then the client is closed and reported). */
+  private choose(client: net.Socket, transport: Transport | undefined): Address | undefined {
     let target: Address | undefined;
     try {
-      target = this.closing ? undefined : this.options.pick();
+      target = this.closing ? undefined : this.options.pick(transport);
     } catch {
       target = undefined;
     }
     if (!target) {
-      this.emit({ type: "no-upstream", remote: client.remoteAddress });
+      this.emit({ type: "no-upstream", remote: client.remoteAddress, ...(transport && { transport }) });
       client.destroy();
-      return;
     }
+    return target;
+  }
+
+  private connect(client: net.Socket, target: Address | undefined, initial?: Buffer): void {
+    if (!target) return;
     const upstream = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
     upstream.pause(); // the engine starts reading itself, once connected
     const connection: Connection = { client, upstream, target };
@@ -176,7 +208,7 @@ export class TcpEndpoint {
         upstream.destroy();
         return;
       }
-      forward(client, upstream, { engine: this.engine, bufferSize: this.options.bufferSize }, (error) => {
+      forward(client, upstream, { engine: this.engine, bufferSize: this.options.bufferSize, initial }, (error) => {
         this.connections.delete(connection);
         if (error && !isDisconnect(error)) this.emit({ type: "connection-error", upstream: target, error });
       });

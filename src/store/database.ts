@@ -10,13 +10,18 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "../generated/prisma/client.ts";
+import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const migrationsDir = path.join(projectRoot, "prisma", "migrations");
 const run = promisify(execFile);
 
 export type Db = PrismaClient;
+/** The client inside a transaction. */
+export type Tx = Prisma.TransactionClient;
+
+/** Part of every write of a versioned row (ReplicationGroup, CacheCluster). */
+export const bump = { version: { increment: 1 } } as const;
 
 export function filePathOf(databaseUrl: string): string {
   if (!databaseUrl.startsWith("file:")) throw new Error(`Only SQLite file: URLs are supported, got ${databaseUrl}`);
@@ -26,7 +31,8 @@ export function filePathOf(databaseUrl: string): string {
 function pendingMigrations(file: string): string[] {
   const wanted = readdirSync(migrationsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name);
+    .map((entry) => entry.name)
+    .sort();
   const sqlite = new Database(file);
   try {
     // WAL lets the API read while the reconciler writes; it is a property of the file, set once.

@@ -1,20 +1,24 @@
 /**
  * The installation id: made at the first start of a database, read at every start after. The node
  * runtime puts it on everything it creates, so one control plane never lists, adopts or removes
- * the nodes of another that shares its Docker engine or instance name. This file is the only code
- * that reads or writes it.
+ * the nodes of another that shares its Docker engine or instance name. This repository is the only
+ * code that reads or writes it.
  */
 import { randomUUID } from "node:crypto";
 import type { Db } from "./database.ts";
 
 const oldestFirst = [{ createdAt: "asc" as const }, { id: "asc" as const }];
 
-/** This database's installation id, created when it has none. */
-export async function installationId(db: Db): Promise<string> {
-  const existing = await db.installation.findFirst({ orderBy: oldestFirst });
-  if (existing) return existing.id;
-  await db.installation.create({ data: { id: randomUUID() } });
-  // Two first starts on one shared database could both create a row: all agree on the oldest.
-  const oldest = await db.installation.findFirst({ orderBy: oldestFirst });
-  return oldest!.id;
+export class InstallationRepository {
+  constructor(private readonly db: Db) {}
+
+  /** This database's installation id, created when it has none. */
+  async id(): Promise<string> {
+    const existing = await this.db.installation.findFirst({ orderBy: oldestFirst });
+    if (existing) return existing.id;
+    await this.db.installation.create({ data: { id: randomUUID() } });
+    // Two first starts on one shared database could both create a row: all agree on the oldest.
+    const oldest = await this.db.installation.findFirst({ orderBy: oldestFirst });
+    return oldest!.id;
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { REQUEST_EXAMPLES } from "../../scripts/openapi/examples.ts";
-import { TRANSITIONAL_STATUSES } from "../../src/elasticache/statuses.ts";
+import { TRANSITIONAL_STATUSES } from "../../src/domain/statuses.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 
 type Json = Record<string, any>;

@@ -4,8 +4,8 @@
  * ordinary commands pass through to the nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
 import {
-  eventually,
   memcachedGet,
   memcachedRaw,
   memcachedSet,

@@ -8,11 +8,11 @@ import { execFileSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli } from "../helpers/clients.ts";
+import { eventually } from "../helpers/eventually.ts";
 import {
   closeRedisClients,
   containerName,
   endpointsOf,
-  eventually,
   pidFileOf,
   redis,
   redisInfo,

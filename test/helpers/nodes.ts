@@ -9,10 +9,13 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import * as aws from "@aws-sdk/client-elasticache";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
-import { removeDir, startServer, type RunningServer, type StartOptions } from "./server.ts";
+import { isPortFree } from "../../src/runtime/ports.ts";
+import { Api } from "./clients.ts";
+import { eventually } from "./eventually.ts";
+import { dockerLines, nodeProcessesUnder, pidAlive, removeEverything } from "./cleanup.ts";
+import { startServer, type RunningServer, type StartOptions } from "./server.ts";
 import { removeSwarmObjects } from "./swarm.ts";
 
 const run = promisify(execFile);
@@ -21,7 +24,6 @@ const root = path.resolve(import.meta.dirname, "../..");
 /** "swarm" needs an active swarm: its tests make one (helpers/swarm.ts: useSwarm). */
 export type RuntimeKind = "process" | "docker" | "swarm";
 export const onCI = process.env.CI === "true";
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /* ------------------------------------------------------------------------------------------ */
 /* Docker availability                                                                          */
@@ -90,13 +92,19 @@ let rangeSlot = 0;
 /**
  * A port range of `size` ports unlikely to be used by anything else: 21000-29999, below the
  * kernel's ephemeral ports (32768-60999, where client sockets and "listen on 0" land) and away
- * from the default 30000-39999; a random window per call.
+ * from the default 30000-39999; a random window per call, and one whose ports are all free now
+ * (other runs on the machine use windows of the same area, and a test that needs every port of
+ * a small range fails when one is taken).
  */
-export function portRange(size = 40): [number, number] {
+export async function portRange(size = 40): Promise<[number, number]> {
   const slots = Math.floor(9_000 / 60);
-  const slot = (Math.floor(Math.random() * slots) + rangeSlot++ * 7) % slots;
-  const from = 21_000 + slot * 60;
-  return [from, from + size - 1];
+  for (let attempt = 0; ; attempt++) {
+    const slot = (Math.floor(Math.random() * slots) + rangeSlot++ * 7) % slots;
+    const from = 21_000 + slot * 60;
+    const ports = Array.from({ length: size }, (_, index) => from + index);
+    const free = await Promise.all(ports.map((port) => isPortFree("127.0.0.1", port)));
+    if (free.every(Boolean) || attempt >= 20) return [from, from + size - 1];
+  }
 }
 
 export interface NodeServerOptions {
@@ -124,7 +132,7 @@ export async function startNodeServer(runtime: RuntimeKind, options: NodeServerO
   await requireRuntime(runtime);
   const suffix = Math.random().toString(36).slice(2, 6).replace(/[^a-z0-9]/g, "x");
   const instance = `t${options.tag}${suffix}`.toLowerCase().slice(0, 16);
-  const [from, to] = options.portRange ?? portRange();
+  const [from, to] = options.portRange ?? (await portRange());
   const env: Record<string, string> = {
     ECL_RUNTIME: runtime,
     ECL_IMAGES: "local",
@@ -151,186 +159,12 @@ export async function startNodeServer(runtime: RuntimeKind, options: NodeServerO
     async destroy() {
       handle.api.close();
       await server.stop().catch(() => undefined);
-      await removeEverything(handle);
+      // Swarm services first: their tasks would otherwise come back as the containers are removed.
+      if (runtime === "swarm") await removeSwarmObjects(`${instance}-`);
+      await removeEverything({ dataDir: handle.dataDir, dockerPrefix: runtime === "process" ? undefined : `${instance}-` });
     },
   };
   return handle;
-}
-
-/** Kills every node process of a data dir and removes the instance's containers and networks, then the data dir. */
-export async function removeEverything(target: { runtime: RuntimeKind; instance: string; dataDir: string }): Promise<void> {
-  for (const pid of nodeProcessesUnder(target.dataDir)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }
-  if (target.runtime === "swarm") await removeSwarmObjects(`${target.instance}-`);
-  if (target.runtime !== "process") {
-    const ids = (await dockerLines(["ps", "-aq", "--filter", `label=elasticache-local.prefix=${target.instance}-`])).filter(Boolean);
-    if (ids.length > 0) await run("docker", ["rm", "-f", "-v", ...ids]).catch(() => undefined);
-    const volumes = await dockerLines(["volume", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
-    if (volumes.length > 0) await run("docker", ["volume", "rm", ...volumes]).catch(() => undefined);
-    const networks = await dockerLines(["network", "ls", "-q", "--filter", `label=elasticache-local.prefix=${target.instance}-`]);
-    if (networks.length > 0) await run("docker", ["network", "rm", ...networks]).catch(() => undefined);
-  }
-  removeDir(target.dataDir);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* The API, as curl (REST JSON) and as the real AWS SDK (Query protocol)                       */
-/* ------------------------------------------------------------------------------------------ */
-
-export interface RestResponse {
-  status: number;
-  body: any;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
-  ) {
-    super(`${status} ${code}: ${message}`);
-  }
-}
-
-export const GROUPS = "/v1/replication-groups";
-export const CLUSTERS = "/v1/cache-clusters";
-
-export class Api {
-  private client?: aws.ElastiCacheClient;
-
-  constructor(public url: string) {}
-
-  /** One REST request; never throws for an HTTP error status. */
-  async rest(method: string, pathAndQuery: string, body?: unknown): Promise<RestResponse> {
-    const response = await fetch(this.url + pathAndQuery, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: any;
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = { raw: text };
-    }
-    return { status: response.status, body: parsed };
-  }
-
-  /** A REST request that must succeed (2xx); returns the body. */
-  async ok(method: string, pathAndQuery: string, body?: unknown): Promise<any> {
-    const response = await this.rest(method, pathAndQuery, body);
-    if (response.status < 200 || response.status >= 300) {
-      throw new ApiError(response.body?.Error?.Code ?? "?", response.status, `${method} ${pathAndQuery}: ${JSON.stringify(response.body)}`);
-    }
-    return response.body;
-  }
-
-  /** The real @aws-sdk/client-elasticache against the Query endpoint. */
-  get sdk(): aws.ElastiCacheClient {
-    this.client ??= new aws.ElastiCacheClient({
-      endpoint: this.url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-    });
-    return this.client;
-  }
-
-  /** Sends an SDK command by operation name; errors become ApiError with the wire code and HTTP status. */
-  async send(operation: string, input: Record<string, unknown>): Promise<any> {
-    const Command = (aws as unknown as Record<string, new (input: unknown) => any>)[`${operation}Command`];
-    if (!Command) throw new Error(`no SDK command ${operation}`);
-    try {
-      return await this.sdk.send(new Command(input));
-    } catch (error: any) {
-      if (error?.$metadata) throw new ApiError(error.Code ?? error.name, error.$metadata.httpStatusCode, error.message);
-      throw error;
-    }
-  }
-
-  close(): void {
-    this.client?.destroy();
-    this.client = undefined;
-  }
-
-  async group(id: string): Promise<any> {
-    return (await this.ok("GET", `${GROUPS}/${id}`)).ReplicationGroup;
-  }
-
-  async cluster(id: string): Promise<any> {
-    return (await this.ok("GET", `${CLUSTERS}/${id}?ShowCacheNodeInfo=true`)).CacheCluster;
-  }
-
-  async groupExists(id: string): Promise<boolean> {
-    const response = await this.rest("GET", `${GROUPS}/${id}`);
-    if (response.status === 404) return false;
-    if (response.status !== 200) throw new Error(JSON.stringify(response.body));
-    return true;
-  }
-
-  /** Polls until the group has `status`; fails fast on create-failed. */
-  async waitGroup(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
-    return eventually(
-      async () => {
-        const group = await this.group(id);
-        if (group.Status === "create-failed" && status !== "create-failed") {
-          const events = await this.events("replication-group", id).catch(() => []);
-          throw new Fatal(`group ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
-        }
-        return group.Status === status ? group : undefined;
-      },
-      timeoutMs,
-      `replication group ${id} ${status}`,
-    );
-  }
-
-  async waitCluster(id: string, status = "available", timeoutMs = 60_000): Promise<any> {
-    return eventually(
-      async () => {
-        const cluster = await this.cluster(id);
-        if (cluster.CacheClusterStatus === "create-failed" && status !== "create-failed") {
-          const events = await this.events("cache-cluster", id).catch(() => []);
-          throw new Fatal(`cluster ${id} is create-failed: ${events.map((event) => event.Message).join(" | ")}`);
-        }
-        return cluster.CacheClusterStatus === status ? cluster : undefined;
-      },
-      timeoutMs,
-      `cache cluster ${id} ${status}`,
-    );
-  }
-
-  /** DescribeEvents of one source through the REST API, oldest first. */
-  async events(sourceType: string, sourceIdentifier?: string): Promise<{ SourceIdentifier: string; SourceType: string; Message: string; Date: string }[]> {
-    const query = new URLSearchParams({ SourceType: sourceType, Duration: "60" });
-    if (sourceIdentifier) query.set("SourceIdentifier", sourceIdentifier);
-    return (await this.ok("GET", `/v1/events?${query}`)).Events;
-  }
-}
-
-/** An error `eventually` must not retry. */
-export class Fatal extends Error {}
-
-/** Polls `fn` until it returns a truthy value; throws after `timeoutMs` with the last error. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, what = "condition", everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error) {
-      if (error instanceof Fatal) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
-    await sleep(everyMs);
-  }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -476,47 +310,6 @@ export async function memcachedStats(endpoint: Endpoint): Promise<Record<string,
 /* ------------------------------------------------------------------------------------------ */
 
 /** Alive and not a zombie. */
-export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Every live engine process whose working directory is a node directory under `<dataDir>/nodes/`
- * (pid file or not). Children an engine forks for its own work (Redis' "redis-rdb-to-slaves" for
- * a replica's sync, BGSAVE) share its directory and are not nodes: left out.
- */
-export function nodeProcessesUnder(dataDir: string): number[] {
-  const prefix = path.join(path.resolve(dataDir), "nodes") + "/";
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    try {
-      const cwd = readlinkSync(`/proc/${entry}/cwd`);
-      if ((cwd + "/").startsWith(prefix) && pidAlive(pid)) pids.push(pid);
-    } catch {
-      /* gone, or not ours to read */
-    }
-  }
-  const all = new Set(pids);
-  return pids.filter((pid) => !all.has(parentOf(pid) ?? -1)).sort((a, b) => a - b);
-}
-
 /** Node directory name of a live process, for processes found by nodeProcessesUnder (they work in `<node>/data`). */
 export function nodeDirOf(pid: number): string | undefined {
   try {
@@ -540,10 +333,6 @@ export function nodeDirs(dataDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-async function dockerLines(args: string[]): Promise<string[]> {
-  const { stdout } = await run("docker", args, { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
-  return stdout.split("\n").map((line) => line.trim()).filter(Boolean);
-}
 
 export interface ContainerInfo {
   id: string;

@@ -2,12 +2,13 @@
  * Starts the real control plane (`tsx src/main.ts`) as a child process on a free loopback port
  * with its own data directory, as a user would run it, and stops it afterwards.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { migrate } from "../../src/store/database.ts";
+import { removeEverything } from "./cleanup.ts";
+import { templateDatabase } from "./database.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -20,19 +21,6 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-let template: Promise<string> | undefined;
-
-/** A migrated empty database, made once per test file and copied, so each server skips the migration. */
-function templateDatabase(): Promise<string> {
-  template ??= (async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-template-"));
-    const file = path.join(dir, "template.db");
-    await migrate(`file:${file}`);
-    return file;
-  })();
-  return template;
 }
 
 export interface RunningServer {
@@ -48,35 +36,6 @@ export interface RunningServer {
   kill(): Promise<void>;
   /** Stops the server and removes everything it ran: node processes, its containers, its data directory. */
   cleanup(): Promise<void>;
-}
-
-/** Kills the process-runtime nodes recorded under a data directory. */
-export function killNodeProcesses(dataDir: string): void {
-  const nodes = path.join(dataDir, "nodes");
-  if (!existsSync(nodes)) return;
-  for (const name of readdirSync(nodes)) {
-    try {
-      process.kill(Number(readFileSync(path.join(nodes, name, "pid"), "utf8")), "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** Removes the containers, volumes and networks of one control-plane instance (ECL_INSTANCE), found by label. */
-export function removeInstanceContainers(instance: string): void {
-  const label = `label=elasticache-local.prefix=${instance}-`;
-  const ids = (...args: string[]) => execFileSync("docker", [...args, "--filter", label], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
-  try {
-    const containers = ids("ps", "-aq");
-    if (containers.length > 0) execFileSync("docker", ["rm", "-f", ...containers], { stdio: "ignore" });
-    const volumes = ids("volume", "ls", "-q");
-    if (volumes.length > 0) execFileSync("docker", ["volume", "rm", ...volumes], { stdio: "ignore" });
-    const networks = ids("network", "ls", "-q");
-    if (networks.length > 0) execFileSync("docker", ["network", "rm", ...networks], { stdio: "ignore" });
-  } catch {
-    // no Docker here
-  }
 }
 
 export interface StartOptions {
@@ -136,14 +95,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     kill: () => stopWith("SIGKILL"),
     cleanup: async () => {
       await stopWith("SIGTERM");
-      killNodeProcesses(dataDir);
+      // Docker objects only of an instance the caller named: the default instance may be someone else's.
       const instance = options.env?.ECL_INSTANCE;
-      if (instance) removeInstanceContainers(instance);
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeEverything({ dataDir, dockerPrefix: instance ? `${instance}-` : undefined });
     },
   };
-}
-
-export function removeDir(dir: string) {
-  rmSync(dir, { recursive: true, force: true });
 }

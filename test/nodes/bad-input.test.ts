@@ -12,7 +12,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, CLUSTERS, GROUPS, runningNodes, startNodeServer, type NodeServer } from "../helpers/nodes.ts";
+import { ApiError, CLUSTERS, GROUPS } from "../helpers/clients.ts";
+import { runningNodes, startNodeServer, type NodeServer } from "../helpers/nodes.ts";
 
 let target: NodeServer;
 let wrapperDir: string;

@@ -8,8 +8,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLUSTERS } from "../helpers/clients.ts";
 import {
-  CLUSTERS,
   closeRedisClients,
   memcachedGet,
   memcachedSet,

@@ -6,21 +6,20 @@
  * replicate. The same for a delete interrupted by kill -9: the restarted server finishes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, sleep } from "../helpers/eventually.ts";
+import { GROUPS } from "../helpers/clients.ts";
+import { nodeProcessesUnder } from "../helpers/cleanup.ts";
 import {
-  GROUPS,
   closeRedisClients,
   containersOf,
   endpointsOf,
-  eventually,
   memberIds,
   nodeDirOf,
   nodeDirs,
-  nodeProcessesUnder,
   pidFileOf,
   redisCommand,
   runningNodes,
   runtimesUnderTest,
-  sleep,
   startNodeServer,
   waitForLinkUp,
   waitForValue,

@@ -9,21 +9,20 @@
  */
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
+import { CLUSTERS, GROUPS } from "../helpers/clients.ts";
+import { nodeProcessesUnder } from "../helpers/cleanup.ts";
 import {
-  CLUSTERS,
-  GROUPS,
   closeRedisClients,
   containersOf,
   dockerNetworks,
   endpointsOf,
-  eventually,
   memcachedGet,
   memcachedSet,
   memberIds,
   nodeDirs,
   nodeGone,
   nodeIdentity,
-  nodeProcessesUnder,
   portOpen,
   portRange,
   redisCommand,
@@ -73,7 +72,7 @@ describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
   let target: NodeServer;
   let range: [number, number];
   beforeAll(async () => {
-    range = portRange(PORTS);
+    range = await portRange(PORTS);
     target = await startNodeServer(runtime, { tag: "del", portRange: range });
   });
   afterAll(async () => target?.destroy());

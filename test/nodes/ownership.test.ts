@@ -6,15 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../helpers/server.ts";
+import { GROUPS } from "../helpers/clients.ts";
+import { eventually, sleep } from "../helpers/eventually.ts";
 import {
-  GROUPS,
   closeRedisClients,
   endpointsOf,
-  eventually,
   nodeIdentity,
   redisCommand,
   runtimesUnderTest,
-  sleep,
   startNodeServer,
   type NodeServer,
 } from "../helpers/nodes.ts";

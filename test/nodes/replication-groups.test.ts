@@ -6,12 +6,11 @@
  * with ReplicationGroupId joins the group as a replica; events in AWS wording.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
+import { CLUSTERS, GROUPS } from "../helpers/clients.ts";
 import {
-  CLUSTERS,
-  GROUPS,
   closeRedisClients,
   endpointsOf,
-  eventually,
   memberIds,
   nodeGone,
   nodeIdentity,

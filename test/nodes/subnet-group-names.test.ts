@@ -4,9 +4,8 @@
  * than a volume or file name may be) give available groups and clusters whose nodes serve.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLUSTERS, GROUPS } from "../helpers/clients.ts";
 import {
-  CLUSTERS,
-  GROUPS,
   closeRedisClients,
   dockerNetworks,
   endpointsOf,

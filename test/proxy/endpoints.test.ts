@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "../../src/proxy/address.ts";
 import { createPrimaryEndpoint, createReaderEndpoint, ReplicationGroupEndpoints } from "../../src/proxy/endpoints.ts";
-import { type NodeProcess, redisClient, startRedis, waitFor } from "./nodes.ts";
+import { type NodeProcess, redisClient, startRedis } from "./nodes.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const local = (port: number): Address => ({ host: "127.0.0.1", port });
 
@@ -37,7 +38,7 @@ describe("replication group endpoints", () => {
     nodes = await Promise.all([startRedis(), startRedis(), startRedis()]);
     await command(nodes[1].port, "REPLICAOF", "127.0.0.1", String(nodes[0].port));
     await command(nodes[2].port, "REPLICAOF", "127.0.0.1", String(nodes[0].port));
-    await waitFor(async () => (await linked(nodes[1].port)) && (await linked(nodes[2].port)), 15_000, "replicas linked");
+    await eventually(async () => (await linked(nodes[1].port)) && (await linked(nodes[2].port)), 15_000, "replicas linked", 20);
   });
   afterAll(async () => {
     await Promise.all((nodes ?? []).map((n) => n.stop()));
@@ -57,7 +58,7 @@ describe("replication group endpoints", () => {
 
       // both replicas unhealthy: their connections are closed, new ones go to the primary
       reader.setTargets({ primary: a, replicas: [] });
-      await waitFor(() => reader.connectionCount() === 0, 5000, "replica connections closed");
+      await eventually(() => reader.connectionCount() === 0, 5000, "replica connections closed", 20);
       const fallback = redisClient(port);
       await fallback.connect();
       expect(await nodePortOf(fallback)).toBe(a.port);
@@ -77,7 +78,7 @@ describe("replication group endpoints", () => {
       await client.connect();
       expect(await client.set("before", "1")).toBe("OK");
       expect(await nodePortOf(client)).toBe(a.port);
-      await waitFor(async () => (await command(b.port, "GET", "before")) === "1", 5000, "replicated");
+      await eventually(async () => (await command(b.port, "GET", "before")) === "1", 5000, "replicated", 20);
 
       // promote b, demote a, repoint c, then tell the endpoint
       await command(b.port, "REPLICAOF", "NO", "ONE");
@@ -88,12 +89,12 @@ describe("replication group endpoints", () => {
       await closed;
       expect(primary.connectionCount(a)).toBe(0);
 
-      await waitFor(() => client.status === "ready", 5000, "client reconnected");
+      await eventually(() => client.status === "ready", 5000, "client reconnected", 20);
       expect(await client.set("after", "2")).toBe("OK");
       expect(await nodePortOf(client)).toBe(b.port);
       expect(await role(b.port)).toBe("master");
       expect(await command(b.port, "GET", "after")).toBe("2");
-      await waitFor(async () => (await command(a.port, "GET", "after")) === "2", 5000, "new primary replicates to old");
+      await eventually(async () => (await command(a.port, "GET", "after")) === "2", 5000, "new primary replicates to old", 20);
     } finally {
       client.disconnect();
       await primary.close();

@@ -69,15 +69,6 @@ export function redisClient(port: number, options: Record<string, unknown> = {})
   return client;
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Raw socket conversation: send, then collect until `until(buffer)` is true. */
 export async function rawExchange(port: number, send: Buffer | string, until: (data: Buffer) => boolean, timeoutMs = 5000): Promise<Buffer> {
   const socket = net.connect(port, "127.0.0.1");
@@ -124,5 +115,17 @@ export function closedWithin(socket: net.Socket, timeoutMs: number): Promise<boo
     });
     socket.on("error", () => {});
     socket.resume();
+  });
+}
+
+/** Sends `request` and its FIN at once (half-close), then collects everything until the other side ends. */
+export function halfCloseExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+    let data = "";
+    socket.on("data", (chunk) => (data += chunk));
+    socket.on("end", () => resolve(data));
+    socket.on("error", reject);
+    socket.end(request);
   });
 }

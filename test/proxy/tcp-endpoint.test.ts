@@ -2,7 +2,8 @@ import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fastForwardingAvailable } from "../../src/proxy/forwarding.ts";
 import { type EndpointEvent, TcpEndpoint } from "../../src/proxy/tcp-endpoint.ts";
-import { closedWithin, freePort, type NodeProcess, rawExchange, redisClient, startRedis, waitFor } from "./nodes.ts";
+import { closedWithin, freePort, halfCloseExchange, type NodeProcess, rawExchange, redisClient, startRedis } from "./nodes.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const engines = fastForwardingAvailable ? (["fast", "portable"] as const) : (["portable"] as const);
 
@@ -52,22 +53,15 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
     } finally {
       client.disconnect();
     }
-    await waitFor(() => endpoint.connectionCount() === 0, 5000, "connection released");
+    await eventually(() => endpoint.connectionCount() === 0, 5000, "connection released", 20);
   });
 
   it("relays a half-close: request sent then FIN still gets its reply", async () => {
     const endpoint = make(() => ({ host: "127.0.0.1", port: redis.port }));
     const { port } = await endpoint.listen();
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
-      let data = "";
-      socket.on("data", (d) => (data += d));
-      socket.on("end", () => resolve(data));
-      socket.on("error", reject);
-      socket.end("PING\r\nECHO hello\r\n");
-    });
+    const reply = await halfCloseExchange(port, "PING\r\nECHO hello\r\n");
     expect(reply).toBe("+PONG\r\n$5\r\nhello\r\n");
-    await waitFor(() => endpoint.connectionCount() === 0, 5000, "connection released");
+    await eventually(() => endpoint.connectionCount() === 0, 5000, "connection released", 20);
   });
 
   it("closes the client when pick returns undefined", async () => {
@@ -102,11 +96,11 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
       const { port } = await endpoint.listen();
       const socket = net.connect(port, "127.0.0.1");
       await new Promise((r) => socket.once("connect", r));
-      await waitFor(() => endpoint.connectionCount() === 1);
+      await eventually(() => endpoint.connectionCount() === 1, 10_000, "a connection", 20);
       const closed = closedWithin(socket, 5000);
       await other.stop();
       expect(await closed).toBe(true);
-      await waitFor(() => endpoint.connectionCount() === 0, 5000, "connection released");
+      await eventually(() => endpoint.connectionCount() === 0, 5000, "connection released", 20);
     } finally {
       await other.stop();
     }
@@ -141,7 +135,7 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
     const { port } = await endpoint.listen();
     const socket = net.connect(port, "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
-    await waitFor(() => endpoint.connectionCount() === 1);
+    await eventually(() => endpoint.connectionCount() === 1, 10_000, "a connection", 20);
     const closed = closedWithin(socket, 3000);
     await endpoint.close();
     expect(await closed).toBe(true);

@@ -15,7 +15,9 @@ import { DockerRuntime, LABEL } from "../../src/runtime/docker/index.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { LOCAL_IMAGES, resolveImageTable } from "../../src/runtime/images.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
-import { closeRedisClients, eventually, freePorts, memcachedSetGet, memcachedVersion, ms, redisClient, removeDockerObjects, timingLog } from "./helpers.ts";
+import { removeDockerObjects } from "../helpers/cleanup.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { closeRedisClients, freePorts, memcachedSetGet, memcachedVersion, ms, redisClient, timingLog } from "./helpers.ts";
 
 /** Unique per run: other runs of this file (other checkouts on one machine) remove their own prefix's objects. */
 const PREFIX = `ecl-test-rt${Math.random().toString(36).slice(2, 6)}-`;
@@ -38,7 +40,7 @@ function spec(name: string, engine: NodeSpec["engine"], hostPort: number, extra:
   return { name, engine, engineVersion: engine === "memcached" ? "1.6" : "7.0", hostPort, network: "rt-net-a", maxMemoryMb: 64, ...extra };
 }
 
-const cleanup = () => removeDockerObjects(docker, PREFIX);
+const cleanup = () => removeDockerObjects(PREFIX);
 
 // Without Docker, a local run skips this file; CI (CI=true) must have Docker, so there it fails.
 describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
@@ -192,7 +194,7 @@ describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
       const info = await eventually(async () => {
         const i = await admin.infoReplication(r.adminAddress);
         return i.masterLinkStatus === "up" ? i : undefined;
-      }, 15_000, "master_link_status:up");
+      }, 15_000, "master_link_status:up", 5);
       expect(info.masterHost).toBe("dk-g1-0001");
       expect(info.masterPort).toBe(6379);
     }

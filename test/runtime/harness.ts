@@ -16,8 +16,8 @@ import { ProcessRuntime } from "../../src/runtime/process/index.ts";
 import { SwarmRuntime } from "../../src/runtime/swarm/index.ts";
 import type { NodeRuntime } from "../../src/runtime/types.ts";
 import { dockerProblem, type RuntimeKind } from "../helpers/nodes.ts";
+import { removeDockerObjects } from "../helpers/cleanup.ts";
 import { removeSwarmObjects, useSwarm } from "../helpers/swarm.ts";
-import { removeDockerObjects } from "./helpers.ts";
 
 export interface Harness {
   kind: RuntimeKind;
@@ -83,7 +83,7 @@ async function dockerHarness(tag: string): Promise<Harness> {
   if (problem) throw new Error(`Docker runtime tests cannot run: ${problem}`);
   const docker = new Docker();
   const prefix = `ecl-test-${tag}${Math.random().toString(36).slice(2, 6)}-`; // unique per run: runs on one machine never meet
-  await removeDockerObjects(docker, prefix);
+  await removeDockerObjects(prefix);
   const { runtime, otherInstallation, closeAll } = installations(
     (installationId) => new DockerRuntime({ images: resolveImageTable(LOCAL_IMAGES), installationId, namePrefix: prefix }),
   );
@@ -103,7 +103,7 @@ async function dockerHarness(tag: string): Promise<Harness> {
     },
     async cleanup() {
       await closeAll();
-      await removeDockerObjects(docker, prefix);
+      await removeDockerObjects(prefix);
     },
   };
 }

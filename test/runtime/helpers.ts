@@ -1,8 +1,6 @@
 /** Shared helpers for runtime and engine tests (real sockets, no mocks). */
 import { readdirSync, readFileSync } from "node:fs";
-import type Docker from "dockerode";
 import { Redis } from "ioredis";
-import { LABEL } from "../../src/runtime/docker/index.ts";
 import { pickFreePort } from "../../src/runtime/ports.ts";
 import type { Address } from "../../src/runtime/types.ts";
 import { memcachedGet, memcachedRaw, memcachedSet, memcachedStats } from "../helpers/nodes.ts";
@@ -64,22 +62,6 @@ export function memcachedStatsOf(addr: Address): Promise<Record<string, string>>
   return memcachedStats(endpoint(addr));
 }
 
-/** Polls `fn` until it returns a truthy value (5 ms interval); throws after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = "condition"): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 export function ms(t0: number): number {
   return Math.round(performance.now() - t0);
 }
@@ -103,18 +85,4 @@ export function closeRedisClients(): void {
 export function timingLog(): { timings: Record<string, number[]>; timed(label: string, value: number): void } {
   const timings: Record<string, number[]> = {};
   return { timings, timed: (label, value) => void (timings[label] ??= []).push(value) };
-}
-
-/** Removes every container, volume and network labelled with a Docker name prefix (also leftovers of a crashed run). */
-export async function removeDockerObjects(docker: Docker, prefix: string): Promise<void> {
-  const filters = { label: [`${LABEL.managed}=true`, `${LABEL.prefix}=${prefix}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-  }
-  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
-    await docker.getVolume(v.Name).remove().catch(() => undefined);
-  }
-  for (const n of await docker.listNetworks({ filters })) {
-    await docker.getNetwork(n.Id).remove().catch(() => undefined);
-  }
 }

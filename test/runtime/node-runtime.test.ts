@@ -17,7 +17,8 @@ import type { NodeHandle, NodeSpec } from "../../src/runtime/types.ts";
 import { makeCertificates } from "../helpers/tls.ts";
 import { runtimesUnderTest, type RuntimeKind } from "../helpers/nodes.ts";
 import { makeHarness, type Harness } from "./harness.ts";
-import { closeRedisClients, eventually, freePorts as freePortsOn } from "./helpers.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { closeRedisClients, freePorts as freePortsOn } from "./helpers.ts";
 
 /** A password no shell, config file or label would carry unharmed. */
 const PASSWORD = 'p4ss word "quoted" \\ back é';

@@ -15,7 +15,8 @@ import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { ProcessRuntime } from "../../src/runtime/process/index.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
-import { closeRedisClients, enginePids, eventually, freePorts, memcachedSetGet, memcachedStatsOf, memcachedVersion, ms, redisClient, timingLog } from "./helpers.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { closeRedisClients, enginePids, freePorts, memcachedSetGet, memcachedStatsOf, memcachedVersion, ms, redisClient, timingLog } from "./helpers.ts";
 
 const redisServerPath = process.env.REDIS_SERVER ?? "redis-server";
 const memcachedPath = process.env.MEMCACHED ?? "memcached";
@@ -220,7 +221,7 @@ describe("ProcessRuntime", () => {
       const info = await eventually(async () => {
         const i = await admin.infoReplication(r.adminAddress);
         return i.masterLinkStatus === "up" ? i : undefined;
-      }, 10_000, "master_link_status:up");
+      }, 10_000, "master_link_status:up", 5);
       expect(info.role).toBe("slave");
       expect(info.masterHost).toBe(p.peerAddress.host);
       expect(info.masterPort).toBe(p.peerAddress.port);

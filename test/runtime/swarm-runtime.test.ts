@@ -18,7 +18,9 @@ import { SwarmRuntime, ZONE_LABEL } from "../../src/runtime/swarm/index.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
 import { requireRuntime } from "../helpers/nodes.ts";
 import { removeSwarmObjects, swarmObjects, useSwarm, type SwarmLease } from "../helpers/swarm.ts";
-import { closeRedisClients, eventually, freePorts, memcachedSetGet, ms, redisClient, removeDockerObjects, timingLog } from "./helpers.ts";
+import { removeDockerObjects } from "../helpers/cleanup.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { closeRedisClients, freePorts, memcachedSetGet, ms, redisClient, timingLog } from "./helpers.ts";
 
 const PREFIX = `ecl-test-sw${Math.random().toString(36).slice(2, 6)}-`;
 const images = resolveImageTable(LOCAL_IMAGES);
@@ -59,7 +61,7 @@ describe("SwarmRuntime", () => {
     await admin.close();
     await rt?.close();
     await removeSwarmObjects(PREFIX);
-    await removeDockerObjects(docker, PREFIX);
+    await removeDockerObjects(PREFIX);
     await swarm?.release();
     console.log("SwarmRuntime timings (ms):", JSON.stringify(timings));
   });
@@ -168,7 +170,7 @@ describe("SwarmRuntime", () => {
     try {
       const error = await rt.start(spec("sw-port", "redis", port)).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RuntimeError);
-      // src/reconcile/nodes.ts moves a node to another port on these words.
+      // src/controllers/nodes.ts moves a node to another port on these words.
       expect((error as Error).message).toMatch(/address already in use|port is already allocated/i);
     } finally {
       squatter.close();

@@ -3,7 +3,8 @@
  * dist/sdk`), installed from the tarball into a scratch project outside this repository, then used
  * against a real server from plain Node (ESM and CommonJS) and from TypeScript compiled with
  * `tsc --init`'s default settings: a subnet group, a typed error caught with instanceof, a
- * paginator over several pages, and the replication group waiters.
+ * paginator over several pages, and the replication group waiters, every call SigV4-signed for a
+ * server that requires it.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,8 +35,13 @@ const names = [
   "waitUntilReplicationGroupAvailable",
   "waitUntilReplicationGroupDeleted",
 ];
+const ACCESS_KEY = "AKIDPACKAGE";
+const SECRET = "package-secret";
 const scenario = (endpoint: string, prefix: string) => `
-  const client = new ElastiCacheClient({ endpoint: ${JSON.stringify(endpoint)} });
+  const client = new ElastiCacheClient({
+    endpoint: ${JSON.stringify(endpoint)},
+    credentials: { accessKeyId: ${JSON.stringify(ACCESS_KEY)}, secretAccessKey: ${JSON.stringify(SECRET)} },
+  });
   const prefix = ${JSON.stringify(prefix)};
   const subnets = { CacheSubnetGroupDescription: "apps", SubnetIds: ["subnet-12345678", "subnet-87654321"] };
   const created = await client.send(new CreateCacheSubnetGroupCommand({ CacheSubnetGroupName: prefix + "-apps", ...subnets }));
@@ -104,7 +110,7 @@ beforeAll(async () => {
   );
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: scratch });
   await run(process.execPath, [tsc, "--init"], { cwd: scratch });
-  server = await startServer({ env: { ECL_RUNTIME: "process" } });
+  server = await startServer({ env: { ECL_RUNTIME: "process", ECL_CREDENTIALS: `${ACCESS_KEY}:${SECRET}` } });
   for (const [file, source] of Object.entries(programs(server.url))) writeFileSync(path.join(scratch, file), source);
   console.log(`elasticache-local-sdk: packed ${packed.size} bytes (${packed.unpackedSize} unpacked); scratch project installed: node_modules ${await du(path.join(scratch, "node_modules"))}`);
 }, 300_000);
@@ -139,7 +145,13 @@ describe("the packed SDK", () => {
     expect(files.filter((file) => !/^(esm|cjs)\/.+\.(js|d\.ts|json)$/.test(file)).sort()).toEqual(["README.md", "package.json"]);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "esm/index.js", "esm/index.d.ts", "cjs/index.js", "cjs/index.d.ts"]));
     const manifest = JSON.parse(readFileSync(path.join(scratch, "node_modules/elasticache-local-sdk/package.json"), "utf8"));
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(["@aws-sdk/client-elasticache", "@smithy/core", "@smithy/types"]);
+    expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      "@aws-crypto/sha256-js",
+      "@aws-sdk/client-elasticache",
+      "@smithy/core",
+      "@smithy/signature-v4",
+      "@smithy/types",
+    ]);
   });
 
   it("works from plain Node as ESM (import)", async () => {

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { electReplica } from "../../src/reconcile/elect.ts";
+import { electReplica } from "../../src/controllers/failover/elect.ts";
 
 it("promotes the replica that received the most of the replication stream", () => {
   expect(electReplica([

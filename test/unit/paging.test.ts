@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { AwsError } from "../../src/elasticache/errors.ts";
+import { AwsError } from "../../src/aws/errors.ts";
 import { page, pageRequest } from "../../src/elasticache/paging.ts";
 
 const items = Array.from({ length: 45 }, (_, i) => `item-${String(i).padStart(2, "0")}`);

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { offer, resolveEngine, type Catalog } from "../../src/elasticache/catalog.ts";
-import { AwsError } from "../../src/elasticache/errors.ts";
+import { offer, type Catalog } from "../../src/domain/catalog.ts";
+import { resolveEngine } from "../../src/elasticache/catalog.ts";
+import { AwsError } from "../../src/aws/errors.ts";
+import type { InputOf } from "../../src/aws/operations.ts";
 import { parseCreateReplicationGroup } from "../../src/elasticache/replication-group-input.ts";
 
 const catalog: Catalog = { engines: [offer("memcached", "1.6.18"), offer("redis", "6.2.14"), offer("redis", "7.0.15")] };
 const base = { ReplicationGroupId: "Orders", ReplicationGroupDescription: "orders cache" };
-const parse = (input: Record<string, unknown>) => parseCreateReplicationGroup({ ...base, ...input }, catalog, "us-east-1");
+// Deliberately loose: the parser checks every value, whatever the protocol layer handed it.
+const parse = (input: Record<string, unknown>) => parseCreateReplicationGroup({ ...base, ...input } as InputOf<"CreateReplicationGroup">, catalog, "us-east-1");
 
 function codeOf(fn: () => unknown): string {
   try {

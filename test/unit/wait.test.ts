@@ -1,6 +1,6 @@
 /** ?wait / ?waitSeconds on REST writes: what each combination means, and what is refused. */
 import { describe, expect, it } from "vitest";
-import { AwsError } from "../../src/elasticache/errors.ts";
+import { AwsError } from "../../src/aws/errors.ts";
 import { DEFAULT_WAIT_SECONDS, parseWait } from "../../src/http/wait.ts";
 
 describe("parseWait", () => {

@@ -1,0 +1,181 @@
+/**
+ * Keeps the endpoint proxies in step with the store: one primary and one reader endpoint per
+ * node group, one configuration endpoint per Memcached cluster, on the ports recorded for them
+ * (so they are the same after a restart). The primary endpoint follows the member the store calls
+ * primary; the reader endpoint spreads over available replicas; the configuration endpoint
+ * answers Auto Discovery with the cluster's nodes and version.
+ */
+import type { Logger } from "pino";
+import type { Address } from "../domain/model.ts";
+import { isAvailable, nodeOf } from "../domain/topology.ts";
+import { MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets } from "../proxy/index.ts";
+import type { Store } from "../store/index.ts";
+
+export interface EndpointSyncOptions {
+  store: Store;
+  /** Address the endpoints listen on. */
+  bindHost: string;
+  /** Host name clients are given for nodes in Auto Discovery replies. */
+  advertisedHost: string;
+  logger: Logger;
+}
+
+interface GroupEndpoints {
+  endpoints: ReplicationGroupEndpoints;
+  ports: string;
+}
+
+interface ConfigEndpoint {
+  endpoint: MemcachedConfigEndpoint;
+  port: number;
+  config: ClusterConfig;
+  upstreams: Address[];
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+export class EndpointSync {
+  private readonly groups = new Map<string, GroupEndpoints>();
+  private readonly configs = new Map<string, ConfigEndpoint>();
+  private running?: Promise<void>;
+  private queued?: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly options: EndpointSyncOptions) {}
+
+  /**
+   * Brings every endpoint up to date and resolves once it has read the store as it is now. A call
+   * during a run cannot trust that run (it may have read the store before the caller's change), so
+   * it waits for one more run after it; concurrent calls share that one.
+   */
+  sync(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.running) {
+      this.queued ??= this.running.then(() => {
+        this.queued = undefined;
+        return this.sync();
+      });
+      return this.queued;
+    }
+    this.running = this.run()
+      .catch((error) => this.options.logger.error({ err: error }, "endpoint sync failed"))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.running;
+    await Promise.all([...this.groups.values()].map((group) => group.endpoints.close()));
+    await Promise.all([...this.configs.values()].map((config) => config.endpoint.close()));
+    this.groups.clear();
+    this.configs.clear();
+  }
+
+  private async run(): Promise<void> {
+    await this.syncGroups();
+    await this.syncConfigEndpoints();
+  }
+
+  /** Endpoints of every node group that has ports, keyed "<group>/<node group>". */
+  private async syncGroups(): Promise<void> {
+    const groups = (await this.options.store.replicationGroups.list()).filter((group) => group.status !== "deleting");
+    const nodeGroups = groups.flatMap((group) => group.nodeGroups).filter((nodeGroup) => nodeGroup.primaryEndpointPort !== undefined);
+    const keyOf = (nodeGroup: { replicationGroupId: string; id: string }) => `${nodeGroup.replicationGroupId}/${nodeGroup.id}`;
+    const wanted = new Set(nodeGroups.map(keyOf));
+    for (const [key, entry] of this.groups) {
+      if (!wanted.has(key)) {
+        this.groups.delete(key);
+        await entry.endpoints.close();
+      }
+    }
+    for (const nodeGroup of nodeGroups) {
+      const key = keyOf(nodeGroup);
+      const targets: Targets = { replicas: [] };
+      for (const member of nodeGroup.members) {
+        const node = nodeOf(member);
+        if (!node?.admin || node.desired !== "present") continue;
+        if (member.role === "primary") targets.primary = node.admin;
+        else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(node.admin);
+      }
+      const ports = `${nodeGroup.primaryEndpointPort}/${nodeGroup.readerEndpointPort}`;
+      let current = this.groups.get(key);
+      if (current && current.ports !== ports) {
+        this.groups.delete(key);
+        await current.endpoints.close();
+        current = undefined;
+      }
+      if (!current) {
+        const endpoints = new ReplicationGroupEndpoints({
+          host: this.options.bindHost,
+          primaryPort: nodeGroup.primaryEndpointPort!,
+          readerPort: nodeGroup.readerEndpointPort!,
+          targets,
+          onEvent: (event) => this.options.logger.debug({ nodeGroup: key, event: event.type }, "endpoint event"),
+        });
+        try {
+          await endpoints.listen();
+        } catch (error) {
+          this.options.logger.error({ err: error, nodeGroup: key }, "could not open the node group's endpoints");
+          await endpoints.close().catch(() => undefined);
+          continue;
+        }
+        this.groups.set(key, { endpoints, ports });
+      } else {
+        current.endpoints.setTargets(targets);
+      }
+    }
+  }
+
+  private async syncConfigEndpoints(): Promise<void> {
+    const clusters = (await this.options.store.cacheClusters.list({ standaloneOnly: true })).filter(
+      (cluster) => cluster.engine === "memcached" && cluster.configEndpointPort !== undefined && cluster.status !== "deleting",
+    );
+    const wanted = new Set(clusters.map((cluster) => cluster.id));
+    for (const [id, config] of this.configs) {
+      if (!wanted.has(id)) {
+        this.configs.delete(id);
+        await config.endpoint.close();
+      }
+    }
+    const advertised = this.options.advertisedHost;
+    for (const cluster of clusters) {
+      // A node is listed from when it is available until it is removed, so the list and its
+      // version change together (the reconciler bumps the version when it adds or removes one).
+      const nodes = cluster.nodes.filter((node) => node.status !== "creating");
+      const config: ClusterConfig = {
+        version: cluster.configVersion,
+        nodes: nodes.map((node) => ({ hostname: advertised, ip: IPV4.test(advertised) ? advertised : "", port: node.hostPort })),
+      };
+      const upstreams = nodes.filter((node) => node.admin && isAvailable(node)).map((node) => node.admin!);
+      const current = this.configs.get(cluster.id);
+      if (current && current.port === cluster.configEndpointPort) {
+        current.config = config;
+        current.upstreams = upstreams;
+        continue;
+      }
+      if (current) {
+        this.configs.delete(cluster.id);
+        await current.endpoint.close();
+      }
+      const entry: ConfigEndpoint = { endpoint: undefined as never, port: cluster.configEndpointPort!, config, upstreams };
+      entry.endpoint = new MemcachedConfigEndpoint({
+        host: this.options.bindHost,
+        port: entry.port,
+        getConfig: () => entry.config,
+        // Like ElastiCache's configuration endpoint (a DNS name of one node), other commands all
+        // go to one node, the first available, so a set and a later get meet.
+        pickUpstream: () => entry.upstreams[0],
+      });
+      try {
+        await entry.endpoint.listen();
+        this.configs.set(cluster.id, entry);
+      } catch (error) {
+        this.options.logger.error({ err: error, cluster: cluster.id }, "could not open the configuration endpoint");
+        await entry.endpoint.close().catch(() => undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Failover of one node group, as check → decide → heal until the decision is steady: observe
+ * (read-only), decide (pure, from the observation and the durable record), run the one healing
+ * step decided, then look again with the runtime listed afresh, since the step started or stopped
+ * nodes. Each step is recorded before the next one is decided, so a control plane killed anywhere
+ * resumes at the recorded phase.
+ */
+import type { NodeGroup, ReplicationGroup } from "../../domain/model.ts";
+import type { ControllerContext, Observed } from "../context.ts";
+import { decideFailover } from "./decide.ts";
+import { abandon, demote, promote, recordElection, recover, restartInPlace } from "./heal.ts";
+import { observeNodeGroup } from "./observe.ts";
+
+/**
+ * "steady": nothing was failed over (a primary to restart in place is left to the caller's
+ * normal pass); "healed": the node group changed, so the caller reads everything again.
+ */
+export type Supervision = "steady" | "healed";
+
+export async function superviseNodeGroup(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, observed: Observed): Promise<Supervision> {
+  let healed = false;
+  let current = { group, nodeGroup, observed };
+  // Each step moves the record forward or clears it; a bound keeps a flapping node from looping here.
+  for (let step = 0; step < 2 * nodeGroup.members.length + 4; step++) {
+    const observation = await observeNodeGroup(work, current.group, current.nodeGroup, current.observed);
+    const decision = decideFailover(observation);
+    switch (decision.action) {
+      case "steady":
+        if (decision.demote.length > 0) await demote(work, current.nodeGroup, decision.demote);
+        return healed ? "healed" : "steady";
+      case "restart-in-place":
+        if (healed) return "healed";
+        await restartInPlace(work, current.group, decision);
+        return "steady";
+      case "elect":
+        await recordElection(work, current.nodeGroup, decision);
+        break;
+      case "promote":
+        await promote(work, current.group, current.nodeGroup, decision);
+        break;
+      case "recover":
+        await recover(work, current.group, current.nodeGroup, decision);
+        break;
+      case "abandon":
+        await abandon(work, current.group, current.nodeGroup, decision);
+        break;
+    }
+    healed = true;
+    current = await reread(work, current.group.id, current.nodeGroup.id);
+    // The group or node group is gone (deleted meanwhile): nothing left to fail over.
+    if (!current.group || !current.nodeGroup) return "healed";
+  }
+  return "healed";
+}
+
+async function reread(work: ControllerContext, groupId: string, nodeGroupId: string) {
+  const group = await work.store.replicationGroups.get(groupId);
+  const nodeGroup = group?.nodeGroups.find((candidate) => candidate.id === nodeGroupId);
+  const observed: Observed = new Map((await work.runtime.list()).map((node) => [node.name, node]));
+  return { group: group!, nodeGroup: nodeGroup!, observed };
+}

@@ -1,2 +1,0 @@
-/** Statuses in which a resource waits for the reconciler (AWS's in-between states). */
-export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set(["creating", "modifying", "deleting", "rebooting cluster nodes", "snapshotting"]);

@@ -1,0 +1,40 @@
+/**
+ * Events: written in the same transaction as the change they describe (every write of the store
+ * takes the events that go with it), read by DescribeEvents.
+ */
+import type { Event, NewEvent, SourceType } from "../domain/events.ts";
+import type { Db, Tx } from "./database.ts";
+
+export async function writeEvents(tx: Tx, events: readonly NewEvent[] = []): Promise<void> {
+  if (events.length > 0) await tx.event.createMany({ data: events.map((event) => ({ ...event })) });
+}
+
+export interface EventQuery {
+  start: Date;
+  end: Date;
+  sourceType?: SourceType;
+  sourceIdentifier?: string;
+}
+
+export class EventRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Events on their own (no other change goes with them). */
+  async record(...events: NewEvent[]): Promise<void> {
+    await writeEvents(this.db, events);
+  }
+
+  /** Oldest first. */
+  async list(query: EventQuery): Promise<Event[]> {
+    const rows = await this.db.event.findMany({
+      where: { date: { gte: query.start, lte: query.end }, sourceType: query.sourceType, sourceIdentifier: query.sourceIdentifier },
+      orderBy: [{ date: "asc" }, { id: "asc" }],
+    });
+    return rows.map((row) => ({ id: row.id, date: row.date, sourceType: row.sourceType as SourceType, sourceIdentifier: row.sourceIdentifier, message: row.message }));
+  }
+}
+
+/** How many events of a source start with `prefix` since `since` (rate limits such as TestFailover's). */
+export async function countEvents(tx: Tx, source: { sourceType: SourceType; sourceIdentifier: string }, prefix: string, since: Date): Promise<number> {
+  return tx.event.count({ where: { ...source, message: { startsWith: prefix }, date: { gte: since } } });
+}

@@ -1,0 +1,75 @@
+/**
+ * The store: repositories returning plain domain objects (domain/model.ts), each write one
+ * transaction with its events and the rules that keep concurrent writers correct. The only part
+ * of the code that knows Prisma and the database.
+ */
+import { CacheClusterRepository } from "./cache-clusters.ts";
+import { migrate, openDatabase, type Db } from "./database.ts";
+import { EventRepository } from "./events.ts";
+import { queryIn } from "./joined-reads.ts";
+import { openReadConnection, type ReadConnection } from "./read-connection.ts";
+import { FailoverRepository } from "./failovers.ts";
+import { InstallationRepository } from "./installation.ts";
+import { NodeRepository } from "./nodes.ts";
+import { readOverview, type Overview } from "./overview.ts";
+import { PortRepository, type PortPool } from "./ports.ts";
+import { ReplicationGroupRepository } from "./replication-groups.ts";
+import { SubnetGroupRepository } from "./subnet-groups.ts";
+import { TagRepository } from "./tags.ts";
+
+export class Store {
+  readonly subnetGroups: SubnetGroupRepository;
+  readonly replicationGroups: ReplicationGroupRepository;
+  readonly cacheClusters: CacheClusterRepository;
+  readonly nodes: NodeRepository;
+  readonly failovers: FailoverRepository;
+  readonly events: EventRepository;
+  readonly tags: TagRepository;
+  readonly ports: PortRepository;
+  readonly installation: InstallationRepository;
+
+  /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
+  constructor(
+    private readonly db: Db,
+    ports: PortPool,
+    private readonly reads?: ReadConnection,
+  ) {
+    const query = reads?.query ?? queryIn(db);
+    this.subnetGroups = new SubnetGroupRepository(db);
+    this.replicationGroups = new ReplicationGroupRepository(db, query);
+    this.cacheClusters = new CacheClusterRepository(db, query);
+    this.nodes = new NodeRepository(db);
+    this.failovers = new FailoverRepository(db);
+    this.events = new EventRepository(db);
+    this.tags = new TagRepository(db);
+    this.ports = new PortRepository(db, ports);
+    this.installation = new InstallationRepository(db);
+  }
+
+  /** Statuses of every resource and node, for the reconciler's pass. */
+  overview(): Promise<Overview> {
+    return readOverview(this.db);
+  }
+
+  async close(): Promise<void> {
+    this.reads?.close();
+    await this.db.$disconnect();
+  }
+}
+
+/** Applies pending migrations and opens the store. Returns the migrations it applied. */
+export async function openStore(databaseUrl: string, ports: PortPool): Promise<{ store: Store; migrated: string[] }> {
+  const migrated = await migrate(databaseUrl);
+  return { store: new Store(openDatabase(databaseUrl), ports, openReadConnection(databaseUrl)), migrated };
+}
+
+export { AlreadyExistsError, InUseError, NotFoundError, PortTakenError, QuotaError, StaleWriteError, TagNotFoundError } from "./errors.ts";
+export type { Entity } from "./errors.ts";
+export type { PortPool } from "./ports.ts";
+export type { NewCluster, NewNode } from "./members.ts";
+export type { NewReplicationGroup, NewNodeGroup, GroupSettingsChange } from "./replication-groups.ts";
+export type { ClusterChange, GroupGuard } from "./cache-clusters.ts";
+export type { NewSubnetGroup } from "./subnet-groups.ts";
+export type { NodeKey, NodePlacement, ProbedNode } from "./nodes.ts";
+export type { NodeGroupKey } from "./failovers.ts";
+export type { Overview } from "./overview.ts";

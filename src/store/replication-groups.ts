@@ -1,0 +1,243 @@
+/**
+ * Replication groups, their node groups and members. Each write is one transaction with its events.
+ * Writes the operations make after validating what they read are conditional on the version they
+ * read (`where: { id, version }`, checked by its count): when another writer came first, nothing
+ * is written and StaleWriteError says to read again. That keeps state checks, replica counts and
+ * TestFailover's once-at-a-time rule correct with any number of concurrent writers, without relying
+ * on SQLite's single writer. Every transaction starts with its write, so on SQLite it takes the
+ * write lock before it reads anything (a transaction that read first could not write after another
+ * committed).
+ */
+import type { NewEvent } from "../domain/events.ts";
+import type { ReplicationGroup, ReplicationGroupSettings, Tag } from "../domain/model.ts";
+import { bump, type Db, type Tx } from "./database.ts";
+import { QuotaError, StaleWriteError, translateUnique, unlessStale } from "./errors.ts";
+import { failoverColumns, noFailover } from "./failover-columns.ts";
+import { countEvents, writeEvents } from "./events.ts";
+import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
+import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
+import { queryIn, readGroups, type Query } from "./joined-reads.ts";
+import { deleteTags, writeTags } from "./tags.ts";
+
+export interface NewNodeGroup {
+  id: string;
+  primaryEndpointPort: number;
+  readerEndpointPort: number;
+  members: NewCluster[];
+}
+
+export interface NewReplicationGroup extends ReplicationGroupSettings {
+  nodeGroups: NewNodeGroup[];
+  /** An existing standalone cluster that becomes the primary of a node group (PrimaryClusterId). */
+  adopt?: { clusterId: string; nodeGroupId: string };
+  tags: { arn: string; tags: Tag[] };
+  events: NewEvent[];
+  maxNodes: number;
+}
+
+export interface GroupSettingsChange {
+  description?: string;
+  automaticFailover?: boolean;
+  multiAz?: boolean;
+  snapshotRetentionLimit?: number;
+  snapshotWindow?: string;
+  /** A new node type: every member changes with it and the reconciler applies it. */
+  cacheNodeType?: string;
+}
+
+/** Writes the group row only if it still has the version the caller read. */
+export async function updateGroupAt(tx: Tx, id: string, version: number, data: Record<string, unknown>): Promise<void> {
+  const { count } = await tx.replicationGroup.updateMany({ where: { id, version }, data: { ...data, ...bump } });
+  if (count === 0) throw new StaleWriteError("replication-group", id);
+}
+
+export async function loadGroup(tx: Tx, id: string): Promise<ReplicationGroup | undefined> {
+  return (await readGroups(queryIn(tx), id))[0];
+}
+
+async function requireNodeQuota(tx: Tx, maxNodes: number): Promise<void> {
+  const nodes = await nodeCount(tx);
+  if (nodes > maxNodes) throw new QuotaError("nodes-per-account", maxNodes, nodes);
+}
+
+export class ReplicationGroupRepository {
+  constructor(
+    private readonly db: Db,
+    /** Reads outside transactions (the fast path of read-connection.ts on SQLite). */
+    private readonly query: Query = queryIn(db),
+  ) {}
+
+  async get(id: string): Promise<ReplicationGroup | undefined> {
+    return (await readGroups(this.query, id))[0];
+  }
+
+  list(id?: string): Promise<ReplicationGroup[]> {
+    return readGroups(this.query, id);
+  }
+
+  /** The group with its node groups, members, nodes, ports, tags and events, or nothing. */
+  create(group: NewReplicationGroup): Promise<ReplicationGroup> {
+    const { nodeGroups, adopt, tags, events, maxNodes, ...row } = group;
+    return this.db.$transaction(
+      async (tx) => {
+        // The group row first: a duplicate is reported as the group's, even when its members exist too.
+        try {
+          await tx.replicationGroup.create({ data: { ...row, status: "creating" } });
+        } catch (error) {
+          throw translateUnique(error, "replication-group", group.id);
+        }
+        for (const nodeGroup of nodeGroups) {
+          await tx.nodeGroup.create({
+            data: {
+              replicationGroupId: group.id,
+              nodeGroupId: nodeGroup.id,
+              status: "creating",
+              primaryEndpointPort: nodeGroup.primaryEndpointPort,
+              readerEndpointPort: nodeGroup.readerEndpointPort,
+            },
+          });
+          await claimPorts(tx, [
+            { port: nodeGroup.primaryEndpointPort, owner: owners.nodeGroupEndpoint(group.id, nodeGroup.id, "primary") },
+            { port: nodeGroup.readerEndpointPort, owner: owners.nodeGroupEndpoint(group.id, nodeGroup.id, "reader") },
+          ]);
+        }
+        if (adopt) {
+          // Only a standalone cluster that is still available can join; checked by the write itself.
+          const { count } = await tx.cacheCluster.updateMany({
+            where: { id: adopt.clusterId, replicationGroupId: null, status: "available" },
+            data: { replicationGroupId: group.id, nodeGroupId: adopt.nodeGroupId, role: "primary", status: "modifying", ...bump },
+          });
+          if (count === 0) throw new StaleWriteError("cache-cluster", adopt.clusterId);
+        }
+        for (const member of nodeGroups.flatMap((nodeGroup) => nodeGroup.members)) await insertCluster(tx, member);
+        await requireNodeQuota(tx, maxNodes);
+        await writeTags(tx, tags.arn, tags.tags);
+        await writeEvents(tx, events);
+        return (await loadGroup(tx, group.id))!;
+      },
+      { isolationLevel: "Serializable" },
+    );
+  }
+
+  /** Settings of an available group; a new node type makes the group and its members modifying. */
+  modify(id: string, version: number, change: GroupSettingsChange, events: NewEvent[]): Promise<ReplicationGroup> {
+    return this.db.$transaction(async (tx) => {
+      const resize = change.cacheNodeType !== undefined;
+      await updateGroupAt(tx, id, version, { ...change, status: resize ? "modifying" : undefined });
+      if (resize) {
+        await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { cacheNodeType: change.cacheNodeType, status: "modifying", ...bump } });
+      }
+      await writeEvents(tx, events);
+      return (await loadGroup(tx, id))!;
+    });
+  }
+
+  /**
+   * The group and its members go to deleting (the reconciler removes them); a retained primary
+   * leaves the group first and lives on as a standalone cluster.
+   */
+  markDeleting(id: string, version: number, retainPrimary: string | undefined, events: NewEvent[]): Promise<ReplicationGroup> {
+    return this.db.$transaction(async (tx) => {
+      await updateGroupAt(tx, id, version, { status: "deleting" });
+      if (retainPrimary !== undefined) {
+        await tx.cacheCluster.update({ where: { id: retainPrimary }, data: { replicationGroupId: null, nodeGroupId: null, role: null, ...bump } });
+      }
+      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { status: "deleting", ...bump } });
+      await writeEvents(tx, events);
+      return (await loadGroup(tx, id))!;
+    });
+  }
+
+  /** New replicas (members with their nodes and ports); the group becomes modifying. */
+  addMembers(id: string, version: number, members: NewCluster[], events: NewEvent[], maxNodes: number): Promise<ReplicationGroup> {
+    return this.db.$transaction(
+      async (tx) => {
+        await updateGroupAt(tx, id, version, { status: "modifying" });
+        for (const member of members) await insertCluster(tx, member);
+        await requireNodeQuota(tx, maxNodes);
+        await writeEvents(tx, events);
+        return (await loadGroup(tx, id))!;
+      },
+      { isolationLevel: "Serializable" },
+    );
+  }
+
+  /** Members to remove go to deleting with their nodes; the group becomes modifying. */
+  removeMembers(id: string, version: number, memberIds: string[], events: NewEvent[]): Promise<ReplicationGroup> {
+    return this.db.$transaction(async (tx) => {
+      await updateGroupAt(tx, id, version, { status: "modifying" });
+      await tx.cacheCluster.updateMany({ where: { id: { in: memberIds }, replicationGroupId: id }, data: { status: "deleting", ...bump } });
+      await markNodesAbsent(tx, { clusterId: { in: memberIds } });
+      await writeEvents(tx, events);
+      return (await loadGroup(tx, id))!;
+    });
+  }
+
+  /**
+   * TestFailover: records that the node group's primary is to fail (phase decide); the group
+   * becomes modifying. At most `limit` such requests per group since `since` (their events count).
+   */
+  requestTestFailover(
+    id: string,
+    version: number,
+    request: { nodeGroupId: string; from: string; rate: { prefix: string; since: Date; limit: number } },
+    events: NewEvent[],
+  ): Promise<ReplicationGroup> {
+    return this.db.$transaction(async (tx) => {
+      await updateGroupAt(tx, id, version, { status: "modifying" });
+      const recent = await countEvents(tx, { sourceType: "replication-group", sourceIdentifier: id }, request.rate.prefix, request.rate.since);
+      if (recent >= request.rate.limit) throw new QuotaError("test-failovers", request.rate.limit, recent);
+      const { count } = await tx.nodeGroup.updateMany({
+        where: { replicationGroupId: id, nodeGroupId: request.nodeGroupId, ...noFailover },
+        data: failoverColumns({ phase: "decide", from: request.from, test: true }),
+      });
+      if (count === 0) throw new StaleWriteError("node-group", `${id}/${request.nodeGroupId}`);
+      await writeEvents(tx, events);
+      return (await loadGroup(tx, id))!;
+    });
+  }
+
+  /* The controllers' writes. */
+
+  /**
+   * The reconciler made the group what its rows say: nodes and members available, the group
+   * available. Only if nobody wrote the group since the reconciler read it (returns false then).
+   */
+  async markAvailable(
+    id: string,
+    version: number,
+    settled: { nodes: { clusterId: string; nodeId: string }[]; clusterIds: string[] },
+    events: NewEvent[],
+  ): Promise<boolean> {
+    return unlessStale(
+      this.db.$transaction(async (tx) => {
+        await updateGroupAt(tx, id, version, { status: "available" });
+        for (const node of settled.nodes) {
+          await tx.cacheNode.update({ where: { clusterId_nodeId: node }, data: { status: "available" } });
+        }
+        await tx.cacheCluster.updateMany({ where: { id: { in: settled.clusterIds } }, data: { status: "available", ...bump } });
+        await tx.nodeGroup.updateMany({ where: { replicationGroupId: id }, data: { status: "available" } });
+        await writeEvents(tx, events);
+      }),
+    );
+  }
+
+  async markCreateFailed(id: string, events: NewEvent[]): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.replicationGroup.update({ where: { id }, data: { status: "create-failed", ...bump } });
+      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { status: "create-failed", ...bump } });
+      await writeEvents(tx, events);
+    });
+  }
+
+  /** The last step of a delete, once every member is gone: tags, endpoint ports and the group row. */
+  async remove(id: string, arn: string, events: NewEvent[]): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await deleteTags(tx, arn);
+      await releasePortsStartingWith(tx, owners.nodeGroupEndpointsOf(id));
+      await tx.replicationGroup.deleteMany({ where: { id } });
+      await writeEvents(tx, events);
+    });
+  }
+}
+
