@@ -52,6 +52,7 @@ export async function start(config: Config) {
     redisServerPath: config.redisServerPath,
     memcachedPath: config.memcachedPath,
     valkeyServerPath: config.valkeyServerPath,
+    swarmZoneLabel: config.swarmZoneLabel,
     logger: logger.child({ component: "runtime" }),
   });
   const catalog = await probeCatalog({

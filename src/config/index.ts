@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { imageOverridesFromEnv, type ImageOverrides } from "../runtime/images.ts";
+import { ZONE_LABEL_RE } from "../runtime/swarm/placement.ts";
 import { credentialsFromEnv, CredentialsError, isLoopback } from "./credentials.ts";
 
 export type RuntimeChoice = "auto" | "docker" | "swarm" | "process";
@@ -38,6 +39,8 @@ export interface Config {
   memcachedPath: string;
   /** ECL_VALKEY_SERVER: Valkey binary; Valkey is offered only when it exists. */
   valkeyServerPath: string;
+  /** ECL_SWARM_ZONE_LABEL: key of the swarm node label naming the availability zone a swarm node stands for (default elasticache-local.zone). */
+  swarmZoneLabel?: string;
   /** DOCKER_SOCKET: the Docker API socket. */
   dockerSocket: string;
   /** ECL_IN_DOCKER: the control plane itself runs in a container on the nodes' networks. */
@@ -106,6 +109,12 @@ function instanceName(raw: string | undefined): string {
   return name;
 }
 
+function swarmZoneLabel(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!ZONE_LABEL_RE.test(raw)) throw new ConfigError(`ECL_SWARM_ZONE_LABEL must be a label key of letters, digits, ".", "_" and "-", got "${raw}"`);
+  return raw;
+}
+
 function bool(env: Env, key: string): boolean {
   return oneOf(env, key, ["true", "false"] as const, "false") === "true";
 }
@@ -146,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisServerPath: env.ECL_REDIS_SERVER || "redis-server",
     memcachedPath: env.ECL_MEMCACHED || "memcached",
     valkeyServerPath: env.ECL_VALKEY_SERVER || "valkey-server",
+    swarmZoneLabel: swarmZoneLabel(env.ECL_SWARM_ZONE_LABEL),
     dockerSocket: env.DOCKER_SOCKET || "/var/run/docker.sock",
     inDocker: env.ECL_IN_DOCKER === "true",
     images: imageOverridesFromEnv(env),

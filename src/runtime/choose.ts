@@ -26,6 +26,8 @@ export interface RuntimeChoiceOptions {
   redisServerPath: string;
   memcachedPath: string;
   valkeyServerPath: string;
+  /** Swarm: key of the swarm node label naming a node's zone (undefined: the runtime's default). */
+  swarmZoneLabel?: string;
   logger: RuntimeLogger;
 }
 
@@ -57,7 +59,7 @@ export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<Chos
             "point DOCKER_SOCKET at a swarm manager, or make this engine one with `docker swarm init --advertise-addr 127.0.0.1`",
         );
       }
-      return { runtime: new SwarmRuntime(common), images };
+      return { runtime: new SwarmRuntime({ ...common, zoneLabel: options.swarmZoneLabel }), images };
     }
     if (options.choice === "docker" || options.choice === "swarm") {
       throw new Error(`ECL_RUNTIME=${options.choice} but the Docker API at ${options.dockerSocket} does not answer`);

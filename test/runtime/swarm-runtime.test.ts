@@ -14,7 +14,7 @@ import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { DockerRuntime } from "../../src/runtime/docker/index.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { LOCAL_IMAGES, resolveImageTable } from "../../src/runtime/images.ts";
-import { SwarmRuntime, ZONE_LABEL } from "../../src/runtime/swarm/index.ts";
+import { SwarmRuntime } from "../../src/runtime/swarm/index.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
 import { requireRuntime } from "../helpers/nodes.ts";
 import { removeSwarmObjects, swarmObjects, useSwarm, type SwarmLease } from "../helpers/swarm.ts";
@@ -32,7 +32,12 @@ function spec(name: string, engine: NodeSpec["engine"], hostPort: number, extra:
   return { name, engine, engineVersion: engine === "memcached" ? "1.6" : "7.0", hostPort, network: "sw-net", maxMemoryMb: 64, ...extra };
 }
 
-const runtime = (extra: Partial<ConstructorParameters<typeof SwarmRuntime>[0]> = {}) => new SwarmRuntime({ images, installationId, namePrefix: PREFIX, ...extra });
+/**
+ * This run's own zone label key (ECL_SWARM_ZONE_LABEL): the zone test labels the swarm node, which
+ * other test runs on the same engine share; under the default key their nodes would be constrained.
+ */
+const ZONE_LABEL = `elasticache-local.zone-${PREFIX.slice(0, -1)}`;
+const runtime = (extra: Partial<ConstructorParameters<typeof SwarmRuntime>[0]> = {}) => new SwarmRuntime({ images, installationId, namePrefix: PREFIX, zoneLabel: ZONE_LABEL, ...extra });
 
 /** The tasks of a node's service, newest first. */
 async function tasksOf(rt: SwarmRuntime, node: string): Promise<{ ID: string; Status: { State: string } }[]> {
@@ -126,7 +131,7 @@ describe("SwarmRuntime", () => {
     const constraints = async (node: string) =>
       ((await docker.getService(rt.serviceName(node)).inspect()) as { Spec: { TaskTemplate: { Placement?: { Constraints?: string[] } } } }).Spec.TaskTemplate.Placement?.Constraints ?? [];
     const labelsBefore = await nodeLabels();
-    expect(Object.keys(labelsBefore)).not.toContain(ZONE_LABEL); // the one-node swarm of this test
+    expect(Object.keys(labelsBefore)).not.toContain(ZONE_LABEL);
     await rt.start(spec("sw-z0", "redis", portA, { zone: "us-east-1a" }));
     expect(await constraints("sw-z0")).toEqual([]);
 

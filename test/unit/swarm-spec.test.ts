@@ -4,6 +4,7 @@
  * characters).
  */
 import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
 import { SwarmNames } from "../../src/runtime/swarm/names.ts";
 import { ZONE_LABEL, zoneConstraints } from "../../src/runtime/swarm/placement.ts";
@@ -32,6 +33,11 @@ describe("zoneConstraints", () => {
     expect(error).toMatchObject({ code: "NoPlacement" });
     expect((error as Error).message).toContain("us-east-1c");
     expect((error as Error).message).toContain(`docker node update --label-add ${ZONE_LABEL}=us-east-1c`);
+  });
+
+  it("another label key (ECL_SWARM_ZONE_LABEL) names the zone in the constraint and in the advice", () => {
+    expect(zoneConstraints("us-east-1b", labelled, "topology.zone")).toEqual(["node.labels.topology.zone==us-east-1b"]);
+    expect(() => zoneConstraints("us-east-1c", labelled, "topology.zone")).toThrow("docker node update --label-add topology.zone=us-east-1c");
   });
 
   it("a zone that could change the constraint's meaning is InvalidSpec", () => {
@@ -115,5 +121,15 @@ describe("SwarmNames", () => {
 
   it("overlay networks are named apart from the Docker runtime's bridge networks", () => {
     expect(names.network("default")).toBe("ecl-long-instance-0f1e2d3c-ov-default");
+  });
+});
+
+describe("ECL_SWARM_ZONE_LABEL", () => {
+  it("is the runtime's default when unset, taken when a label key, and a ConfigError when it could change a constraint's meaning", () => {
+    expect(loadConfig({}).swarmZoneLabel).toBeUndefined();
+    expect(loadConfig({ ECL_SWARM_ZONE_LABEL: "topology.zone" }).swarmZoneLabel).toBe("topology.zone");
+    for (const bad of ["zone==x", "a b", ".zone", "zone!"]) {
+      expect(() => loadConfig({ ECL_SWARM_ZONE_LABEL: bad }), bad).toThrow(ConfigError);
+    }
   });
 });

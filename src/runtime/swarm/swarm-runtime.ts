@@ -47,7 +47,10 @@ const FILES_DIR = `${SECRETS_DIR}/files`;
 const SERVICE_ID_LABEL = "com.docker.swarm.service.id";
 
 /** As the Docker runtime's; readyTimeoutMs defaults to 30 s (a task takes a second or two to be scheduled and attached to its overlay network). */
-export type SwarmRuntimeOptions = DockerKitOptions;
+export interface SwarmRuntimeOptions extends DockerKitOptions {
+  /** Key of the swarm node label naming the zone a swarm node stands for; default ZONE_LABEL (placement.ts). */
+  zoneLabel?: string;
+}
 
 /** What a node's service is made of; `shape` changes when any of it but the secrets does. */
 interface Blueprint {
@@ -77,7 +80,7 @@ export class SwarmRuntime implements NodeRuntime {
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
     this.services = new Services(this.kit.api);
     this.secrets = new Secrets(this.kit.api, this.kit.owner, this.names);
-    this.placement = new Placement(this.kit.api);
+    this.placement = new Placement(this.kit.api, opts.zoneLabel);
     this.networks = new Networks(this.kit.api, this.kit.owner, { driver: "overlay", name: (network) => this.names.network(network) }, this.kit.log);
   }
 
