@@ -1,12 +1,21 @@
 /**
- * A one-node Docker Swarm for the Swarm runtime's tests, on an engine other people's tests share:
- * made (`docker swarm init --advertise-addr 127.0.0.1`) only when none is active, and undone
- * (`docker swarm leave --force`, and the docker_gwbridge network the first overlay task made)
- * only by whoever made it, and only once no service is left on it. Also what the tests see of a
- * control plane's Swarm objects, found by the instance's label, and their removal.
+ * A one-node Docker Swarm for the Swarm runtime's tests, on an engine other people's test runs
+ * share. Made (`docker swarm init --advertise-addr 127.0.0.1`) only when none is active, and then
+ * marked as made by tests (a label on the swarm node, saying also whether the docker_gwbridge
+ * network came with it). Every user holds a lease (a file naming its pid, under a lock in the
+ * temp directory); whoever releases the last live lease undoes a swarm the tests made (`docker
+ * swarm leave --force`, and docker_gwbridge if it came with the swarm), once no service is left
+ * on it. A swarm someone else made is never left; one a killed test run made is left by the next
+ * run that ends. Also what the tests see of a control plane's Swarm objects, found by the
+ * instance's label, and their removal.
  */
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
+import lockfile from "proper-lockfile";
 
 const run = promisify(execFile);
 
@@ -17,40 +26,92 @@ async function docker(...args: string[]): Promise<string> {
 
 const lines = (text: string) => text.split("\n").map((line) => line.trim()).filter(Boolean);
 
+/** Shared by every test run on this machine (one Docker engine). */
+const STATE_DIR = path.join(os.tmpdir(), "elasticache-local-swarm-tests");
+const LEASES_DIR = path.join(STATE_DIR, "leases");
+/** On the swarm node of a swarm the tests made: "swarm", or "swarm+gwbridge" when docker_gwbridge came with it. */
+export const MADE_BY_TESTS_LABEL = "elasticache-local.made-by-tests";
+
 export interface SwarmLease {
-  /** This lease made the swarm (and will undo it). */
+  /** This lease made the swarm. */
   made: boolean;
+  /** Gives the lease back; the last one undoes a swarm the tests made. */
   release(): Promise<void>;
 }
 
-/** A swarm to test on: the active one, or a one-node swarm made now and undone by release(). */
-export async function useSwarm(): Promise<SwarmLease> {
-  const state = await docker("info", "--format", "{{.Swarm.LocalNodeState}}");
-  if (state === "active") {
-    if ((await docker("info", "--format", "{{.Swarm.ControlAvailable}}")) !== "true") throw new Error("this Docker engine is a swarm worker; the Swarm tests need a manager");
-    return { made: false, release: async () => undefined };
-  }
-  if (state !== "inactive") throw new Error(`the Docker engine's swarm state is "${state}"; the Swarm tests need "active" or "inactive"`);
-  const gwbridgeBefore = lines(await docker("network", "ls", "--format", "{{.Name}}")).includes("docker_gwbridge");
+/** Runs `fn` while holding the machine-wide lock of the swarm's leases. */
+async function underLeaseLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(LEASES_DIR, { recursive: true });
+  const unlock = await lockfile.lock(STATE_DIR, { lockfilePath: path.join(STATE_DIR, "lock"), stale: 30_000, retries: { retries: 1_000, minTimeout: 50, maxTimeout: 500 } });
   try {
-    await docker("swarm", "init", "--advertise-addr", "127.0.0.1");
-  } catch (error) {
-    // Another test run made it meanwhile: it is theirs to undo.
-    if (/already part of a swarm/i.test(String((error as { stderr?: string }).stderr ?? error))) return { made: false, release: async () => undefined };
-    throw error;
+    return await fn();
+  } finally {
+    await unlock();
   }
-  return {
-    made: true,
-    async release() {
-      const services = lines(await docker("service", "ls", "-q"));
-      if (services.length > 0) {
-        console.warn(`Leaving the swarm this test made in place: ${services.length} service(s) still run on it`);
-        return;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Lease files of live processes; those of dead ones (a killed run) are removed. */
+function liveLeases(): string[] {
+  const live: string[] = [];
+  for (const name of readdirSync(LEASES_DIR)) {
+    if (processAlive(Number(name.split("-")[0]))) live.push(name);
+    else rmSync(path.join(LEASES_DIR, name), { force: true });
+  }
+  return live;
+}
+
+const swarmState = () => docker("info", "--format", "{{.Swarm.LocalNodeState}}");
+
+/** A swarm to test on: the active one, or a one-node swarm made now; release() when done. */
+export async function useSwarm(): Promise<SwarmLease> {
+  return underLeaseLock(async () => {
+    const state = await swarmState();
+    let made = false;
+    if (state === "active") {
+      if ((await docker("info", "--format", "{{.Swarm.ControlAvailable}}")) !== "true") throw new Error("this Docker engine is a swarm worker; the Swarm tests need a manager");
+    } else if (state === "inactive") {
+      const gwbridgeBefore = lines(await docker("network", "ls", "--format", "{{.Name}}")).includes("docker_gwbridge");
+      await docker("swarm", "init", "--advertise-addr", "127.0.0.1");
+      made = true;
+      try {
+        const nodeId = await docker("info", "--format", "{{.Swarm.NodeID}}");
+        await docker("node", "update", "--label-add", `${MADE_BY_TESTS_LABEL}=${gwbridgeBefore ? "swarm" : "swarm+gwbridge"}`, nodeId);
+      } catch (error) {
+        // Unmarked, nobody would ever leave it: undo it now.
+        await docker("swarm", "leave", "--force");
+        if (!gwbridgeBefore) await docker("network", "rm", "docker_gwbridge").catch(() => undefined);
+        throw error;
       }
-      await docker("swarm", "leave", "--force");
-      if (!gwbridgeBefore) await docker("network", "rm", "docker_gwbridge").catch(() => undefined);
-    },
-  };
+    } else {
+      throw new Error(`the Docker engine's swarm state is "${state}"; the Swarm tests need "active" or "inactive"`);
+    }
+    const lease = path.join(LEASES_DIR, `${process.pid}-${randomUUID()}`);
+    writeFileSync(lease, "");
+    return { made, release: () => underLeaseLock(() => giveBack(lease)) };
+  });
+}
+
+async function giveBack(lease: string): Promise<void> {
+  rmSync(lease, { force: true });
+  if (liveLeases().length > 0 || (await swarmState()) !== "active") return;
+  const madeByTests = JSON.parse(await docker("node", "inspect", "self", "--format", "{{json .Spec.Labels}}"))?.[MADE_BY_TESTS_LABEL] as string | undefined;
+  if (!madeByTests) return;
+  const services = lines(await docker("service", "ls", "-q"));
+  if (services.length > 0) {
+    console.warn(`Leaving the swarm the tests made in place: ${services.length} service(s) still run on it`);
+    return;
+  }
+  await docker("swarm", "leave", "--force");
+  if (madeByTests === "swarm+gwbridge") await docker("network", "rm", "docker_gwbridge").catch(() => undefined);
 }
 
 /** Everything of one control-plane instance (ECL_INSTANCE) on the swarm and its engine, by the prefix label. */
