@@ -30,7 +30,9 @@ export async function start(config: Config) {
   mkdirSync(config.dataDir, { recursive: true });
   // Before anything else touches the data directory: a second control plane on it stops here.
   const lock = lockDataDir(config.dataDir);
-  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(config.nodeHost, port) };
+  // Swarm publishes a node's ports on every address of its host: a port must be free on all of them.
+  const portHost = config.runtime === "swarm" ? "0.0.0.0" : config.nodeHost;
+  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(portHost, port) };
   warnOnEphemeralOverlap(config.portRange, logger);
   const { store, migrated } = await openStore(config.databaseUrl, ports);
   if (migrated.length > 0) logger.info({ migrations: migrated }, "database migrated");
@@ -53,10 +55,12 @@ export async function start(config: Config) {
     redisServerPath: config.redisServerPath,
     memcachedPath: config.memcachedPath,
     valkeyServerPath: config.valkeyServerPath,
+    swarmZoneLabel: config.swarmZoneLabel,
     logger: logger.child({ component: "runtime" }),
   });
   const catalog = await probeCatalog({
-    runtime: runtime.kind,
+    // Swarm services run the same images as Docker containers.
+    runtime: runtime.kind === "process" ? "process" : "docker",
     images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
     presentImages,

@@ -6,9 +6,10 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { imageOverridesFromEnv, type ImageOverrides } from "../runtime/images.ts";
+import { ZONE_LABEL_RE } from "../runtime/swarm/placement.ts";
 import { credentialsFromEnv, CredentialsError, isLoopback } from "./credentials.ts";
 
-export type RuntimeChoice = "auto" | "docker" | "process";
+export type RuntimeChoice = "auto" | "docker" | "swarm" | "process";
 
 export interface Config {
   /** ECL_HOST: address the API listens on. */
@@ -27,7 +28,7 @@ export interface Config {
   logLevel: string;
   /** ECL_BODY_LIMIT: largest accepted request body in bytes. */
   bodyLimit: number;
-  /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker or process. */
+  /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker, swarm (services on a swarm manager) or process. */
   runtime: RuntimeChoice;
   /** ECL_NODE_HOST: address nodes and endpoints bind to / publish on. */
   nodeHost: string;
@@ -40,6 +41,8 @@ export interface Config {
   memcachedPath: string;
   /** ECL_VALKEY_SERVER: Valkey binary; Valkey is offered only when it exists. */
   valkeyServerPath: string;
+  /** ECL_SWARM_ZONE_LABEL: key of the swarm node label naming the availability zone a swarm node stands for (default elasticache-local.zone). */
+  swarmZoneLabel?: string;
   /** DOCKER_SOCKET: the Docker API socket. */
   dockerSocket: string;
   /** ECL_IN_DOCKER: the control plane itself runs in a container on the nodes' networks. */
@@ -117,6 +120,12 @@ function instanceName(raw: string | undefined): string {
   return name;
 }
 
+function swarmZoneLabel(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!ZONE_LABEL_RE.test(raw)) throw new ConfigError(`ECL_SWARM_ZONE_LABEL must be a label key of letters, digits, ".", "_" and "-", got "${raw}"`);
+  return raw;
+}
+
 function bool(env: Env, key: string): boolean {
   return oneOf(env, key, ["true", "false"] as const, "false") === "true";
 }
@@ -153,13 +162,14 @@ export function loadConfig(env: Env = process.env): Config {
     accountId: env.ECL_ACCOUNT_ID || "000000000000",
     logLevel: env.ECL_LOG_LEVEL || "info",
     bodyLimit: int(env, "ECL_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
-    runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "process"] as const, "auto"),
+    runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "swarm", "process"] as const, "auto"),
     nodeHost,
     advertisedHost: env.ECL_ADVERTISED_HOST || nodeHost,
     portRange: range(env, "ECL_PORT_RANGE", [20000, 29999]),
     redisServerPath: env.ECL_REDIS_SERVER || "redis-server",
     memcachedPath: env.ECL_MEMCACHED || "memcached",
     valkeyServerPath: env.ECL_VALKEY_SERVER || "valkey-server",
+    swarmZoneLabel: swarmZoneLabel(env.ECL_SWARM_ZONE_LABEL),
     dockerSocket: env.DOCKER_SOCKET || "/var/run/docker.sock",
     inDocker: env.ECL_IN_DOCKER === "true",
     images: imageOverridesFromEnv(env),

@@ -26,6 +26,7 @@ export function nodeSpecOf(cluster: CacheCluster, node: CacheNode, replicaOf?: A
     engineVersion: cluster.engineVersion,
     hostPort: node.hostPort,
     network: cluster.subnetGroupName,
+    zone: node.az,
     maxMemoryMb: memoryMbOf(cluster.cacheNodeType),
     settings: engine === "memcached" ? undefined : { "maxmemory-policy": DEFAULT_MAXMEMORY_POLICY },
     labels: {

@@ -16,11 +16,13 @@ import { Api } from "./clients.ts";
 import { eventually } from "./eventually.ts";
 import { dockerLines, nodeProcessesUnder, pidAlive, removeEverything } from "./cleanup.ts";
 import { startServer, type RunningServer, type StartOptions } from "./server.ts";
+import { removeSwarmObjects } from "./swarm.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
 
-export type RuntimeKind = "process" | "docker";
+/** "swarm" needs an active swarm: its tests make one (helpers/swarm.ts: useSwarm). */
+export type RuntimeKind = "process" | "docker" | "swarm";
 export const onCI = process.env.CI === "true";
 
 /* ------------------------------------------------------------------------------------------ */
@@ -76,7 +78,7 @@ export async function runtimesUnderTest(): Promise<RuntimeKind[]> {
 
 /** Throws (fails the suite) when the runtime cannot run here. */
 export async function requireRuntime(runtime: RuntimeKind): Promise<void> {
-  if (runtime !== "docker") return;
+  if (runtime === "process") return;
   const problem = await dockerProblem();
   if (problem) throw new Error(`Docker runtime tests cannot run: ${problem}`);
 }
@@ -157,7 +159,9 @@ export async function startNodeServer(runtime: RuntimeKind, options: NodeServerO
     async destroy() {
       handle.api.close();
       await server.stop().catch(() => undefined);
-      await removeEverything({ dataDir: handle.dataDir, dockerPrefix: runtime === "docker" ? `${instance}-` : undefined });
+      // Swarm services first: their tasks would otherwise come back as the containers are removed.
+      if (runtime === "swarm") await removeSwarmObjects(`${instance}-`);
+      await removeEverything({ dataDir: handle.dataDir, dockerPrefix: runtime === "process" ? undefined : `${instance}-` });
     },
   };
   return handle;
