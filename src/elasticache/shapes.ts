@@ -8,6 +8,7 @@ import { arnOf } from "../domain/arn.ts";
 import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from "../domain/model.ts";
 import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
 import type { ServiceContext } from "./context.ts";
+import type { NodeSecurity } from "../domain/security.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -36,12 +37,28 @@ function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
   };
 }
 
+/** AuthTokenEnabled, AuthTokenLastModifiedDate, TransitEncryptionEnabled and TransitEncryptionMode, as both shapes have them. */
+function securityShape(security: NodeSecurity | undefined) {
+  return {
+    AuthTokenEnabled: (security?.authTokens.length ?? 0) > 0,
+    AuthTokenLastModifiedDate: security?.authTokenLastModified,
+    TransitEncryptionEnabled: security?.transitEncryption ?? false,
+    TransitEncryptionMode: security?.transitEncryption ? security.transitEncryptionMode : undefined,
+  };
+}
+
+/** While new tokens are applied: AuthTokenStatus ROTATING (two tokens accepted) or SETTING. */
+function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues {
+  if (security?.previousAuthTokens === undefined) return {};
+  return { AuthTokenStatus: security.authTokens.length > 1 ? "ROTATING" : "SETTING" };
+}
+
 export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.ReplicationGroup {
   return {
     ReplicationGroupId: group.id,
     Description: group.description,
     Status: group.status,
-    PendingModifiedValues: {},
+    PendingModifiedValues: pendingAuthToken(group.security),
     MemberClusters: membersOf(group).map((member) => member.id),
     NodeGroups: group.nodeGroups.map((nodeGroup) => toNodeGroupShape(ctx, nodeGroup)),
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
@@ -50,9 +67,9 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     SnapshotWindow: group.snapshotWindow,
     ClusterEnabled: false,
     CacheNodeType: group.cacheNodeType,
-    AuthTokenEnabled: false,
-    TransitEncryptionEnabled: false,
+    ...securityShape(group.security),
     AtRestEncryptionEnabled: group.atRestEncryption,
+    KmsKeyId: group.kmsKeyId,
     ARN: arnOf(ctx.account, "replicationgroup", group.id),
     ReplicationGroupCreateTime: group.createdAt,
     DataTiering: "disabled",
@@ -98,8 +115,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
     ReplicationGroupId: cluster.replicationGroupId,
     SnapshotRetentionLimit: cluster.engine === "memcached" ? undefined : cluster.snapshotRetentionLimit,
     SnapshotWindow: cluster.snapshotWindow,
-    AuthTokenEnabled: false,
-    TransitEncryptionEnabled: false,
+    ...securityShape(cluster.security),
     AtRestEncryptionEnabled: false,
     ARN: arnOf(ctx.account, "cluster", cluster.id),
     ReplicationGroupLogDeliveryEnabled: false,
