@@ -51,22 +51,21 @@ export function replicationPeerOf(cluster: { security?: NodeSecurity }, addresse
 
 /**
  * The control plane's profile for a node: its admin address (TLS verified with the CA when the
- * client port speaks TLS only; in "preferred" mode the plain port), logging in with `password`
- * (default: the newest token).
+ * client port speaks TLS only; in "preferred" mode the plain port), logging in with the newest token.
  */
-export function profileOf(
-  certificates: NodeCertificates | undefined,
-  cluster: { security?: NodeSecurity },
-  admin: Address,
-  password: string | undefined = securityOf(cluster).authTokens[0],
-): ConnectionProfile {
-  const security = securityOf(cluster);
-  const tls = tlsOnly(security);
+export function profileOf(certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address): ConnectionProfile {
+  return profileWith(certificates, cluster, admin, securityOf(cluster).authTokens[0]);
+}
+
+/** The same with a given password (undefined: none). */
+function profileWith(certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address, password: string | undefined): ConnectionProfile {
+  const tls = tlsOnly(securityOf(cluster));
   if (tls && !certificates) throw new Error("transit encryption needs the installation's certificate authority");
   return { ...admin, ...(tls ? { tls: { ca: certificates!.caPem } } : {}), ...(password !== undefined ? { password } : {}) };
 }
 
-const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+/** Refusals of a login (a token the node does not have, or a token given to a node without one). */
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password|invalid username-password|without any password configured/i;
 
 /**
  * A profile that logs in to the node now. Only while a change of tokens is applied can a node
@@ -80,7 +79,7 @@ export async function loggedIn(redis: RedisAdmin, certificates: NodeCertificates
   const tokens = loginTokens(security);
   let lastError: unknown;
   for (const token of tokens) {
-    const profile = profileOf(certificates, cluster, admin, token);
+    const profile = profileWith(certificates, cluster, admin, token);
     try {
       await redis.ping(profile);
       return profile;
