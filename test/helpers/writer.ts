@@ -3,7 +3,7 @@
  * SET k<i> <i> in a loop over ioredis, reconnecting on its own; it remembers which writes were
  * acknowledged and when writes failed and resumed.
  */
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
 export interface WriterReport {
   acked: number[];
@@ -22,10 +22,12 @@ export class ContinuousWriter {
   private readonly loop: Promise<void>;
   readonly report: WriterReport = { acked: [], failures: 0, ackTimes: [], sentTimes: [], failureTimes: [] };
 
-  constructor(port: number, host = "127.0.0.1", readonly prefix = "w") {
+  /** `secure`: TLS options and password for a group with transit encryption and an AUTH token. */
+  constructor(port: number, host = "127.0.0.1", readonly prefix = "w", secure: Pick<RedisOptions, "tls" | "password"> = {}) {
     this.client = new Redis({
       host,
       port,
+      ...secure,
       // Reconnect at once and fail fast while disconnected: the loop itself retries.
       retryStrategy: () => 10,
       maxRetriesPerRequest: 0,
