@@ -3,7 +3,8 @@
  * the AWS CLI (TransitEncryptionEnabled, AuthToken) serves TLS with a certificate of the
  * installation's CA on every address it hands out: redis-cli --tls --cacert, ioredis and redis-py
  * verify it through the primary, reader and node endpoints; a wrong or missing token and plain
- * connections are refused. ROTATE (AWS SDK) keeps a connected client connected and both tokens
+ * connections are refused; a replica added later and a single-node cache cluster are secured the
+ * same way. ROTATE (AWS SDK) keeps a connected client connected and both tokens
  * valid until a SET; a failover of the TLS + AUTH group promotes a replica and recovers the old
  * primary as an authenticated TLS replica. A "preferred" group serves TLS and plain clients on its
  * endpoints. Refused inputs answer AWS's codes and statuses.
@@ -179,6 +180,26 @@ describe.each(RUNTIMES)("security (%s runtime)", (runtime) => {
     expect(info).toMatch(/master_link_status:up/);
     expect(await redisCli(caFile, after.primary, NEXT, "SET", "after-failover", "yes")).toBe("OK");
     await eventually(async () => (await redisCli(caFile, after.members[oldPrimary].endpoint, NEXT, "GET", "after-failover")) === "yes", 10_000, "recovered replica follows");
+  });
+
+  it("secures a replica added later as the others: TLS, the token, replication over TLS", async () => {
+    await node.api.send("IncreaseReplicaCount", { ReplicationGroupId: id, NewReplicaCount: 2, ApplyImmediately: true });
+    const { members } = endpointsOf(await node.api.waitGroup(id));
+    const added = members[`${id}-003`].endpoint;
+    expect(await redisCli(caFile, added, undefined, "PING")).toMatch(/NOAUTH/);
+    const info = await redisCli(caFile, added, NEXT, "INFO", "replication");
+    expect(info).toMatch(/role:slave/);
+    expect(info).toMatch(/master_link_status:up/);
+    expect(await redisCli(caFile, added, NEXT, "GET", "greeting")).toBe("hello");
+  });
+
+  it("creates a single-node Redis cache cluster with TransitEncryptionEnabled and AuthToken (AWS SDK)", async () => {
+    await node.api.send("CreateCacheCluster", { CacheClusterId: "single", Engine: "redis", TransitEncryptionEnabled: true, AuthToken: TOKEN });
+    const cluster = await node.api.waitCluster("single");
+    expect(cluster).toMatchObject({ TransitEncryptionEnabled: true, TransitEncryptionMode: "required", AuthTokenEnabled: true });
+    const endpoint = cluster.CacheNodes[0].Endpoint;
+    expect(await redisCli(caFile, endpoint, TOKEN, "PING")).toBe("PONG");
+    expect(await redisCli(caFile, endpoint, "wrong-token-0123456789", "PING")).toMatch(/WRONGPASS/);
   });
 
   it('"preferred" serves TLS and plain clients on the group endpoints; replicas follow over TLS', async () => {
