@@ -177,6 +177,10 @@ export class CacheClusterService {
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
+    // A standalone node's token is set at creation; changing it is built for replication groups only.
+    for (const field of ["AuthToken", "AuthTokenUpdateStrategy"] as const) {
+      if (input[field] !== undefined) throw errors.invalidParameterValue(`Modifying ${field} of a cache cluster is not supported by elasticache-local yet.`);
+    }
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       requireClusterAvailable(current);

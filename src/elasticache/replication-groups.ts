@@ -159,9 +159,19 @@ export class ReplicationGroupService {
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
-    for (const field of ["PrimaryClusterId", "EngineVersion", "UserGroupIdsToAdd", "TransitEncryptionEnabled", "TransitEncryptionMode"] as const) {
+    for (const field of [
+      "PrimaryClusterId",
+      "EngineVersion",
+      "UserGroupIdsToAdd",
+      "UserGroupIdsToRemove",
+      "RemoveUserGroups",
+      "TransitEncryptionEnabled",
+      "TransitEncryptionMode",
+    ] as const) {
       const value = input[field];
-      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+      // An empty list, or RemoveUserGroups false, asks for nothing.
+      const nothing = (Array.isArray(value) && value.length === 0) || (field === "RemoveUserGroups" && value === false);
+      if (value !== undefined && !nothing) {
         throw errors.invalidParameterValue(`Modifying ${field} is not supported by elasticache-local yet.`);
       }
     }
