@@ -23,7 +23,7 @@ import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { openStore } from "./store/index.ts";
-import { CertificateAuthority, CertificateAuthorityError } from "./tls/index.ts";
+import { CertificateAuthority, CertificateAuthorityError, nodeCertificates } from "./tls/index.ts";
 
 export async function start(config: Config) {
   const logger = pino({ level: config.logLevel });
@@ -70,6 +70,7 @@ export async function start(config: Config) {
   logger.info({ runtime: runtime.kind, installation, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
 
   const redis = new RedisAdmin();
+  const certificates = nodeCertificates(ca, [config.advertisedHost, config.nodeHost]);
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
   const ctx: ServiceContext = {
@@ -91,6 +92,7 @@ export async function start(config: Config) {
     redis,
     redisProbe,
     memcachedProbe,
+    certificates,
     intervalMs: config.healthIntervalMs,
     failureThreshold: config.healthFailureThreshold,
     logger: logger.child({ component: "health" }),
@@ -110,7 +112,7 @@ export async function start(config: Config) {
     return endpoints.sync();
   };
   reconciler = new Reconciler(
-    { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology, timings },
+    { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, onTopology, timings },
     { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
   );
   const services = createServices(ctx);

@@ -21,6 +21,9 @@ import type { LineProbe } from "../engines/line-probe.ts";
 import { parseReplicationInfo, type RedisAdmin } from "../engines/redis-admin.ts";
 import type { Store } from "../store/index.ts";
 import type { FailoverTimings } from "./failover/timings.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
+import type { NodeCertificates } from "./context.ts";
+import { profileOf, replicationPeerOf } from "./node-access.ts";
 
 export interface HealthMonitorOptions {
   store: Store;
@@ -28,6 +31,8 @@ export interface HealthMonitorOptions {
   redis: RedisAdmin;
   redisProbe: LineProbe;
   memcachedProbe: LineProbe;
+  /** The CA TLS nodes are verified with. */
+  certificates?: NodeCertificates;
   intervalMs: number;
   failureThreshold: number;
   logger: Logger;
@@ -41,8 +46,9 @@ interface Target {
   clusterId: string;
   nodeId: string;
   engine: string;
-  admin: Address;
-  /** The primary's peer address when the store says this node is a replica. */
+  /** Its admin address with TLS and AUTH token as its cluster has them (a refused token still shows a live node). */
+  admin: ConnectionProfile;
+  /** The address replicas follow (the primary's TLS listener with transit encryption) when the store says this node is a replica. */
   primaryPeer?: Address;
 }
 
@@ -86,14 +92,22 @@ export class HealthMonitor {
     const nodes = await this.options.store.nodes.probed();
     const primaries = new Map(nodes.filter((node) => node.role === "primary" && node.nodeGroup).map((node) => [node.nodeGroup!, node]));
     const before = this.targets;
+    const peerOf = (primary: (typeof nodes)[number] | undefined) => {
+      if (!primary?.peer) return undefined;
+      try {
+        return replicationPeerOf(primary, { admin: primary.admin, peer: primary.peer, tlsPeer: primary.tlsPeer });
+      } catch {
+        return undefined; // its TLS listener is not recorded yet: no role check until it is
+      }
+    };
     this.targets = nodes
       .filter((node) => node.status === "available")
       .map((node) => ({
         clusterId: node.clusterId,
         nodeId: node.nodeId,
         engine: node.engine,
-        admin: node.admin,
-        primaryPeer: node.role === "replica" && node.nodeGroup ? primaries.get(node.nodeGroup)?.peer : undefined,
+        admin: node.engine === "memcached" ? node.admin : profileOf(this.options.certificates, node, node.admin),
+        primaryPeer: node.role === "replica" && node.nodeGroup ? peerOf(primaries.get(node.nodeGroup)) : undefined,
       }));
     // A new target is probed now, not at the next tick: its probe connection is then open, so a
     // death right after shows at once as that connection closing.

@@ -8,14 +8,20 @@ import type { CacheCluster, CacheNode } from "../domain/model.ts";
 import type { Address, NodeHandle } from "../runtime/types.ts";
 import type { NodePlacement } from "../store/index.ts";
 import type { ControllerContext, Observed } from "./context.ts";
-import { nodeSpecOf } from "./node-spec.ts";
+import { specOf, TLS_PORT_NAME } from "./node-access.ts";
 
 /** A start that failed because another program took the node's port after it was allocated. */
 const PORT_TAKEN = /address already in use|port is already allocated/i;
 
 const keyOf = (node: CacheNode) => ({ clusterId: node.clusterId, nodeId: node.nodeId });
 
-export const placementOf = (handle: NodeHandle): NodePlacement => ({ runtimeId: handle.runtimeId, admin: handle.adminAddress, peer: handle.peerAddress });
+export const placementOf = (handle: NodeHandle): NodePlacement => {
+  const tls = handle.ports[TLS_PORT_NAME];
+  return { runtimeId: handle.runtimeId, admin: handle.adminAddress, peer: handle.peerAddress, ...(tls ? { tls: { admin: tls.admin, peer: tls.peer } } : {}) };
+};
+
+const sameAddress = (a: { host: string; port: number } | undefined, b: { host: string; port: number } | undefined) =>
+  a?.host === b?.host && a?.port === b?.port;
 
 /**
  * Starts a new node; if its port was taken in the meantime (ports checked free at allocation can
@@ -24,7 +30,7 @@ export const placementOf = (handle: NodeHandle): NodePlacement => ({ runtimeId: 
  */
 async function startNew(work: ControllerContext, cluster: CacheCluster, node: CacheNode, replicaOf: Address | undefined): Promise<NodeHandle> {
   try {
-    return await work.runtime.start(nodeSpecOf(cluster, node, replicaOf));
+    return await work.runtime.start(await specOf(work.certificates, cluster, node, replicaOf));
   } catch (error) {
     if (node.status !== "creating" || !PORT_TAKEN.test(String((error as Error).message))) throw error;
     await work.runtime.remove(node.runtimeName);
@@ -32,7 +38,7 @@ async function startNew(work: ControllerContext, cluster: CacheCluster, node: Ca
     if (!picked) throw error;
     await work.store.nodes.movePort(node, picked[0]);
     node.hostPort = picked[0];
-    return work.runtime.start(nodeSpecOf(cluster, node, replicaOf));
+    return work.runtime.start(await specOf(work.certificates, cluster, node, replicaOf));
   }
 }
 
@@ -54,15 +60,15 @@ export async function ensureNodes(
         const seen = observed.get(node.runtimeName);
         let handle: NodeHandle;
         if (node.status === "rebooting") {
-          const spec = nodeSpecOf(cluster, node, replicaOf);
+          const spec = await specOf(work.certificates, cluster, node, replicaOf);
           handle = seen?.running ? await work.runtime.restart(spec) : await work.runtime.start(spec);
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
-          Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer });
+          Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer, tlsAdmin: placement.tls?.admin, tlsPeer: placement.tls?.peer });
         } else if (seen?.running && node.status === "creating") {
           // Started by an earlier pass (or a control plane that died since) but never seen serving:
           // the runtime adopts it only if it answers as its spec says, and replaces it otherwise.
-          handle = await work.runtime.start(nodeSpecOf(cluster, node, replicaOf));
+          handle = await work.runtime.start(await specOf(work.certificates, cluster, node, replicaOf));
         } else if (seen?.running && node.status !== "failed") {
           handle = seen;
         } else {
@@ -72,15 +78,15 @@ export async function ensureNodes(
             await work.store.nodes.setStatus(keyOf(node), "failed", [event("cache-cluster", cluster.id, `Recovering cache nodes ${node.nodeId}`)]);
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node, replicaOf)) : await startNew(work, cluster, node, replicaOf);
+          handle = seen?.running ? await work.runtime.restart(await specOf(work.certificates, cluster, node, replicaOf)) : await startNew(work, cluster, node, replicaOf);
         }
         const placement = placementOf(handle);
         const recorded =
           node.runtimeId === placement.runtimeId &&
-          node.admin?.host === placement.admin.host &&
-          node.admin?.port === placement.admin.port &&
-          node.peer?.host === placement.peer.host &&
-          node.peer?.port === placement.peer.port;
+          sameAddress(node.admin, placement.admin) &&
+          sameAddress(node.peer, placement.peer) &&
+          sameAddress(node.tlsAdmin, placement.tls?.admin) &&
+          sameAddress(node.tlsPeer, placement.tls?.peer);
         if (!recorded) await work.store.nodes.recordPlacement(keyOf(node), placement);
         handles.set(node.nodeId, handle);
       }),

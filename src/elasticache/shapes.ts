@@ -9,6 +9,7 @@ import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from
 import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
 import type { ServiceContext } from "./context.ts";
 import { CLIENT_DOWNLOAD_LANDING_PAGE, DEFAULT_SNAPSHOT_WINDOW, defaultSecurityGroupId } from "./imagined-defaults.ts";
+import type { NodeSecurity } from "../domain/security.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -37,12 +38,28 @@ function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
   };
 }
 
+/** AuthTokenEnabled, AuthTokenLastModifiedDate, TransitEncryptionEnabled and TransitEncryptionMode, as both shapes have them. */
+function securityShape(security: NodeSecurity | undefined) {
+  return {
+    AuthTokenEnabled: (security?.authTokens.length ?? 0) > 0,
+    AuthTokenLastModifiedDate: security?.authTokenLastModified,
+    TransitEncryptionEnabled: security?.transitEncryption ?? false,
+    TransitEncryptionMode: security?.transitEncryption ? security.transitEncryptionMode : undefined,
+  };
+}
+
+/** While new tokens are applied: AuthTokenStatus ROTATING (two tokens accepted) or SETTING. */
+function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues {
+  if (security?.previousAuthTokens === undefined) return {};
+  return { AuthTokenStatus: security.authTokens.length > 1 ? "ROTATING" : "SETTING" };
+}
+
 export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.ReplicationGroup {
   return {
     ReplicationGroupId: group.id,
     Description: group.description,
     Status: group.status,
-    PendingModifiedValues: {},
+    PendingModifiedValues: pendingAuthToken(group.security),
     MemberClusters: membersOf(group).map((member) => member.id),
     NodeGroups: group.nodeGroups.map((nodeGroup) => toNodeGroupShape(ctx, nodeGroup)),
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
@@ -54,9 +71,9 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     LogDeliveryConfigurations: [],
     ClusterEnabled: false,
     CacheNodeType: group.cacheNodeType,
-    AuthTokenEnabled: false,
-    TransitEncryptionEnabled: false,
+    ...securityShape(group.security),
     AtRestEncryptionEnabled: group.atRestEncryption,
+    KmsKeyId: group.kmsKeyId,
     ARN: arnOf(ctx.account, "replicationgroup", group.id),
     ReplicationGroupCreateTime: group.createdAt,
     DataTiering: "disabled",
@@ -111,8 +128,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
     ReplicationGroupId: cluster.replicationGroupId,
     SnapshotRetentionLimit: cluster.engine === "memcached" ? undefined : cluster.snapshotRetentionLimit,
     SnapshotWindow: cluster.engine === "memcached" ? undefined : (cluster.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW),
-    AuthTokenEnabled: false,
-    TransitEncryptionEnabled: false,
+    ...securityShape(cluster.security),
     AtRestEncryptionEnabled: false,
     ARN: arnOf(ctx.account, "cluster", cluster.id),
     ReplicationGroupLogDeliveryEnabled: false,

@@ -129,7 +129,7 @@ describe.each(runtimes)("never two writable primaries (%s runtime)", (runtime: R
   function watchMembers(group: any): void {
     for (const [member, { endpoint }] of Object.entries(endpointsOf(group).members)) {
       sampler.watch(member, endpoint);
-      if (!writers.has(member)) writers.set(member, new ContinuousWriter(endpoint.Port, endpoint.Address, `${member}:`, 1));
+      if (!writers.has(member)) writers.set(member, new ContinuousWriter(endpoint.Port, endpoint.Address, `${member}:`, { pauseMs: 1 }));
     }
   }
 
@@ -198,7 +198,7 @@ describe.each(runtimes)("never two writable primaries (%s runtime)", (runtime: R
     const joined = await target.api.ok("POST", "/v1/cache-clusters", { CacheClusterId: `${GROUP}-joined`, ReplicationGroupId: GROUP });
     const joinedEndpoint: Endpoint = joined.CacheCluster.CacheNodes[0].Endpoint;
     sampler.watch(`${GROUP}-joined`, joinedEndpoint);
-    writers.set(`${GROUP}-joined`, new ContinuousWriter(joinedEndpoint.Port, joinedEndpoint.Address, `${GROUP}-joined:`, 1));
+    writers.set(`${GROUP}-joined`, new ContinuousWriter(joinedEndpoint.Port, joinedEndpoint.Address, `${GROUP}-joined:`, { pauseMs: 1 }));
     group = await settledAfter(`${GROUP}-joined-0001`, undefined);
     await eventually(() => (sampler.samples.get(`${GROUP}-joined`)?.length ?? 0) > 10, 10_000, "samples of the joined replica");
 
