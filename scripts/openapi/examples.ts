@@ -23,13 +23,13 @@ export interface RequestExample {
 /** In an order that works on an empty server, each write waiting for the previous one to settle. */
 export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   CreateCacheSubnetGroup: {
-    body: { ...SUBNET_GROUP, CacheSubnetGroupDescription: "Subnets of the apps VPC", SubnetIds: ["subnet-12345678", "subnet-87654321"] },
+    body: { ...SUBNET_GROUP, CacheSubnetGroupDescription: "Subnets of the apps VPC", SubnetIds: ["subnet-123", "subnet-456"] },
   },
   DescribeCacheSubnetGroups: {},
   DescribeCacheSubnetGroupsOne: { params: SUBNET_GROUP },
   ModifyCacheSubnetGroup: {
     params: SUBNET_GROUP,
-    body: { CacheSubnetGroupDescription: "Subnets of the apps VPC, three zones", SubnetIds: ["subnet-12345678", "subnet-87654321", "subnet-0123456789abcdef0"] },
+    body: { CacheSubnetGroupDescription: "Subnets of the apps VPC, three zones", SubnetIds: ["subnet-123", "subnet-456", "subnet-789"] },
   },
   CreateCacheParameterGroup: { body: { ...PARAMETER_GROUP, CacheParameterGroupFamily: "redis7", Description: "demo: keyspace notifications, LRU over all keys" } },
   ModifyCacheParameterGroup: {
@@ -60,6 +60,7 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   },
   DescribeReplicationGroups: {},
   DescribeReplicationGroupsOne: { params: GROUP },
+  ListAllowedNodeTypeModifications: { params: GROUP },
   AddTagsToResource: { params: GROUP_ARN, body: { Tags: [{ Key: "env", Value: "dev" }] } },
   ListTagsForResource: { params: GROUP_ARN },
   RemoveTagsFromResource: { params: GROUP_ARN, body: { TagKeys: ["env"] } },
@@ -83,6 +84,13 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   DescribeEvents: {},
   DescribeCacheEngineVersions: {},
   GetCaCertificate: {},
+  DescribeReservedCacheNodes: {},
+  DescribeReservedCacheNodesOfferings: {},
+  DescribeServiceUpdates: {},
+  DescribeUpdateActions: {},
+  DescribeGlobalReplicationGroups: {},
+  DescribeCacheSecurityGroups: {},
+
   DeleteCacheCluster: { params: CLUSTER, body: {} },
   DeleteReplicationGroup: { params: GROUP, body: { RetainPrimaryCluster: false } },
   DeleteCacheSubnetGroup: { params: SUBNET_GROUP, body: {} },

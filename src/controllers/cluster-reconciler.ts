@@ -8,6 +8,7 @@ import { event, type NewEvent } from "../domain/events.ts";
 import type { CacheCluster } from "../domain/model.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { maxmemoryOf } from "./node-spec.ts";
+import { loggedIn } from "./node-access.ts";
 import { deleteCluster, ensureNodes, forgetAbsentNodes, removeNodes } from "./nodes.ts";
 
 export const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
@@ -40,7 +41,11 @@ export async function reconcileCluster(work: ControllerContext, id: string, obse
   }
   if (cluster.status === "modifying" && cluster.engine !== "memcached") {
     const maxmemory = maxmemoryOf(cluster.cacheNodeType);
-    await Promise.all([...handles.values()].map((handle) => work.redis.configSet(handle.adminAddress, "maxmemory", maxmemory)));
+    await Promise.all(
+      [...handles.values()].map(async (handle) =>
+        work.redis.configSet(await loggedIn(work.redis, work.certificates, cluster, handle.adminAddress), "maxmemory", maxmemory),
+      ),
+    );
   }
   const fresh = cluster.nodes.filter((node) => node.desired === "present" && node.status !== "available");
   const added = fresh.filter((node) => node.status === "creating");

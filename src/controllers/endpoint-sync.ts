@@ -8,7 +8,9 @@
 import type { Logger } from "pino";
 import type { Address } from "../domain/model.ts";
 import { isAvailable, nodeOf } from "../domain/topology.ts";
-import { MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets } from "../proxy/index.ts";
+import { NO_SECURITY, type NodeSecurity } from "../domain/security.ts";
+import type { CacheNode } from "../domain/model.ts";
+import { MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets, type Upstream } from "../proxy/index.ts";
 import type { Store } from "../store/index.ts";
 
 export interface EndpointSyncOptions {
@@ -33,6 +35,21 @@ interface ConfigEndpoint {
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+type Transit = "off" | "preferred" | "required";
+
+/** The endpoint's transit mode: the group's TransitEncryptionMode, or off. */
+const transitOf = (security: NodeSecurity): Transit => (security.transitEncryption ? (security.transitEncryptionMode ?? "required") : "off");
+
+/**
+ * Where an endpoint sends a client to a node: with "required" the node's client port speaks TLS
+ * only; with "preferred" TLS clients go to its TLS listener and plain ones to its plain port.
+ */
+function upstreamOf(transit: Transit, node: CacheNode & { admin: Address }): Upstream | undefined {
+  if (transit === "off") return node.admin;
+  if (transit === "required") return { tls: node.admin };
+  return node.tlsAdmin ? { plain: node.admin, tls: node.tlsAdmin } : undefined;
+}
 
 export class EndpointSync {
   private readonly groups = new Map<string, GroupEndpoints>();
@@ -93,14 +110,18 @@ export class EndpointSync {
     }
     for (const nodeGroup of nodeGroups) {
       const key = keyOf(nodeGroup);
+      const transit = transitOf(groups.find((group) => group.id === nodeGroup.replicationGroupId)?.security ?? NO_SECURITY);
       const targets: Targets = { replicas: [] };
       for (const member of nodeGroup.members) {
         const node = nodeOf(member);
         if (!node?.admin || node.desired !== "present") continue;
-        if (member.role === "primary") targets.primary = node.admin;
-        else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(node.admin);
+        const upstream = upstreamOf(transit, node as CacheNode & { admin: Address });
+        if (!upstream) continue;
+        if (member.role === "primary") targets.primary = upstream;
+        else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(upstream);
       }
-      const ports = `${nodeGroup.primaryEndpointPort}/${nodeGroup.readerEndpointPort}`;
+      // A new transit mode needs new endpoints, as new ports do.
+      const ports = `${nodeGroup.primaryEndpointPort}/${nodeGroup.readerEndpointPort}/${transit}`;
       let current = this.groups.get(key);
       if (current && current.ports !== ports) {
         this.groups.delete(key);
@@ -113,6 +134,7 @@ export class EndpointSync {
           primaryPort: nodeGroup.primaryEndpointPort!,
           readerPort: nodeGroup.readerEndpointPort!,
           targets,
+          transit,
           onEvent: (event) => this.options.logger.debug({ nodeGroup: key, event: event.type }, "endpoint event"),
         });
         try {

@@ -2,7 +2,7 @@
 import { familyOf, memoryOf } from "../domain/catalog.ts";
 import { startSettingsOf } from "../domain/parameters.ts";
 import type { CacheCluster, CacheNode } from "../domain/model.ts";
-import type { EngineKind, NodeSpec } from "../runtime/types.ts";
+import type { Address, EngineKind, NodeSpec } from "../runtime/types.ts";
 
 /** Node types were checked when the resource was written; an unknown one here is a bug. */
 function memoryMbOf(nodeType: string): number {
@@ -19,7 +19,12 @@ function settingsOf(cluster: CacheCluster): Record<string, string> | undefined {
   return Object.keys(settings).length > 0 ? settings : undefined;
 }
 
-export function nodeSpecOf(cluster: CacheCluster, node: CacheNode): NodeSpec {
+/**
+ * `replicaOf`: the primary's peer address, for a node that must be a replica from its first
+ * moment (a recovered, added or rebooted replica): it never answers as a master with an empty
+ * dataset, so no client write to its own endpoint is acknowledged and then wiped by the sync.
+ */
+export function nodeSpecOf(cluster: CacheCluster, node: CacheNode, replicaOf?: Address): NodeSpec {
   const engine = cluster.engine as EngineKind;
   return {
     name: node.runtimeName,
@@ -27,6 +32,7 @@ export function nodeSpecOf(cluster: CacheCluster, node: CacheNode): NodeSpec {
     engineVersion: cluster.engineVersion,
     hostPort: node.hostPort,
     network: cluster.subnetGroupName,
+    zone: node.az,
     maxMemoryMb: memoryMbOf(cluster.cacheNodeType),
     // The parameter group's values (copied onto the cluster), on top of AWS's defaults: every start,
     // restart, recovery and added node gets what the group says now.
@@ -38,5 +44,6 @@ export function nodeSpecOf(cluster: CacheCluster, node: CacheNode): NodeSpec {
       node: node.nodeId,
       ...(cluster.replicationGroupId ? { "replication-group": cluster.replicationGroupId } : {}),
     },
+    ...(replicaOf ? { replicaOf } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { event } from "../domain/events.ts";
 import type { CacheCluster } from "../domain/model.ts";
 import { liveSettingsOf } from "../domain/parameters.ts";
 import type { ControllerContext } from "./context.ts";
+import { loggedIn } from "./node-access.ts";
 import { Kicker } from "./kicker.ts";
 
 export interface ParameterControllerOptions {
@@ -80,7 +81,10 @@ export class ParameterController {
       const nodes = cluster.nodes.filter((node) => node.desired === "present");
       if (nodes.some((node) => !node.admin || node.status === "creating")) throw new Error("a node is not running yet");
       // One CONFIG SET of every pair: Redis 7 applies them all or none.
-      await Promise.all(nodes.map((node) => this.work.redis.call(node.admin!, "CONFIG", "SET", ...args)));
+      // Through the node's connection profile: TLS and the AUTH token when the cluster has them.
+      await Promise.all(
+        nodes.map(async (node) => this.work.redis.call(await loggedIn(this.work.redis, this.work.certificates, cluster, node.admin!), "CONFIG", "SET", ...args)),
+      );
     }
     if (cluster.parameterApplyStatus !== "applying") return;
     await this.work.store.parameterGroups.markInSync(cluster.id, cluster.parameters, [

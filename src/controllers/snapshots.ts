@@ -13,6 +13,7 @@ import type { Snapshot, SnapshotNodeGroup } from "../domain/snapshots.ts";
 import { saveDataFile } from "../engines/rdb-save.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext } from "./context.ts";
+import { loggedIn } from "./node-access.ts";
 import { Kicker } from "./kicker.ts";
 import type { SnapshotFileStore } from "./snapshot-files.ts";
 
@@ -97,7 +98,7 @@ export class SnapshotController {
         const member = await this.work.store.cacheClusters.get(entry.cacheClusterId);
         const node = member?.nodes.find((candidate) => candidate.nodeId === entry.cacheNodeId) ?? member?.nodes[0];
         if (!node?.admin) throw new Error(`cache cluster ${entry.cacheClusterId} has no running node`);
-        await saveDataFile(this.work.redis, node.admin);
+        await saveDataFile(this.work.redis, await loggedIn(this.work.redis, this.work.certificates, member!, node.admin));
         const file = this.files.fileOf(snapshot.name, entry.nodeGroupId);
         await this.work.runtime.exportDataFile(node.runtimeName, file);
         return { ...entry, file, bytes: await this.files.size(file), createdAt: new Date() };

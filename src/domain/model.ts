@@ -5,6 +5,7 @@
  * never null.
  */
 import type { Engine } from "./catalog.ts";
+import type { NodeSecurity } from "./security.ts";
 
 export interface Address {
   host: string;
@@ -29,6 +30,11 @@ export interface CacheNode {
   admin?: Address;
   /** Where the other nodes reach it (REPLICAOF). */
   peer?: Address;
+  /** Transit encryption "preferred": the host port of the node's TLS listener beside its plain hostPort. */
+  tlsPort?: number;
+  /** ... and where the control plane and the other nodes reach that listener. */
+  tlsAdmin?: Address;
+  tlsPeer?: Address;
   az: string;
   createdAt: Date;
 }
@@ -43,6 +49,8 @@ export interface ClusterSettings {
   parameterGroupName: string;
   snapshotRetentionLimit: number;
   snapshotWindow?: string;
+  /** Transit encryption and AUTH tokens (domain/security.ts); undefined: neither. */
+  security?: NodeSecurity;
 }
 
 export interface CacheCluster extends ClusterSettings {
@@ -100,6 +108,8 @@ export interface ReplicationGroupSettings extends ClusterSettings {
   automaticFailover: boolean;
   multiAz: boolean;
   atRestEncryption: boolean;
+  /** Given with AtRestEncryptionEnabled: recorded and reported only. */
+  kmsKeyId?: string;
 }
 
 export interface ReplicationGroup extends ReplicationGroupSettings {

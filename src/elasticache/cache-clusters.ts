@@ -21,6 +21,8 @@ import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource, parseSnapshot
 import { resolveRestore } from "./restore.ts";
 import { snapshotOfCluster, snapshotName, snapshotsNotSupported } from "./snapshots.ts";
 import { loadGroup, onlyNodeGroup, requireAvailable } from "./replication-groups.ts";
+import { parseCreateSecurity } from "./security-input.ts";
+import { pickTlsPorts } from "./security-placement.ts";
 import { toCacheCluster } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
 import { parseTags, tagsFor, type Tag } from "./tags.ts";
@@ -71,10 +73,8 @@ export class CacheClusterService {
     if (!memcached && numNodes !== 1) {
       throw errors.invalidParameterValue("Redis and Valkey cache clusters have exactly one node (NumCacheNodes 1); use a replication group for replicas.");
     }
-    if (!memcached && optionalBool(input.TransitEncryptionEnabled, "TransitEncryptionEnabled")) {
-      throw errors.invalidParameterValue("TransitEncryptionEnabled is not supported by elasticache-local yet.");
-    }
-    if (input.AuthToken !== undefined) throw errors.invalidParameterValue("AuthToken is not supported by elasticache-local yet.");
+    // A single Redis/Valkey node: transit encryption means a TLS-only port ("required"), as CreateCacheCluster has no mode.
+    const security = parseCreateSecurity(input, engineName, new Date());
     const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64) ?? DEFAULT_NODE_TYPE;
     nodeTypeMemory(cacheNodeType);
     const subnetGroup = input.CacheSubnetGroupName === undefined ? "default" : subnetGroupName(input.CacheSubnetGroupName);
@@ -104,6 +104,7 @@ export class CacheClusterService {
       parameterGroupName: await new ParameterGroupService(this.ctx).resolveFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined),
       snapshotRetentionLimit,
       snapshotWindow: parseSnapshotWindow(input.SnapshotWindow) ?? undefined,
+      security,
     };
     await requireNodeQuota(this.ctx.store, numNodes);
     await requireClusterIdsFree(this.ctx.store, [id]);
@@ -149,8 +150,13 @@ export class CacheClusterService {
       parseAvailabilityZones(input.PreferredAvailabilityZone === undefined ? undefined : [input.PreferredAvailabilityZone], "PreferredAvailabilityZone", this.ctx.account.region)?.[0] ??
       zones[nodeGroup.members.length % zones.length];
     await requireClusterIdsFree(this.ctx.store, [id]);
+    // A member is secured as its group is (TransitEncryptionEnabled and AuthToken here are the group's to set).
+    if (input.TransitEncryptionEnabled !== undefined || input.AuthToken !== undefined) {
+      throw errors.invalidParameterCombination("A cache cluster joining a replication group takes the group's TransitEncryptionEnabled and AuthToken.");
+    }
     const [hostPort] = await pickPorts(this.ctx.store, 1);
-    const member = newMember(settingsOf(group), { id, replicationGroupId: groupId, nodeGroupId: nodeGroup.id, role: "replica", az, hostPort });
+    const tlsPort = (await pickTlsPorts(this.ctx.store, group.security, 1, [hostPort]))?.[0];
+    const member = newMember(settingsOf(group), { id, replicationGroupId: groupId, nodeGroupId: nodeGroup.id, role: "replica", az, hostPort, tlsPort });
     return this.ctx.store.cacheClusters.create(member, {
       group: { id: groupId, version: group.version },
       tags: tagsFor(arnOf(this.ctx.account, "cluster", id), tags),
@@ -180,6 +186,10 @@ export class CacheClusterService {
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
+    // A standalone node's token is set at creation; changing it is built for replication groups only.
+    for (const field of ["AuthToken", "AuthTokenUpdateStrategy"] as const) {
+      if (input[field] !== undefined) throw errors.invalidParameterValue(`Modifying ${field} of a cache cluster is not supported by elasticache-local yet.`);
+    }
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       requireClusterAvailable(current);

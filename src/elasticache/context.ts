@@ -29,4 +29,6 @@ export interface ServiceContext {
   catalog: Catalog;
   controllers: Controllers;
   snapshotFiles: SnapshotFiles;
+  /** Which subnet ids subnet groups take (ECL_SUBNET_IDS); "any" `subnet-` id when not given. */
+  subnetIds?: "any" | "strict";
 }

@@ -7,6 +7,8 @@ import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
 import { errors } from "../aws/errors.ts";
 import type { InputOf } from "../aws/operations.ts";
 import { parseTags, type Tag } from "./tags.ts";
+import type { NodeSecurity } from "../domain/security.ts";
+import { parseAtRest, parseCreateSecurity } from "./security-input.ts";
 import {
   oneOf,
   optionalBool,
@@ -38,6 +40,9 @@ export interface ReplicationGroupPlan {
   snapshotRetentionLimit: number;
   snapshotWindow: string | null;
   atRestEncryption: boolean;
+  kmsKeyId?: string;
+  /** Transit encryption and AUTH token (security-input.ts). */
+  security?: NodeSecurity;
   tags: Tag[];
   /** Restore: start from a snapshot (SnapshotName) or from exported files (SnapshotArns). */
   restore?: RestoreSource;
@@ -94,9 +99,7 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
   }
-  if (optionalBool(input.TransitEncryptionEnabled, "TransitEncryptionEnabled") || input.AuthToken !== undefined) {
-    throw notSupported("Transit encryption and AuthToken");
-  }
+  const security = parseCreateSecurity(input, engineName, new Date());
 
   const numCacheClusters = optionalInt(input.NumCacheClusters, "NumCacheClusters", 1, MAX_CACHE_CLUSTERS);
   const replicas = optionalInt(input.ReplicasPerNodeGroup, "ReplicasPerNodeGroup", 0, MAX_REPLICAS);
@@ -137,7 +140,8 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
     primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
     snapshotRetentionLimit: optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0,
     snapshotWindow: parseSnapshotWindow(input.SnapshotWindow),
-    atRestEncryption: optionalBool(input.AtRestEncryptionEnabled, "AtRestEncryptionEnabled") ?? false,
+    ...parseAtRest(input),
+    security,
     tags: parseTags(input.Tags),
     restore: parseRestoreSource(input),
   };

@@ -16,6 +16,9 @@ import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
+import type { NodeSecurity } from "../domain/security.ts";
+import { pickTlsPorts, sameSecurity } from "./security-placement.ts";
+import { parseAuthTokenChange } from "./security-input.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
 import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
 import { ParameterGroupService } from "./parameter-groups.ts";
@@ -71,7 +74,7 @@ export class ReplicationGroupService {
     const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
     const group = await retrying(async () => {
-      const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId) : undefined;
+      const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId, plan.security) : undefined;
       const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
       await requireNodeQuota(this.ctx.store, newMembers);
       if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
@@ -80,7 +83,7 @@ export class ReplicationGroupService {
     return this.changed(group);
   }
 
-  private async adoptablePrimary(clusterId: string): Promise<CacheCluster> {
+  private async adoptablePrimary(clusterId: string, security: NodeSecurity | undefined): Promise<CacheCluster> {
     const cluster = await this.ctx.store.cacheClusters.get(clusterId);
     if (!cluster) throw new AwsError("CacheClusterNotFound", `CacheCluster ${clusterId} not found.`);
     if (cluster.replicationGroupId) {
@@ -88,6 +91,11 @@ export class ReplicationGroupService {
     }
     if (cluster.engine === "memcached") throw errors.invalidParameterValue(`Cache cluster ${cluster.id} runs Memcached, which does not replicate.`);
     if (cluster.status !== "available") throw new AwsError("InvalidCacheClusterState", `Cache cluster ${cluster.id} is ${cluster.status}, not available.`);
+    if (!sameSecurity(cluster.security, security)) {
+      throw errors.invalidParameterCombination(
+        `Cache cluster ${cluster.id} must have the group's TransitEncryptionEnabled, TransitEncryptionMode and AuthToken to become its primary.`,
+      );
+    }
     return cluster;
   }
 
@@ -96,6 +104,7 @@ export class ReplicationGroupService {
     const picked = await pickPorts(this.ctx.store, newMembers + (plan.port === undefined ? 2 : 1));
     const primaryEndpointPort = plan.port ?? picked.pop()!;
     const readerEndpointPort = picked.pop()!;
+    const tlsPorts = await pickTlsPorts(this.ctx.store, plan.security, newMembers, [...picked, primaryEndpointPort, readerEndpointPort]);
     const nodeGroupId = firstNodeGroupId();
     const memberIds = existingPrimaryId
       ? await nextMemberIds(this.ctx.store, plan.id, newMembers)
@@ -109,6 +118,7 @@ export class ReplicationGroupService {
       parameterGroupName: plan.parameterGroupName,
       snapshotRetentionLimit: plan.snapshotRetentionLimit,
       snapshotWindow: plan.snapshotWindow ?? undefined,
+      security: plan.security,
     };
     const primaryId = existingPrimaryId ?? memberIds[0];
     const offset = existingPrimaryId ? 1 : 0;
@@ -120,6 +130,7 @@ export class ReplicationGroupService {
         role: id === primaryId ? "primary" : "replica",
         az: plan.preferredAzs?.[index + offset] ?? zones[(index + offset) % zones.length],
         hostPort: picked[index],
+        tlsPort: tlsPorts?.[index],
       }),
       dataFile: id === primaryId ? dataFile : undefined,
     }));
@@ -130,6 +141,7 @@ export class ReplicationGroupService {
       automaticFailover: plan.automaticFailover,
       multiAz: plan.multiAz,
       atRestEncryption: plan.atRestEncryption,
+      kmsKeyId: plan.kmsKeyId,
       nodeGroups: [{ id: nodeGroupId, primaryEndpointPort, readerEndpointPort, members }],
       adopt: existingPrimaryId ? { clusterId: existingPrimaryId, nodeGroupId } : undefined,
       tags: tagsFor(arnOf(this.ctx.account, "replicationgroup", plan.id), plan.tags),
@@ -158,15 +170,36 @@ export class ReplicationGroupService {
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
-    for (const field of ["PrimaryClusterId", "EngineVersion", "AuthToken", "UserGroupIdsToAdd", "TransitEncryptionEnabled"] as const) {
+    for (const field of [
+      "PrimaryClusterId",
+      "EngineVersion",
+      "UserGroupIdsToAdd",
+      "UserGroupIdsToRemove",
+      "RemoveUserGroups",
+      "TransitEncryptionEnabled",
+      "TransitEncryptionMode",
+    ] as const) {
       const value = input[field];
-      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+      // An empty list, or RemoveUserGroups false, asks for nothing.
+      const nothing = (Array.isArray(value) && value.length === 0) || (field === "RemoveUserGroups" && value === false);
+      if (value !== undefined && !nothing) {
         throw errors.invalidParameterValue(`Modifying ${field} is not supported by elasticache-local yet.`);
       }
     }
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
+      // New AUTH tokens: the group is modifying until every node has them (without a restart).
+      const security = parseAuthTokenChange(input, current.security, new Date());
+      if (security) {
+        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined) {
+          throw errors.invalidParameterCombination("Change AuthToken in a ModifyReplicationGroup call of its own.");
+        }
+        const strategy = security.authTokens.length > 1 ? "ROTATE" : security.authTokens.length === 1 ? "SET" : "DELETE";
+        return this.ctx.store.replicationGroups.changeSecurity(id, current.version, security, [
+          groupEvent(id, `Updating AUTH token of replication group ${id} (${strategy})`),
+        ]);
+      }
       const members = onlyNodeGroup(current).members.length;
       const failover = automaticFailover ?? current.automaticFailover;
       if (failover && members < 2) {
@@ -228,6 +261,7 @@ export class ReplicationGroupService {
       await requireNodeQuota(this.ctx.store, adding);
       const zones = await zonesOf(this.ctx.store, current.subnetGroupName);
       const ports = await pickPorts(this.ctx.store, adding);
+      const tlsPorts = await pickTlsPorts(this.ctx.store, current.security, adding, ports);
       const ids = await nextMemberIds(this.ctx.store, id, adding);
       const members = ids.map((memberId, index) =>
         newMember(settingsOf(current), {
@@ -237,6 +271,7 @@ export class ReplicationGroupService {
           role: "replica",
           az: zones[(nodeGroup.members.length + index) % zones.length],
           hostPort: ports[index],
+          tlsPort: tlsPorts?.[index],
         }),
       );
       return this.ctx.store.replicationGroups.addMembers(

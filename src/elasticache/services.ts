@@ -2,17 +2,20 @@
  * The services and the operation registry both protocols dispatch to. Adding an operation is a
  * line here plus its service method; the wire formats come from the service model.
  */
+import { AbsentResourceService, absentResourceOperations } from "./absent-resources.ts";
 import { CacheClusterService } from "./cache-clusters.ts";
 import type { ServiceContext } from "./context.ts";
 import { EngineVersionService } from "./engine-versions.ts";
 import { EventService } from "./events.ts";
 import type { OperationName, TypedHandler, TypedOperations } from "../aws/operations.ts";
+import { NodeTypeModificationService } from "./node-type-modifications.ts";
 import { ReplicationGroupService } from "./replication-groups.ts";
 import { asAwsError } from "./store-errors.ts";
 import { ParameterGroupService } from "./parameter-groups.ts";
 import { SnapshotService } from "./snapshots.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
+import { refusingHandlers } from "./unbuilt-operations.ts";
 
 export interface Services {
   subnetGroups: SubnetGroupService;
@@ -23,6 +26,8 @@ export interface Services {
   engineVersions: EngineVersionService;
   snapshots: SnapshotService;
   parameterGroups: ParameterGroupService;
+  nodeTypes: NodeTypeModificationService;
+  absent: AbsentResourceService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -35,6 +40,8 @@ export function createServices(ctx: ServiceContext): Services {
     engineVersions: new EngineVersionService(ctx),
     snapshots: new SnapshotService(ctx),
     parameterGroups: new ParameterGroupService(ctx),
+    nodeTypes: new NodeTypeModificationService(ctx),
+    absent: new AbsentResourceService(),
   };
 }
 
@@ -51,7 +58,13 @@ function translated<Op extends OperationName>(handler: TypedHandler<Op>): TypedH
  * service that answers with a member the model lacks, or misspells one, does not compile.
  */
 export function operationRegistry(services: Services): TypedOperations {
-  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, snapshots, parameterGroups } = services;
+  // The rest of the model refuses naming the capability it waits for (unbuilt-operations.ts).
+  return { ...refusingHandlers(), ...servedOperations(services) };
+}
+
+/** The operations elasticache-local really serves. */
+export function servedOperations(services: Services): TypedOperations {
+  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, nodeTypes, absent, snapshots, parameterGroups } = services;
   return {
     CreateCacheSubnetGroup: translated((input) => subnetGroups.create(input)),
     DescribeCacheSubnetGroups: translated((input) => subnetGroups.describe(input)),
@@ -85,5 +98,8 @@ export function operationRegistry(services: Services): TypedOperations {
     DeleteCacheParameterGroup: translated((input) => parameterGroups.delete(input)),
     DescribeCacheParameters: translated((input) => parameterGroups.describeParameters(input)),
     DescribeEngineDefaultParameters: translated((input) => parameterGroups.describeEngineDefaults(input)),
+    ListAllowedNodeTypeModifications: translated((input) => nodeTypes.list(input)),
+    // Resources that cannot exist here: empty lists, named ones not found.
+    ...absentResourceOperations(absent),
   };
 }

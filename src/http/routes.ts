@@ -89,6 +89,18 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route("DescribeEvents", "GET", "/v1/events", "Events", "List events"),
   route("DescribeCacheEngineVersions", "GET", "/v1/cache-engine-versions", "Engines", "List the engines this machine can run"),
 
+  route("ListAllowedNodeTypeModifications", "GET", `${REPLICATION_GROUPS}/:ReplicationGroupId/allowed-node-type-modifications`, "Replication groups", "Node types the group can move to"),
+
+  // Resources that cannot exist here (src/elasticache/absent-resources.ts): AWS-valid empty lists.
+  // Their writes only ever refuse, so they are served on the Query endpoint alone, as are the
+  // serverless Describes (NextToken paging, which the SDK shim's paginators do not speak).
+  route("DescribeReservedCacheNodes", "GET", "/v1/reserved-cache-nodes", "Accounts without them", "List reserved cache nodes (none: nothing is billed)"),
+  route("DescribeReservedCacheNodesOfferings", "GET", "/v1/reserved-cache-nodes-offerings", "Accounts without them", "List reserved node offerings (none)"),
+  route("DescribeServiceUpdates", "GET", "/v1/service-updates", "Accounts without them", "List service updates (none: the engines are this machine's)"),
+  route("DescribeUpdateActions", "GET", "/v1/update-actions", "Accounts without them", "List update actions (none)"),
+  route("DescribeGlobalReplicationGroups", "GET", "/v1/global-replication-groups", "Accounts without them", "List global datastores (none: one region)"),
+  route("DescribeCacheSecurityGroups", "GET", "/v1/cache-security-groups", "Accounts without them", "List cache security groups (none: EC2-Classic is retired)"),
+
   route("ListTagsForResource", "GET", "/v1/tags/:ResourceName", "Tags", "List the tags of a resource (ARN)"),
   route("AddTagsToResource", "POST", "/v1/tags/:ResourceName", "Tags", "Add or overwrite tags on a resource (ARN)"),
   route("RemoveTagsFromResource", "DELETE", "/v1/tags/:ResourceName", "Tags", "Remove tags from a resource (ARN)"),

@@ -16,6 +16,7 @@ import { PortRepository, type PortPool } from "./ports.ts";
 import { ReplicationGroupRepository } from "./replication-groups.ts";
 import { SnapshotRepository } from "./snapshots.ts";
 import { ParameterGroupRepository } from "./parameter-groups.ts";
+import { ResetRepository } from "./reset.ts";
 import { SubnetGroupRepository } from "./subnet-groups.ts";
 import { TagRepository } from "./tags.ts";
 
@@ -31,6 +32,7 @@ export class Store {
   readonly installation: InstallationRepository;
   readonly snapshots: SnapshotRepository;
   readonly parameterGroups: ParameterGroupRepository;
+  readonly reset: ResetRepository;
 
   /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
   constructor(
@@ -50,6 +52,7 @@ export class Store {
     this.installation = new InstallationRepository(db);
     this.snapshots = new SnapshotRepository(db);
     this.parameterGroups = new ParameterGroupRepository(db);
+    this.reset = new ResetRepository(db);
   }
 
   /** Statuses of every resource and node, for the reconciler's pass. */
@@ -81,3 +84,4 @@ export type { NodeGroupKey } from "./failovers.ts";
 export type { Overview } from "./overview.ts";
 export type { ApplyAs, ParameterGroup } from "./parameter-groups.ts";
 export type { NewSnapshot, SnapshotFilter, SnapshotSourceGuard } from "./snapshots.ts";
+export type { ResetCounts } from "./reset.ts";

@@ -9,11 +9,14 @@ import { runtimeNameOf } from "../domain/names.ts";
 import type { Tx } from "./database.ts";
 import { translateUnique } from "./errors.ts";
 import { claimPorts, owners } from "./ports.ts";
+import { securityColumns } from "./security-columns.ts";
 
 export interface NewNode {
   nodeId: string;
   az: string;
   hostPort: number;
+  /** Transit encryption "preferred": the port of its TLS listener. */
+  tlsPort?: number;
 }
 
 export interface NewCluster extends ClusterSettings {
@@ -38,11 +41,11 @@ export async function parameterValuesOf(tx: Tx, groupName: string): Promise<Reco
 }
 
 export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> {
-  const { nodes, ...row } = cluster;
+  const { nodes, security, ...row } = cluster;
   // A new cluster starts with what its parameter group says now (nodes added later included).
   const parameters = JSON.stringify(await parameterValuesOf(tx, cluster.parameterGroupName));
   try {
-    await tx.cacheCluster.create({ data: { ...row, parameters, numCacheNodes: nodes.length } });
+    await tx.cacheCluster.create({ data: { ...row, ...securityColumns(security), parameters, numCacheNodes: nodes.length } });
   } catch (error) {
     throw translateUnique(error, "cache-cluster", cluster.id);
   }
@@ -52,10 +55,12 @@ export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> 
 export async function insertNodes(tx: Tx, clusterId: string, nodes: NewNode[]): Promise<void> {
   for (const node of nodes) {
     const runtimeName = runtimeNameOf(clusterId, node.nodeId);
-    await claimPorts(tx, [{ port: node.hostPort, owner: owners.node(runtimeName) }]);
+    // A TLS port is the node's too: released with its other port.
+    const ports = node.tlsPort === undefined ? [node.hostPort] : [node.hostPort, node.tlsPort];
+    await claimPorts(tx, ports.map((port) => ({ port, owner: owners.node(runtimeName) })));
     try {
       await tx.cacheNode.create({
-        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, runtimeName, az: node.az },
+        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, tlsPort: node.tlsPort, runtimeName, az: node.az },
       });
     } catch (error) {
       throw translateUnique(error, "cache-cluster", clusterId);

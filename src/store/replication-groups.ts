@@ -16,6 +16,8 @@ import { failoverColumns, noFailover } from "./failover-columns.ts";
 import { countEvents, writeEvents } from "./events.ts";
 import { applyGroupTo, type ApplyAs } from "./parameter-groups.ts";
 import { insertSnapshot, type NewSnapshot } from "./snapshot-rows.ts";
+import { securityColumns } from "./security-columns.ts";
+import type { NodeSecurity } from "../domain/security.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
 import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
 import { queryIn, readGroups, type Query } from "./joined-reads.ts";
@@ -81,12 +83,12 @@ export class ReplicationGroupRepository {
 
   /** The group with its node groups, members, nodes, ports, tags and events, or nothing. */
   create(group: NewReplicationGroup): Promise<ReplicationGroup> {
-    const { nodeGroups, adopt, tags, events, maxNodes, ...row } = group;
+    const { nodeGroups, adopt, tags, events, maxNodes, security, ...row } = group;
     return this.db.$transaction(
       async (tx) => {
         // The group row first: a duplicate is reported as the group's, even when its members exist too.
         try {
-          await tx.replicationGroup.create({ data: { ...row, status: "creating" } });
+          await tx.replicationGroup.create({ data: { ...row, ...securityColumns(security), status: "creating" } });
         } catch (error) {
           throw translateUnique(error, "replication-group", group.id);
         }
@@ -121,6 +123,21 @@ export class ReplicationGroupRepository {
       },
       { isolationLevel: "Serializable" },
     );
+  }
+
+  /**
+   * New security settings (AUTH tokens) of an available group and all its members: they become
+   * modifying until the reconciler has applied them to every node, and keep the tokens the nodes
+   * had as previousAuthTokens meanwhile (cleared by markAvailable).
+   */
+  changeSecurity(id: string, version: number, security: NodeSecurity, events: NewEvent[]): Promise<ReplicationGroup> {
+    return this.db.$transaction(async (tx) => {
+      const columns = securityColumns(security);
+      await updateGroupAt(tx, id, version, { ...columns, status: "modifying" });
+      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { ...columns, status: "modifying", ...bump } });
+      await writeEvents(tx, events);
+      return (await loadGroup(tx, id))!;
+    });
   }
 
   /** Settings of an available group; a new node type makes the group and its members modifying. */
@@ -219,7 +236,9 @@ export class ReplicationGroupRepository {
   ): Promise<boolean> {
     return unlessStale(
       this.db.$transaction(async (tx) => {
-        await updateGroupAt(tx, id, version, { status: "available" });
+        // Every node has the group's tokens now: the ones they replaced are no longer tried.
+        await updateGroupAt(tx, id, version, { status: "available", previousAuthTokens: null });
+        await tx.cacheCluster.updateMany({ where: { replicationGroupId: id, previousAuthTokens: { not: null } }, data: { previousAuthTokens: null } });
         for (const node of settled.nodes) {
           await tx.cacheNode.update({ where: { clusterId_nodeId: node }, data: { status: "available" } });
         }

@@ -141,6 +141,30 @@ describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
     await rt2.close();
   });
 
+  it("a running container whose engine never got its configuration is replaced, not adopted", async () => {
+    const [port] = await freePorts(1);
+    const name = "dk-unconf";
+    const first = await rt.start(spec(name, "redis", port));
+    const container = docker.getContainer(rt.containerName(name));
+    await container.stop({ t: 0 });
+    // Started with nothing attached to its stdin, `redis-server -` waits for a configuration that
+    // never comes: what a control plane killed between the container's start and writing the
+    // configuration leaves. Docker's port proxy accepts connections on the port and closes them.
+    await container.start();
+    const rt2 = new DockerRuntime({ images, installationId, namePrefix: PREFIX, readyTimeoutMs: 3_000 });
+    try {
+      expect((await rt2.list()).find((node) => node.name === name)).toMatchObject({ running: true, runtimeId: first.runtimeId });
+      const handle = await rt2.start(spec(name, "redis", port));
+      expect(handle.runtimeId).not.toBe(first.runtimeId);
+      expect(await redisClient(port).ping()).toBe("PONG");
+      const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.node}=${name}`, `${LABEL.prefix}=${PREFIX}`] } });
+      expect(all.map((entry) => entry.Id)).toEqual([handle.runtimeId]);
+    } finally {
+      await rt2.close();
+      await rt.remove(name);
+    }
+  });
+
   it("restart() keeps the container and its port", async () => {
     const before = (await rt.list()).find((n) => n.name === "dk-r1")!;
     const startedAt = (await docker.getContainer(rt.containerName("dk-r1")).inspect()).State.StartedAt;

@@ -61,7 +61,11 @@ describe("CreateReplicationGroup rules", () => {
     [{ NumCacheClusters: 2, PreferredCacheClusterAZs: ["us-east-1a"] }, "InvalidParameterValue 400"],
     [{ PreferredCacheClusterAZs: ["eu-west-1a"] }, "InvalidParameterValue 400"],
     [{ NumNodeGroups: 2 }, "InvalidParameterValue 400"],
-    [{ TransitEncryptionEnabled: true }, "InvalidParameterValue 400"],
+    [{ AuthToken: "0123456789abcdef" }, "InvalidParameterCombination 400"],
+    [{ TransitEncryptionMode: "preferred" }, "InvalidParameterCombination 400"],
+    [{ TransitEncryptionEnabled: true, TransitEncryptionMode: "optional" }, "InvalidParameterValue 400"],
+    [{ TransitEncryptionEnabled: true, AuthToken: "short" }, "InvalidParameterValue 400"],
+    [{ KmsKeyId: "alias/cache" }, "InvalidParameterCombination 400"],
     [{ SnapshotWindow: "25:00-26:00" }, "InvalidParameterValue 400"],
     [{ SnapshotRetentionLimit: 36 }, "InvalidParameterValue 400"],
     [{ Port: 80 }, "InvalidParameterValue 400"],
@@ -73,6 +77,16 @@ describe("CreateReplicationGroup rules", () => {
   it("keeps the parameter group and restore source it is given; whether they exist is the service's check (with the store)", () => {
     expect(parse({ CacheParameterGroupName: "custom", SnapshotName: "nightly" })).toMatchObject({ parameterGroupName: "custom", restore: { snapshotName: "nightly" } });
     expect(parse({ SnapshotArns: ["arn:aws:s3:::bucket/key.rdb"] }).restore).toEqual({ arns: ["arn:aws:s3:::bucket/key.rdb"] });
+  });
+
+  it("takes transit encryption (required by default), an AuthToken and at-rest encryption with a KMS key", () => {
+    expect(parse({ TransitEncryptionEnabled: true, AuthToken: "0123456789abcdef", AtRestEncryptionEnabled: true, KmsKeyId: "alias/cache" })).toMatchObject({
+      security: { transitEncryption: true, transitEncryptionMode: "required", authTokens: ["0123456789abcdef"] },
+      atRestEncryption: true,
+      kmsKeyId: "alias/cache",
+    });
+    expect(parse({ TransitEncryptionEnabled: true, TransitEncryptionMode: "preferred" }).security).toMatchObject({ transitEncryptionMode: "preferred", authTokens: [] });
+    expect(parse({ TransitEncryptionEnabled: false }).security).toBeUndefined();
   });
 
   it("accepts automatic failover with a replica, Multi-AZ with failover, and matching zones", () => {

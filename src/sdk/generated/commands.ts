@@ -65,6 +65,20 @@ export type {
   DescribeEventsCommandOutput,
   DescribeCacheEngineVersionsCommandInput,
   DescribeCacheEngineVersionsCommandOutput,
+  ListAllowedNodeTypeModificationsCommandInput,
+  ListAllowedNodeTypeModificationsCommandOutput,
+  DescribeReservedCacheNodesCommandInput,
+  DescribeReservedCacheNodesCommandOutput,
+  DescribeReservedCacheNodesOfferingsCommandInput,
+  DescribeReservedCacheNodesOfferingsCommandOutput,
+  DescribeServiceUpdatesCommandInput,
+  DescribeServiceUpdatesCommandOutput,
+  DescribeUpdateActionsCommandInput,
+  DescribeUpdateActionsCommandOutput,
+  DescribeGlobalReplicationGroupsCommandInput,
+  DescribeGlobalReplicationGroupsCommandOutput,
+  DescribeCacheSecurityGroupsCommandInput,
+  DescribeCacheSecurityGroupsCommandOutput,
   ListTagsForResourceCommandInput,
   ListTagsForResourceCommandOutput,
   AddTagsToResourceCommandInput,
@@ -216,6 +230,41 @@ export class DescribeEventsCommand extends Command<aws.DescribeEventsCommandInpu
 /** DescribeCacheEngineVersions over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheEngineVersionsCommand. */
 export class DescribeCacheEngineVersionsCommand extends Command<aws.DescribeCacheEngineVersionsCommandInput, aws.DescribeCacheEngineVersionsCommandOutput> {
   readonly operation = "DescribeCacheEngineVersions";
+}
+
+/** ListAllowedNodeTypeModifications over the REST API; input and output as @aws-sdk/client-elasticache's ListAllowedNodeTypeModificationsCommand. */
+export class ListAllowedNodeTypeModificationsCommand extends Command<aws.ListAllowedNodeTypeModificationsCommandInput, aws.ListAllowedNodeTypeModificationsCommandOutput> {
+  readonly operation = "ListAllowedNodeTypeModifications";
+}
+
+/** DescribeReservedCacheNodes over the REST API; input and output as @aws-sdk/client-elasticache's DescribeReservedCacheNodesCommand. */
+export class DescribeReservedCacheNodesCommand extends Command<aws.DescribeReservedCacheNodesCommandInput, aws.DescribeReservedCacheNodesCommandOutput> {
+  readonly operation = "DescribeReservedCacheNodes";
+}
+
+/** DescribeReservedCacheNodesOfferings over the REST API; input and output as @aws-sdk/client-elasticache's DescribeReservedCacheNodesOfferingsCommand. */
+export class DescribeReservedCacheNodesOfferingsCommand extends Command<aws.DescribeReservedCacheNodesOfferingsCommandInput, aws.DescribeReservedCacheNodesOfferingsCommandOutput> {
+  readonly operation = "DescribeReservedCacheNodesOfferings";
+}
+
+/** DescribeServiceUpdates over the REST API; input and output as @aws-sdk/client-elasticache's DescribeServiceUpdatesCommand. */
+export class DescribeServiceUpdatesCommand extends Command<aws.DescribeServiceUpdatesCommandInput, aws.DescribeServiceUpdatesCommandOutput> {
+  readonly operation = "DescribeServiceUpdates";
+}
+
+/** DescribeUpdateActions over the REST API; input and output as @aws-sdk/client-elasticache's DescribeUpdateActionsCommand. */
+export class DescribeUpdateActionsCommand extends Command<aws.DescribeUpdateActionsCommandInput, aws.DescribeUpdateActionsCommandOutput> {
+  readonly operation = "DescribeUpdateActions";
+}
+
+/** DescribeGlobalReplicationGroups over the REST API; input and output as @aws-sdk/client-elasticache's DescribeGlobalReplicationGroupsCommand. */
+export class DescribeGlobalReplicationGroupsCommand extends Command<aws.DescribeGlobalReplicationGroupsCommandInput, aws.DescribeGlobalReplicationGroupsCommandOutput> {
+  readonly operation = "DescribeGlobalReplicationGroups";
+}
+
+/** DescribeCacheSecurityGroups over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheSecurityGroupsCommand. */
+export class DescribeCacheSecurityGroupsCommand extends Command<aws.DescribeCacheSecurityGroupsCommandInput, aws.DescribeCacheSecurityGroupsCommandOutput> {
+  readonly operation = "DescribeCacheSecurityGroups";
 }
 
 /** ListTagsForResource over the REST API; input and output as @aws-sdk/client-elasticache's ListTagsForResourceCommand. */
