@@ -2,7 +2,8 @@
  * Reset (the emulator convenience that empties an installation): first every group and cluster
  * goes to deleting in one transaction, so the reconciler removes their nodes as it removes any
  * deleted resource (ports released, endpoints closed, no failure told); once they are gone, what
- * remains (subnet groups but the default one, tags, events) is cleared. The installation id stays:
+ * remains (snapshots, through the snapshot controller that removes their files; user parameter
+ * groups; subnet groups but the default one; tags; events) is cleared. The installation id stays:
  * the nodes of this installation keep being told from another's.
  */
 import { bump, type Db } from "./database.ts";
@@ -32,15 +33,26 @@ export class ResetRepository {
     });
   }
 
-  /** Whether any group or cluster is still there (being removed). */
-  async anythingLeft(): Promise<boolean> {
-    const [groups, clusters] = await Promise.all([this.db.replicationGroup.count(), this.db.cacheCluster.count()]);
-    return groups + clusters > 0;
+  /**
+   * Settled snapshots (available or failed) to deleting, for the snapshot controller to remove
+   * with their files; one being taken or copied settles first. Returns how many were marked.
+   */
+  async markSnapshotsDeleting(): Promise<number> {
+    const { count } = await this.db.snapshot.updateMany({ where: { status: { in: ["available", "failed"] } }, data: { status: "deleting" } });
+    return count;
   }
 
-  /** After the resources are gone: subnet groups but `keep`, every tag and every event. */
+  /** Whether any group, cluster or snapshot is still there (being removed). */
+  async anythingLeft(): Promise<boolean> {
+    const [groups, clusters, snapshots] = await Promise.all([this.db.replicationGroup.count(), this.db.cacheCluster.count(), this.db.snapshot.count()]);
+    return groups + clusters + snapshots > 0;
+  }
+
+  /** After the resources are gone: user parameter groups, subnet groups but `keep`, every tag and every event. */
   async clearTheRest(keep: string): Promise<{ cacheSubnetGroups: number }> {
     return this.db.$transaction(async (tx) => {
+      await tx.cacheParameter.deleteMany({});
+      await tx.cacheParameterGroup.deleteMany({});
       const { count } = await tx.cacheSubnetGroup.deleteMany({ where: { name: { not: keep } } });
       await tx.tag.deleteMany({});
       await tx.event.deleteMany({});

@@ -101,6 +101,13 @@ describe("npx elasticache-local start | status | reset | stop, ephemeral", () =>
     await aws("create-replication-group", "--replication-group-id", "twice", "--replication-group-description", "d", "--num-cache-clusters", "2", "--cache-subnet-group-name", "apps");
     await aws("create-cache-cluster", "--cache-cluster-id", "mc", "--engine", "memcached", "--num-cache-nodes", "1");
     await eventually(() => nodeProcessesUnder(dataDir!).length === 3, 60_000, "three nodes running");
+    // A snapshot (with its file) and a user parameter group go too.
+    const text = async (...args: string[]) => (await aws(...args, "--output", "text")).stdout.trim();
+    await eventually(async () => (await text("describe-replication-groups", "--replication-group-id", "twice", "--query", "ReplicationGroups[0].Status")) === "available", 60_000, "group available");
+    await aws("create-snapshot", "--replication-group-id", "twice", "--snapshot-name", "before-reset");
+    await eventually(async () => (await text("describe-snapshots", "--snapshot-name", "before-reset", "--query", "Snapshots[0].SnapshotStatus")) === "available", 60_000, "snapshot available");
+    expect(readdirSync(path.join(dataDir, "snapshots"))).toEqual(["before-reset"]);
+    await aws("create-cache-parameter-group", "--cache-parameter-group-name", "mine", "--cache-parameter-group-family", "redis7", "--description", "d");
 
     const reset = await command(env, "reset");
     expect(reset.code, reset.stdout).toBe(0);
@@ -109,6 +116,9 @@ describe("npx elasticache-local start | status | reset | stop, ephemeral", () =>
     expect(readdirSync(path.join(dataDir, "nodes"))).toEqual([]);
     const { stdout } = await aws("describe-cache-subnet-groups", "--query", "CacheSubnetGroups[].CacheSubnetGroupName", "--output", "text");
     expect(stdout.trim()).toBe("default");
+    expect(await text("describe-snapshots", "--query", "length(Snapshots)")).toBe("0");
+    expect(readdirSync(path.join(dataDir, "snapshots"))).toEqual([]);
+    expect(await text("describe-cache-parameter-groups", "--query", "CacheParameterGroups[?!starts_with(CacheParameterGroupName, 'default.')].CacheParameterGroupName | length(@)")).toBe("0");
 
     // Something to remove at exit.
     await aws("create-cache-cluster", "--cache-cluster-id", "left", "--engine", "memcached", "--num-cache-nodes", "1");
