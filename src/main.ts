@@ -5,8 +5,9 @@
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import pino from "pino";
 import { buildApp } from "./app.ts";
+import type { Logger } from "pino";
+import { bannerOf, createLogger } from "./logger.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
 import { probeCatalog } from "./catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
@@ -29,7 +30,7 @@ import { openStore } from "./store/index.ts";
 import { CertificateAuthority, CertificateAuthorityError, nodeCertificates } from "./tls/index.ts";
 
 export async function start(config: Config) {
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
   // Before anything else touches the data directory: a second control plane on it stops here.
   const lock = lockDataDir(config.dataDir);
@@ -160,6 +161,10 @@ export async function start(config: Config) {
   snapshotter.start();
   parameterApplier.start();
   monitor.start();
+  const listening = app.server.address();
+  const apiPort = typeof listening === "object" && listening ? listening.port : config.port;
+  const apiHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  logger.info(bannerOf(config, `http://${apiHost.includes(":") ? `[${apiHost}]` : apiHost}:${apiPort}`, runtime.kind), "elasticache-local is ready");
 
   let closing: Promise<void> | undefined;
   const stop = () =>
@@ -189,7 +194,7 @@ export async function start(config: Config) {
 }
 
 /** Ports in the kernel's ephemeral range can be taken by any outgoing connection at any time. */
-function warnOnEphemeralOverlap([from, to]: [number, number], logger: pino.Logger): void {
+function warnOnEphemeralOverlap([from, to]: [number, number], logger: Logger): void {
   try {
     const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
     if (from <= high && to >= low) {

@@ -28,6 +28,8 @@ export interface Config {
   accountId: string;
   /** ECL_LOG_LEVEL: pino level. */
   logLevel: string;
+  /** ECL_LOG_FORMAT: auto (readable lines when stdout is a terminal, JSON otherwise), pretty or json. */
+  logFormat: "auto" | "pretty" | "json";
   /** ECL_BODY_LIMIT: largest accepted request body in bytes. */
   bodyLimit: number;
   /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker, swarm (services on a swarm manager) or process. */
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     accountId: env.ECL_ACCOUNT_ID || "000000000000",
     logLevel: env.ECL_LOG_LEVEL || "info",
+    logFormat: oneOf(env, "ECL_LOG_FORMAT", ["auto", "pretty", "json"] as const, "auto"),
     bodyLimit: int(env, "ECL_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
     runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "swarm", "process"] as const, "auto"),
     nodeHost,

@@ -311,14 +311,17 @@ describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
     await rt.remove("dk-bad");
   });
 
-  it("a missing image that cannot be pulled names the image and the build script", async () => {
-    const rtMissing = new DockerRuntime({ images: resolveImageTable({ memcached: "localhost:1/ecl-missing:0" }), installationId, namePrefix: PREFIX });
+  it("a missing image that cannot be pulled names the image and the build script, and the log tells the pull", async () => {
+    const told: string[] = [];
+    const logger = { debug() {}, info: (_: object, msg: string) => void told.push(msg), warn: (_: object, msg: string) => void told.push(msg) };
+    const rtMissing = new DockerRuntime({ images: resolveImageTable({ memcached: "localhost:1/ecl-missing:0" }), installationId, namePrefix: PREFIX, logger });
     const [port] = await freePorts(1);
     const err = await rtMissing.start(spec("dk-missing", "memcached", port)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as RuntimeError).code).toBe("ImageUnavailable");
     expect((err as Error).message).toContain("localhost:1/ecl-missing:0");
     expect((err as Error).message).toContain("bash scripts/build-images.sh");
+    expect(told).toEqual(expect.arrayContaining([expect.stringMatching(/^pulling image localhost:1\/ecl-missing:0/), "image localhost:1/ecl-missing:0 could not be pulled"]));
     await rtMissing.close();
   });
 

@@ -37,3 +37,13 @@ it("a create and a delete are told, one info line per event, naming the resource
   expect(told.every((line) => line.level === 30 && line.source === "cache-cluster told")).toBe(true);
   expect(told.map((line) => line.msg)).toEqual(expect.arrayContaining(["Cache cluster created", "Added cache node 0001 in availability zone us-east-1a", "Cache cluster deleted"]));
 });
+
+it("the start-up banner is one info line with the API, docs and health URLs and the runtime", () => {
+  const banner = node.server
+    .output()
+    .split("\n")
+    .filter((line) => line.includes('"elasticache-local is ready"'))
+    .map((line) => JSON.parse(line));
+  expect(banner).toHaveLength(1);
+  expect(banner[0]).toMatchObject({ level: 30, restApi: `${node.server.url}/v1`, docs: `${node.server.url}/docs`, health: `${node.server.url}/health`, runtime: "process" });
+});

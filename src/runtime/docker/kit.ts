@@ -81,7 +81,7 @@ export class DockerKit {
     this.stopTimeoutSec = Math.max(0, Math.ceil((opts.stopTimeoutMs ?? 5_000) / 1000));
     this.containers = new Containers(this.api);
     this.volumes = new Volumes(this.api, this.owner);
-    this.imageStore = new Images(this.api, opts.pullTimeoutMs ?? 300_000);
+    this.imageStore = new Images(this.api, opts.pullTimeoutMs ?? 300_000, this.log);
   }
 
   /**
