@@ -7,6 +7,9 @@
  * shows it. Values outside the catalog's rules are refused by the catalog.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { invalidValue, parametersOf, type ParameterDef } from "../../src/domain/parameters.ts";
@@ -35,7 +38,10 @@ function samples(parameter: ParameterDef): string[] {
 
 async function startRedis(args: string[]): Promise<Redis> {
   const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...args], { stdio: "ignore" });
+  // A directory of its own: with cluster-enabled yes, redis-server writes nodes.conf where it runs.
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-catalog-"));
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, ...args], { stdio: "ignore" });
+  child.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   started.push(child);
   const client = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   client.on("error", () => {});
