@@ -37,7 +37,7 @@ it("the banner names the Query and REST APIs, the docs, health, the CA and the r
     restApi: "http://127.0.0.1:4599/v1",
     docs: "http://127.0.0.1:4599/docs",
     health: "http://127.0.0.1:4599/health",
-    caCertificate: "http://127.0.0.1:4599/v1/tls/ca.pem",
+    caCertificateUrl: "http://127.0.0.1:4599/v1/tls/ca.pem",
     runtime: "docker",
     dataDir: "/tmp/ecl",
   });
