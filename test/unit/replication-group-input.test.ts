@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { codeOf } from "../helpers/aws-code.ts";
 import { offer, type Catalog } from "../../src/domain/catalog.ts";
 import { resolveEngine } from "../../src/elasticache/catalog.ts";
-import { AwsError } from "../../src/aws/errors.ts";
 import type { InputOf } from "../../src/aws/operations.ts";
 import { parseCreateReplicationGroup } from "../../src/elasticache/replication-group-input.ts";
 
@@ -9,16 +9,6 @@ const catalog: Catalog = { engines: [offer("memcached", "1.6.18"), offer("redis"
 const base = { ReplicationGroupId: "Orders", ReplicationGroupDescription: "orders cache" };
 // Deliberately loose: the parser checks every value, whatever the protocol layer handed it.
 const parse = (input: Record<string, unknown>) => parseCreateReplicationGroup({ ...base, ...input } as InputOf<"CreateReplicationGroup">, catalog, "us-east-1");
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AwsError) return `${error.code} ${error.status}`;
-    throw error;
-  }
-  return "no error";
-}
 
 describe("CreateReplicationGroup rules", () => {
   it("defaults: one redis node of the newest version, lowercase id, default subnet and parameter group", () => {

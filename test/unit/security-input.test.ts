@@ -4,7 +4,7 @@
  * group accepts after each change (ROTATE keeps the old one beside the new one until a SET).
  */
 import { describe, expect, it } from "vitest";
-import { AwsError } from "../../src/aws/errors.ts";
+import { codeOf } from "../helpers/aws-code.ts";
 import type { NodeSecurity } from "../../src/domain/security.ts";
 import { loginTokens } from "../../src/domain/security.ts";
 import { parseAuthToken, parseAuthTokenChange, parseCreateSecurity } from "../../src/elasticache/security-input.ts";
@@ -13,16 +13,6 @@ const now = new Date("2026-12-01T00:00:00Z");
 const OLD = "old-token-0123456789";
 const NEW = "new-token-0123456789";
 const secured = (authTokens: string[]): NodeSecurity => ({ transitEncryption: true, transitEncryptionMode: "required", authTokens });
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AwsError) return `${error.code} ${error.status}`;
-    throw error;
-  }
-  return "no error";
-}
 
 describe("AuthToken", () => {
   it.each(["0123456789abcdef", "a".repeat(128), "Ab1!&#$^<>-Ab1!&#$^<>-"])("accepts %s", (token) => {
