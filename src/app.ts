@@ -8,6 +8,7 @@ import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
 import { caCertificateRoute } from "./http/ca-certificate.ts";
+import { dashboardRoutes, type DashboardOptions } from "./http/dashboard.ts";
 import { localRoutes, type Check } from "./http/local-routes.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
 import { openApiDocs } from "./http/openapi.ts";
@@ -34,6 +35,8 @@ export interface AppDeps {
   reset?: () => Promise<unknown>;
   /** The Prometheus registry served at GET /metrics (src/metrics/prometheus.ts). */
   metrics?: Registry;
+  /** The live dashboard at /dashboard (http/dashboard.ts): the event stream and node metrics it shows. */
+  dashboard?: DashboardOptions;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
 }
@@ -77,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Prometheus' text format; open like /health (a scraper carries no AWS signature).
     app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   }
+  if (deps.dashboard) await dashboardRoutes(app, deps.dashboard);
   if (deps.caCertificate !== undefined) await app.register(caCertificateRoute, { certificatePem: deps.caCertificate });
   await app.register(restApi, { operations: deps.operations });
   await app.register(queryProtocol, {

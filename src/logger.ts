@@ -22,6 +22,7 @@ export function bannerOf(config: Pick<Config, "host" | "port" | "dataDir">, apiU
     queryApi: `${apiUrl}/ (AWS CLI / SDKs: --endpoint-url ${apiUrl})`,
     restApi: `${apiUrl}/v1`,
     docs: `${apiUrl}/docs`,
+    dashboard: `${apiUrl}/dashboard`,
     health: `${apiUrl}/health`,
     metrics: `${apiUrl}/metrics`,
     caCertificateUrl: `${apiUrl}/v1/tls/ca.pem`,

@@ -147,9 +147,11 @@ export async function start(config: Config) {
   await services.subnetGroups.ensureDefault();
   const resetService = new ResetService(ctx);
 
+  const eventLog = new EventLog(store, logger.child({ component: "events" }));
   const app = await buildApp({
     operations: observedOperations(operationRegistry(services), metrics.apiCall),
     metrics: metrics.registry,
+    dashboard: { subscribe: (listener) => eventLog.subscribe(listener), nodeMetrics: () => nodeMetrics.list() },
     bodyLimit: config.bodyLimit,
     accountId: config.accountId,
     credentials: config.credentials,
@@ -169,7 +171,6 @@ export async function start(config: Config) {
   // if one was missed. Rare, because each sync reads every group and node.
   const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
   endpointResync.unref();
-  const eventLog = new EventLog(store, logger.child({ component: "events" }));
   await eventLog.start();
   reconciler.start();
   snapshotter.start();
