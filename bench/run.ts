@@ -7,6 +7,7 @@ import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
 import { benchMetricsCost } from "./metrics-cost.ts";
+import { benchDashboardFailover } from "./dashboard-failover.ts";
 import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchParameterApply } from "./parameter-apply.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<string>> = {
   failover: benchFailover,
   scale: benchScale,
   "metrics-cost": benchMetricsCost,
+  "dashboard-failover": benchDashboardFailover,
   "snapshot-restore": benchSnapshotRestore,
   "parameter-apply": benchParameterApply,
   api: () => benchApi(),
