@@ -8,7 +8,7 @@ import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
 import { caCertificateRoute } from "./http/ca-certificate.ts";
-import { localRoutes, type Check } from "./http/local-routes.ts";
+import { localRoutes, type Check, type TestClock } from "./http/local-routes.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
 import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
@@ -31,6 +31,8 @@ export interface AppDeps {
   readiness?: { store: Check; runtime: Check; runtimeKind: string };
   /** POST /_elasticache-local/reset: removes every resource and node. */
   reset?: () => Promise<unknown>;
+  /** GET/POST /_elasticache-local/clock, only with ECL_TEST_CLOCK=true: the automatic-backup clock tests set. */
+  testClock?: TestClock;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
 }
@@ -67,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     model: serviceModel().source,
     ...(deps.readiness && { checks: { store: deps.readiness.store, runtime: deps.readiness.runtime }, runtimeKind: deps.readiness.runtimeKind }),
     ...(deps.reset && { reset: deps.reset }),
+    ...(deps.testClock && { testClock: deps.testClock }),
   });
 
   if (deps.caCertificate !== undefined) await app.register(caCertificateRoute, { certificatePem: deps.caCertificate });

@@ -22,6 +22,9 @@ import { FailoverTimings } from "./controllers/failover/timings.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
 import { SnapshotController } from "./controllers/snapshots.ts";
+import { AutomaticBackupController } from "./controllers/automatic-backups.ts";
+import { SettableClock, systemClock } from "./controllers/clock.ts";
+import { AutomatedSnapshots } from "./elasticache/automatic-snapshots.ts";
 import { ParameterController } from "./controllers/parameters.ts";
 import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
@@ -130,6 +133,14 @@ export async function start(config: Config) {
   reconciler = new Reconciler(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) });
   parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
   snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
+  const settableClock = config.testClock ? new SettableClock() : undefined;
+  const automaticBackups = new AutomaticBackupController(store, {
+    intervalMs: config.backupIntervalMs,
+    clock: settableClock ?? systemClock,
+    starter: new AutomatedSnapshots(ctx),
+    onSnapshotsChanged: () => snapshotter?.kick(),
+    logger: logger.child({ component: "automatic-backups" }),
+  });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
   const resetService = new ResetService(ctx);
@@ -146,6 +157,15 @@ export async function start(config: Config) {
       logger.info(result, "reset: every resource and node removed");
       return result;
     },
+    ...(settableClock && {
+      testClock: {
+        now: () => settableClock.now(),
+        set: (at: Date) => {
+          settableClock.set(at);
+          return automaticBackups.pass();
+        },
+      },
+    }),
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -159,6 +179,7 @@ export async function start(config: Config) {
   await eventLog.start();
   reconciler.start();
   snapshotter.start();
+  automaticBackups.start();
   parameterApplier.start();
   monitor.start();
   const listening = app.server.address();
@@ -178,6 +199,7 @@ export async function start(config: Config) {
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
+      await automaticBackups.stop();
       await snapshotter.stop();
       await parameterApplier.stop();
       await eventLog.stop();
