@@ -81,7 +81,7 @@ export interface Config {
   ephemeral: boolean;
   /** ECL_REMOVE_NODES_ON_EXIT=true (implied by ECL_EPHEMERAL): remove every resource and node when the control plane exits. */
   removeNodesOnExit: boolean;
-  /** ECL_SUBNET_IDS: "any" (any `subnet-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
+  /** ECL_SUBNET_IDS: "any" (any `subnet-` / `sg-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
   subnetIds: "any" | "strict";
   /** ECL_TEST_CLOCK=true (tests only; off by default): the automatic-backup clock can be set through POST /_elasticache-local/clock. */
   testClock: boolean;

@@ -44,6 +44,8 @@ export interface ReplicationGroupPlan {
   kmsKeyId?: string;
   /** Transit encryption and AUTH token (security-input.ts). */
   security?: NodeSecurity;
+  /** VPC security group ids (security-group-ids.ts); undefined: the default group. */
+  securityGroupIds?: string[];
   tags: Tag[];
   /** Restore: start from a snapshot (SnapshotName) or from exported files (SnapshotArns). */
   restore?: RestoreSource;

@@ -6,6 +6,7 @@
  * makes a group available.
  */
 import { arnOf } from "../domain/arn.ts";
+import { parseSecurityGroupIds } from "./security-group-ids.ts";
 import { offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
@@ -67,6 +68,7 @@ export class ReplicationGroupService {
 
   async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
+    plan.securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
     plan.parameterGroupName = await new ParameterGroupService(this.ctx).resolveFor(plan.engine, input.CacheParameterGroupName || undefined);
     const restore = await resolveRestore(this.ctx, plan.restore);
@@ -119,6 +121,7 @@ export class ReplicationGroupService {
       parameterGroupName: plan.parameterGroupName,
       snapshotRetentionLimit: plan.snapshotRetentionLimit,
       snapshotWindow: plan.snapshotWindow,
+      securityGroupIds: plan.securityGroupIds,
       security: plan.security,
     };
     const primaryId = existingPrimaryId ?? memberIds[0];
@@ -169,6 +172,7 @@ export class ReplicationGroupService {
     if (cacheNodeType !== undefined) nodeTypeMemory(cacheNodeType);
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
+    const securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     for (const field of [
       "PrimaryClusterId",
       "EngineVersion",
@@ -191,7 +195,7 @@ export class ReplicationGroupService {
       // New AUTH tokens: the group is modifying until every node has them (without a restart).
       const security = parseAuthTokenChange(input, current.security, new Date());
       if (security) {
-        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined) {
+        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined || securityGroupIds !== undefined) {
           throw errors.invalidParameterCombination("Change AuthToken in a ModifyReplicationGroup call of its own.");
         }
         const strategy = security.authTokens.length > 1 ? "ROTATE" : security.authTokens.length === 1 ? "SET" : "DELETE";
@@ -216,7 +220,7 @@ export class ReplicationGroupService {
       return this.ctx.store.replicationGroups.modify(
         id,
         current.version,
-        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup },
+        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup, securityGroupIds },
         [groupEvent(id, `Replication group ${id} modified`)],
       );
     });
