@@ -5,11 +5,12 @@
  * second one in the same window (after a restart of the control plane, or after the snapshot was
  * deleted by hand); snapshots past the retention are pruned; deleting the group removes its
  * automated snapshots and keeps the manual ones. The rules of the settings with AWS's codes, and
- * a standalone cluster on the Docker runtime. Calls go through the AWS CLI, the AWS SDK for
+ * a standalone cluster on the Docker runtime; on the system clock (production) the controller's own
+ * interval passes back up a cluster whose window is now, and the clock route does not exist. Calls go through the AWS CLI, the AWS SDK for
  * JavaScript, boto3 and REST.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsCli, CLUSTERS, failure, GROUPS } from "../helpers/clients.ts";
+import { Api, awsCli, CLUSTERS, failure, GROUPS } from "../helpers/clients.ts";
 import { boto3 } from "../helpers/boto3.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { closeRedisClients, endpointsOf, redis, redisCommand, startNodeServer, type NodeServer } from "../helpers/nodes.ts";
@@ -200,12 +201,29 @@ describe("automatic backups of a standalone cluster (Docker runtime)", () => {
   });
 });
 
-describe("the test clock is off by default", () => {
-  it("POST /_elasticache-local/clock is not a route without ECL_TEST_CLOCK=true", async () => {
-    const server = await startServer({ env: { ECL_RUNTIME: "process", ECL_INSTANCE: `clock${process.pid}`, ECL_PORT_RANGE: "25910-25919" } });
+describe("on the system clock (production)", () => {
+  it("the test route does not exist; the controller's own passes back up a cluster whose window is now", async () => {
+    const server = await startServer({
+      env: { ECL_RUNTIME: "process", ECL_INSTANCE: `clock${process.pid}`, ECL_PORT_RANGE: "25910-25919", ECL_BACKUP_INTERVAL_MS: "300" },
+    });
     try {
       const response = await fetch(`${server.url}/_elasticache-local/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"now":"2030-01-01T00:00:00Z"}' });
       expect(response.status).toBe(404);
+      // A window from 5 minutes ago for 2 hours, and a maintenance window half a day away from it.
+      const hhmm = (date: Date) => date.toISOString().slice(11, 16);
+      const now = Date.now();
+      const window = `${hhmm(new Date(now - 5 * 60_000))}-${hhmm(new Date(now + 115 * 60_000))}`;
+      const away = new Date(now + 12 * 3_600_000);
+      const day = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][away.getUTCDay()];
+      const maintenance = `${day}:${hhmm(away)}-${day}:${hhmm(new Date(away.getTime() + 60 * 60_000))}`;
+      const api = new Api(server.url);
+      await api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "live", Engine: "redis", SnapshotRetentionLimit: 1, SnapshotWindow: window, PreferredMaintenanceWindow: maintenance });
+      const name = await eventually(async () => {
+        const { Snapshots } = await api.ok("GET", "/v1/snapshots?CacheClusterId=live&SnapshotSource=system");
+        return Snapshots[0]?.SnapshotStatus === "available" ? (Snapshots[0].SnapshotName as string) : undefined;
+      }, 60_000, "an automated snapshot of live");
+      expect(name).toMatch(/^automatic\.live-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/);
+      api.close();
     } finally {
       await server.cleanup();
     }
