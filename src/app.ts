@@ -9,7 +9,7 @@ import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
 import { caCertificateRoute } from "./http/ca-certificate.ts";
 import { dashboardRoutes, type DashboardOptions } from "./http/dashboard.ts";
-import { localRoutes, type Check } from "./http/local-routes.ts";
+import { localRoutes, type Check, type TestClock } from "./http/local-routes.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
 import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
@@ -33,6 +33,8 @@ export interface AppDeps {
   readiness?: { store: Check; runtime: Check; runtimeKind: string };
   /** POST /_elasticache-local/reset: removes every resource and node. */
   reset?: () => Promise<unknown>;
+  /** GET/POST /_elasticache-local/clock, only with ECL_TEST_CLOCK=true: the automatic-backup clock tests set. */
+  testClock?: TestClock;
   /** The Prometheus registry served at GET /metrics (src/metrics/prometheus.ts). */
   metrics?: Registry;
   /** The live dashboard at /dashboard (http/dashboard.ts): the event stream and node metrics it shows. */
@@ -73,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     model: serviceModel().source,
     ...(deps.readiness && { checks: { store: deps.readiness.store, runtime: deps.readiness.runtime }, runtimeKind: deps.readiness.runtimeKind }),
     ...(deps.reset && { reset: deps.reset }),
+    ...(deps.testClock && { testClock: deps.testClock }),
   });
 
   if (deps.metrics) {

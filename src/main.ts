@@ -25,6 +25,9 @@ import { createMetrics } from "./metrics/prometheus.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
 import { SnapshotController } from "./controllers/snapshots.ts";
+import { AutomaticBackupController } from "./controllers/automatic-backups.ts";
+import { SettableClock, systemClock } from "./controllers/clock.ts";
+import { AutomatedSnapshots } from "./elasticache/automatic-snapshots.ts";
 import { ParameterController } from "./controllers/parameters.ts";
 import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
@@ -143,6 +146,14 @@ export async function start(config: Config) {
   });
   parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
   snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
+  const settableClock = config.testClock ? new SettableClock() : undefined;
+  const automaticBackups = new AutomaticBackupController(store, {
+    intervalMs: config.backupIntervalMs,
+    clock: settableClock ?? systemClock,
+    starter: new AutomatedSnapshots(ctx),
+    onSnapshotsChanged: () => snapshotter?.kick(),
+    logger: logger.child({ component: "automatic-backups" }),
+  });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
   const resetService = new ResetService(ctx);
@@ -162,6 +173,15 @@ export async function start(config: Config) {
       logger.info(result, "reset: every resource and node removed");
       return result;
     },
+    ...(settableClock && {
+      testClock: {
+        now: () => settableClock.now(),
+        set: (at: Date) => {
+          settableClock.set(at);
+          return automaticBackups.pass();
+        },
+      },
+    }),
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -174,6 +194,9 @@ export async function start(config: Config) {
   await eventLog.start();
   reconciler.start();
   snapshotter.start();
+  // On the test clock, passes run only when a test sets it: an interval pass at the real time of
+  // day (a restart forgets the clock set) could otherwise fall into a test group's window.
+  if (!settableClock) automaticBackups.start();
   parameterApplier.start();
   monitor.start();
   const listening = app.server.address();
@@ -193,6 +216,7 @@ export async function start(config: Config) {
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
+      await automaticBackups.stop();
       await snapshotter.stop();
       await parameterApplier.stop();
       await eventLog.stop();

@@ -85,6 +85,10 @@ export interface Config {
   removeNodesOnExit: boolean;
   /** ECL_SUBNET_IDS: "any" (any `subnet-` / `sg-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
   subnetIds: "any" | "strict";
+  /** ECL_TEST_CLOCK=true (tests only; off by default): the automatic-backup clock can be set through POST /_elasticache-local/clock. */
+  testClock: boolean;
+  /** ECL_BACKUP_INTERVAL_MS: how often the automatic-backup controller looks at the clock (default 60 s; windows are at least 60 minutes). */
+  backupIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -193,5 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     ephemeral,
     removeNodesOnExit: ephemeral || bool(env, "ECL_REMOVE_NODES_ON_EXIT"),
     subnetIds: oneOf(env, "ECL_SUBNET_IDS", ["any", "strict"] as const, "any"),
+    testClock: bool(env, "ECL_TEST_CLOCK"),
+    backupIntervalMs: int(env, "ECL_BACKUP_INTERVAL_MS", 60_000, 100, 3_600_000),
   };
 }

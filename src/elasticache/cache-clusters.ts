@@ -18,7 +18,8 @@ import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, requireClusterIdsFree } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
-import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource, parseSnapshotWindow } from "./replication-group-input.ts";
+import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource } from "./replication-group-input.ts";
+import { parseBackupChange, parseCreateBackup } from "./backup-settings.ts";
 import { resolveRestore } from "./restore.ts";
 import { snapshotOfCluster, snapshotName, snapshotsNotSupported } from "./snapshots.ts";
 import { loadGroup, onlyNodeGroup, requireAvailable } from "./replication-groups.ts";
@@ -89,8 +90,7 @@ export class CacheClusterService {
       throw errors.invalidParameterValue(`PreferredAvailabilityZones has ${preferredAzs.length} zones for ${numNodes} nodes; give one per node.`);
     }
     const port = optionalInt(input.Port, "Port", 1024, 65535);
-    const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0;
-    if (memcached && snapshotRetentionLimit > 0) throw errors.invalidParameterValue("Memcached clusters do not take snapshots.");
+    const backup = parseCreateBackup(input, id, engineName);
     const restoreSource = parseRestoreSource(input);
     if (memcached && restoreSource) throw snapshotsNotSupported();
     const restore = await resolveRestore(this.ctx, restoreSource);
@@ -103,8 +103,7 @@ export class CacheClusterService {
       port: port ?? (memcached ? 11211 : 6379),
       subnetGroupName: subnetGroup,
       parameterGroupName: await new ParameterGroupService(this.ctx).resolveFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined),
-      snapshotRetentionLimit,
-      snapshotWindow: parseSnapshotWindow(input.SnapshotWindow) ?? undefined,
+      ...backup,
       securityGroupIds: parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds),
       security,
     };
@@ -184,8 +183,6 @@ export class CacheClusterService {
     const toRemove = stringList(input.CacheNodeIdsToRemove, "CacheNodeIdsToRemove");
     const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64);
     if (cacheNodeType !== undefined) nodeTypeMemory(cacheNodeType);
-    const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
-    const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
     const securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
@@ -197,6 +194,7 @@ export class CacheClusterService {
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       requireClusterAvailable(current);
+      const { snapshotRetentionLimit, snapshotWindow } = parseBackupChange(input, current);
       const present = current.nodes.filter((node) => node.desired === "present");
       const target = numNodes ?? present.length;
       if (current.engine !== "memcached" && (numNodes ?? 1) !== 1) {

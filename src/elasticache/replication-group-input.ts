@@ -9,6 +9,7 @@ import type { InputOf } from "../aws/operations.ts";
 import { parseTags, type Tag } from "./tags.ts";
 import type { NodeSecurity } from "../domain/security.ts";
 import { parseAtRest, parseCreateSecurity } from "./security-input.ts";
+import { parseCreateBackup } from "./backup-settings.ts";
 import {
   oneOf,
   optionalBool,
@@ -38,7 +39,7 @@ export interface ReplicationGroupPlan {
   preferredAzs?: string[];
   primaryClusterId?: string;
   snapshotRetentionLimit: number;
-  snapshotWindow: string | null;
+  snapshotWindow: string;
   atRestEncryption: boolean;
   kmsKeyId?: string;
   /** Transit encryption and AUTH token (security-input.ts). */
@@ -62,14 +63,6 @@ export function parseRestoreSource(input: { SnapshotName?: unknown; SnapshotArns
 }
 
 const notSupported = (what: string) => errors.invalidParameterValue(`${what} is not supported by elasticache-local yet.`);
-
-export function parseSnapshotWindow(value: unknown): string | null {
-  const window = optionalString(value, "SnapshotWindow", 11);
-  if (window === undefined) return null;
-  const match = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(window);
-  if (!match) throw errors.invalidParameterValue(`Invalid SnapshotWindow "${window}"; expected hh24:mi-hh24:mi in UTC.`);
-  return window;
-}
 
 export function parseAvailabilityZones(value: unknown, param: string, region: string): string[] | undefined {
   const zones = stringList(value, param);
@@ -140,8 +133,7 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
     parameterGroupName: parameterGroupFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255)),
     preferredAzs,
     primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
-    snapshotRetentionLimit: optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0,
-    snapshotWindow: parseSnapshotWindow(input.SnapshotWindow),
+    ...parseCreateBackup(input, id, engineName),
     ...parseAtRest(input),
     security,
     tags: parseTags(input.Tags),

@@ -21,7 +21,8 @@ import type { NodeSecurity } from "../domain/security.ts";
 import { pickTlsPorts, sameSecurity } from "./security-placement.ts";
 import { parseAuthTokenChange } from "./security-input.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
-import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
+import { MAX_REPLICAS, parseCreateReplicationGroup, type ReplicationGroupPlan } from "./replication-group-input.ts";
+import { parseBackupChange, requireSnapshottingCluster } from "./backup-settings.ts";
 import { ParameterGroupService } from "./parameter-groups.ts";
 import { resolveRestore } from "./restore.ts";
 import { snapshotName, snapshotOfGroup } from "./snapshots.ts";
@@ -119,7 +120,7 @@ export class ReplicationGroupService {
       subnetGroupName: plan.subnetGroupName,
       parameterGroupName: plan.parameterGroupName,
       snapshotRetentionLimit: plan.snapshotRetentionLimit,
-      snapshotWindow: plan.snapshotWindow ?? undefined,
+      snapshotWindow: plan.snapshotWindow,
       securityGroupIds: plan.securityGroupIds,
       security: plan.security,
     };
@@ -170,8 +171,6 @@ export class ReplicationGroupService {
     const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64);
     if (cacheNodeType !== undefined) nodeTypeMemory(cacheNodeType);
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
-    const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
-    const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
     const securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     for (const field of [
@@ -204,6 +203,8 @@ export class ReplicationGroupService {
           groupEvent(id, `Updating AUTH token of replication group ${id} (${strategy})`),
         ]);
       }
+      const { snapshotRetentionLimit, snapshotWindow } = parseBackupChange(input, current);
+      requireSnapshottingCluster(input, current);
       const members = onlyNodeGroup(current).members.length;
       const failover = automaticFailover ?? current.automaticFailover;
       if (failover && members < 2) {

@@ -3,6 +3,7 @@
  * transaction with its events and the rules that keep concurrent writers correct. The only part
  * of the code that knows Prisma and the database.
  */
+import { AutomaticBackupRepository } from "./automatic-backups.ts";
 import { CacheClusterRepository } from "./cache-clusters.ts";
 import { migrate, openDatabase, type Db } from "./database.ts";
 import { EventRepository } from "./events.ts";
@@ -32,6 +33,7 @@ export class Store {
   readonly installation: InstallationRepository;
   readonly snapshots: SnapshotRepository;
   readonly parameterGroups: ParameterGroupRepository;
+  readonly automaticBackups: AutomaticBackupRepository;
   readonly reset: ResetRepository;
 
   /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
@@ -52,6 +54,7 @@ export class Store {
     this.installation = new InstallationRepository(db);
     this.snapshots = new SnapshotRepository(db);
     this.parameterGroups = new ParameterGroupRepository(db);
+    this.automaticBackups = new AutomaticBackupRepository(db);
     this.reset = new ResetRepository(db);
   }
 
