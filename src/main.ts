@@ -132,6 +132,7 @@ export async function start(config: Config) {
   snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
+  await services.users.ensureDefault();
   const resetService = new ResetService(ctx);
 
   const app = await buildApp({

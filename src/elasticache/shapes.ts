@@ -9,7 +9,7 @@ import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from
 import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
 import type { ServiceContext } from "./context.ts";
 import { CLIENT_DOWNLOAD_LANDING_PAGE, DEFAULT_SNAPSHOT_WINDOW, defaultSecurityGroupId } from "./imagined-defaults.ts";
-import type { NodeSecurity } from "../domain/security.ts";
+import { userGroupOf, type NodeSecurity } from "../domain/security.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -51,6 +51,8 @@ function securityShape(security: NodeSecurity | undefined) {
 /** While new tokens are applied: AuthTokenStatus ROTATING (two tokens accepted) or SETTING. */
 function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues {
   if (security?.previousAuthTokens === undefined) return {};
+  // A change of user group alone leaves the tokens as they were.
+  if (JSON.stringify(security.previousAuthTokens) === JSON.stringify(security.authTokens)) return {};
   return { AuthTokenStatus: security.authTokens.length > 1 ? "ROTATING" : "SETTING" };
 }
 
@@ -67,7 +69,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
     SnapshotWindow: group.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW,
     SnapshottingClusterId: snapshottingClusterOf(group),
-    UserGroupIds: [],
+    UserGroupIds: userGroupOf(group.security) === undefined ? [] : [userGroupOf(group.security)!],
     LogDeliveryConfigurations: [],
     ClusterEnabled: false,
     CacheNodeType: group.cacheNodeType,
