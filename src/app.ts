@@ -14,6 +14,7 @@ import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
 import { requireSignatures } from "./http/signature-auth.ts";
 import { validatorCompiler } from "./http/validation.ts";
+import type { Registry } from "prom-client";
 
 export interface AppDeps {
   operations: AnyOperations;
@@ -31,6 +32,8 @@ export interface AppDeps {
   readiness?: { store: Check; runtime: Check; runtimeKind: string };
   /** POST /_elasticache-local/reset: removes every resource and node. */
   reset?: () => Promise<unknown>;
+  /** The Prometheus registry served at GET /metrics (src/metrics/prometheus.ts). */
+  metrics?: Registry;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
 }
@@ -69,6 +72,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.reset && { reset: deps.reset }),
   });
 
+  if (deps.metrics) {
+    const registry = deps.metrics;
+    // Prometheus' text format; open like /health (a scraper carries no AWS signature).
+    app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  }
   if (deps.caCertificate !== undefined) await app.register(caCertificateRoute, { certificatePem: deps.caCertificate });
   await app.register(restApi, { operations: deps.operations });
   await app.register(queryProtocol, {

@@ -23,6 +23,7 @@ export function bannerOf(config: Pick<Config, "host" | "port" | "dataDir">, apiU
     restApi: `${apiUrl}/v1`,
     docs: `${apiUrl}/docs`,
     health: `${apiUrl}/health`,
+    metrics: `${apiUrl}/metrics`,
     caCertificateUrl: `${apiUrl}/v1/tls/ca.pem`,
     runtime,
     dataDir: config.dataDir,

@@ -19,6 +19,9 @@ import { EndpointSync } from "./controllers/endpoint-sync.ts";
 import { EventLog } from "./controllers/event-log.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { FailoverTimings } from "./controllers/failover/timings.ts";
+import { observedOperations } from "./metrics/api-calls.ts";
+import { NodeMetricsBook } from "./metrics/node-book.ts";
+import { createMetrics } from "./metrics/prometheus.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
 import { SnapshotController } from "./controllers/snapshots.ts";
@@ -100,7 +103,12 @@ export async function start(config: Config) {
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
-  const timings = new FailoverTimings(logger.child({ component: "failover" }));
+  // Metrics: nodes' statistics read on the probe connections, the control plane's own; GET /metrics.
+  const nodeMetrics = new NodeMetricsBook();
+  const metrics = createMetrics({ nodes: nodeMetrics, endpointConnections: () => endpoints.connectionCounts() });
+  const timings = new FailoverTimings(logger.child({ component: "failover" }), Date.now, (totalMs) =>
+    metrics.failover(totalMs === undefined ? undefined : totalMs / 1000),
+  );
   const monitor = new HealthMonitor({
     store,
     timings,
@@ -110,6 +118,7 @@ export async function start(config: Config) {
     certificates,
     intervalMs: config.healthIntervalMs,
     failureThreshold: config.healthFailureThreshold,
+    ...(config.metricsIntervalMs > 0 && { nodeMetrics: { book: nodeMetrics, intervalMs: config.metricsIntervalMs } }),
     logger: logger.child({ component: "health" }),
     onFailure: () => {
       reconciler?.kick();
@@ -127,7 +136,11 @@ export async function start(config: Config) {
     return endpoints.sync();
   };
   const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, onTopology, timings };
-  reconciler = new Reconciler(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) });
+  reconciler = new Reconciler(controllerContext, {
+    intervalMs: config.reconcileIntervalMs,
+    logger: logger.child({ component: "reconciler" }),
+    onPass: metrics.reconcilePass,
+  });
   parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
   snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
   const services = createServices(ctx);
@@ -136,7 +149,8 @@ export async function start(config: Config) {
   const resetService = new ResetService(ctx);
 
   const app = await buildApp({
-    operations: operationRegistry(services),
+    operations: observedOperations(operationRegistry(services), metrics.apiCall),
+    metrics: metrics.registry,
     bodyLimit: config.bodyLimit,
     accountId: config.accountId,
     credentials: config.credentials,

@@ -15,6 +15,8 @@ import { Kicker } from "./kicker.ts";
 export interface ReconcilerOptions {
   intervalMs: number;
   logger: Logger;
+  /** Told at the start of every pass (the ecl_reconcile_passes_total metric). */
+  onPass?: () => void;
 }
 
 export class Reconciler {
@@ -57,6 +59,7 @@ export class Reconciler {
       this.passAgain = true;
       return;
     }
+    this.options.onPass?.();
     this.passRunning = this.observeAndDispatch()
       .catch((error) => this.options.logger.error({ err: error }, "reconcile pass failed"))
       .finally(() => {

@@ -46,6 +46,8 @@ export interface ReplicationGroupPlan {
   security?: NodeSecurity;
   /** RBAC: the user group the nodes take their users from (access-control-input.ts). */
   userGroupId?: string;
+  /** VPC security group ids (security-group-ids.ts); undefined: the default group. */
+  securityGroupIds?: string[];
   tags: Tag[];
   /** Restore: start from a snapshot (SnapshotName) or from exported files (SnapshotArns). */
   restore?: RestoreSource;

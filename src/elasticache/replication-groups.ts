@@ -6,6 +6,7 @@
  * makes a group available.
  */
 import { arnOf } from "../domain/arn.ts";
+import { parseSecurityGroupIds } from "./security-group-ids.ts";
 import { offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
@@ -76,6 +77,7 @@ export class ReplicationGroupService {
 
   async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
+    plan.securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
     plan.parameterGroupName = await new ParameterGroupService(this.ctx).resolveFor(plan.engine, input.CacheParameterGroupName || undefined);
     const restore = await resolveRestore(this.ctx, plan.restore);
@@ -169,6 +171,7 @@ export class ReplicationGroupService {
       parameterGroupName: plan.parameterGroupName,
       snapshotRetentionLimit: plan.snapshotRetentionLimit,
       snapshotWindow: plan.snapshotWindow ?? undefined,
+      securityGroupIds: plan.securityGroupIds,
       security: plan.security,
     };
     const primaryId = existingPrimaryId ?? memberIds[0];
@@ -221,6 +224,7 @@ export class ReplicationGroupService {
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
+    const securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     for (const field of [
       "PrimaryClusterId",
       "EngineVersion",
@@ -240,7 +244,7 @@ export class ReplicationGroupService {
       // New AUTH tokens or user groups: the group is modifying until every node has them (without a restart).
       const security = await this.securityChange(input, current);
       if (security) {
-        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined) {
+        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined || securityGroupIds !== undefined) {
           throw errors.invalidParameterCombination("Change AuthToken in a ModifyReplicationGroup call of its own.");
         }
         return this.ctx.store.replicationGroups.changeSecurity(id, current.version, security, [groupEvent(id, securityChangeMessage(id, current.security, security))]);
@@ -260,7 +264,7 @@ export class ReplicationGroupService {
       return this.ctx.store.replicationGroups.modify(
         id,
         current.version,
-        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup },
+        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup, securityGroupIds },
         [groupEvent(id, `Replication group ${id} modified`)],
       );
     });

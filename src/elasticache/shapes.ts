@@ -126,7 +126,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
         }))
       : undefined,
     AutoMinorVersionUpgrade: true,
-    SecurityGroups: [{ SecurityGroupId: defaultSecurityGroupId(ctx.account, cluster.subnetGroupName), Status: "active" }],
+    SecurityGroups: (cluster.securityGroupIds ?? [defaultSecurityGroupId(ctx.account, cluster.subnetGroupName)]).map((id) => ({ SecurityGroupId: id, Status: "active" })),
     ReplicationGroupId: cluster.replicationGroupId,
     SnapshotRetentionLimit: cluster.engine === "memcached" ? undefined : cluster.snapshotRetentionLimit,
     SnapshotWindow: cluster.engine === "memcached" ? undefined : (cluster.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW),
