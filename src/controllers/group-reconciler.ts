@@ -74,15 +74,18 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   if (group.status === "modifying") {
     const maxmemory = maxmemoryOf(group.cacheNodeType);
     await Promise.all([...profiles.values()].map((profile) => work.redis.configSet(profile, "maxmemory", maxmemory)));
-    // New RBAC users, user group or AUTH tokens: every node takes them without a restart.
-    if (group.security?.accessControl) {
-      await applyAccessControl(work.redis, group.security, [...profiles.values()]);
-      // Entering or leaving RBAC changes who the control plane is on the nodes: log in afresh.
-      if (group.security.previousAuthTokens !== undefined) {
-        await logIn(work, all, handles, profiles);
-        replicaProfiles.splice(0, replicaProfiles.length, ...replicaProfiles.map((_, index) => profiles.get(replicaIds[index])!));
-      }
-    } else if (group.security?.previousAuthTokens !== undefined) await applyAuthTokens(work.redis, group.security!, [...profiles.values()]);
+    // New AUTH tokens: every node takes them without a restart.
+    if (!group.security?.accessControl && group.security?.previousAuthTokens !== undefined) await applyAuthTokens(work.redis, group.security, [...profiles.values()]);
+  }
+  // RBAC users, on every pass over the group whatever its status: a user group changed while the
+  // group was being created or recovered reaches every node too (idempotent, a few commands a node).
+  if (group.security?.accessControl) {
+    await applyAccessControl(work.redis, group.security, [...profiles.values()]);
+    // Entering or leaving RBAC changes who the control plane is on the nodes: log in afresh.
+    if (group.security.previousAuthTokens !== undefined) {
+      await logIn(work, all, handles, profiles);
+      replicaProfiles.splice(0, replicaProfiles.length, ...replicaIds.map((id) => profiles.get(id)!));
+    }
   }
   if (!(await waitForReplicaLinks(work.redis, replicaProfiles, work.syncTimeoutMs))) return false;
   return !(await markAvailable(work, group));
