@@ -156,6 +156,7 @@ export async function start(config: Config) {
   });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
+  await services.users.ensureDefault();
   const resetService = new ResetService(ctx);
 
   const eventLog = new EventLog(store, logger.child({ component: "events" }));

@@ -79,6 +79,8 @@ export class Reconciler {
     const observedList = await runtime.list();
     const observed: Observed = new Map(observedList.map((node) => [node.name, node]));
     const { groups, clusters, nodes } = await store.overview();
+    // RBAC users and user groups no group is taking any more settle (creating/modifying -> active, deleting -> gone).
+    await store.accessControl.settle();
 
     const clusterGroup = new Map(clusters.map((cluster) => [cluster.id, cluster.replicationGroupId]));
     const needsWork = new Set<string>();

@@ -10,6 +10,7 @@ import { parseTags, type Tag } from "./tags.ts";
 import type { NodeSecurity } from "../domain/security.ts";
 import { parseAtRest, parseCreateSecurity } from "./security-input.ts";
 import { parseCreateBackup } from "./backup-settings.ts";
+import { parseUserGroupIds } from "./access-control-input.ts";
 import {
   oneOf,
   optionalBool,
@@ -44,6 +45,8 @@ export interface ReplicationGroupPlan {
   kmsKeyId?: string;
   /** Transit encryption and AUTH token (security-input.ts). */
   security?: NodeSecurity;
+  /** RBAC: the user group the nodes take their users from (access-control-input.ts). */
+  userGroupId?: string;
   /** VPC security group ids (security-group-ids.ts); undefined: the default group. */
   securityGroupIds?: string[];
   tags: Tag[];
@@ -90,11 +93,15 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   if ((numNodeGroups ?? 1) > 1 || (nodeGroupConfiguration?.length ?? 0) > 1 || (clusterMode && clusterMode !== "disabled")) {
     throw notSupported("Cluster mode enabled (more than one node group)");
   }
-  for (const field of ["GlobalReplicationGroupId", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
+  for (const field of ["GlobalReplicationGroupId", "ServerlessCacheSnapshotName"] as const) {
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
   }
   const security = parseCreateSecurity(input, engineName, new Date());
+  const userGroupId = parseUserGroupIds(input.UserGroupIds, "UserGroupIds", security);
+  if (userGroupId !== undefined && input.PrimaryClusterId !== undefined) {
+    throw errors.invalidParameterCombination("UserGroupIds cannot be combined with PrimaryClusterId.");
+  }
 
   const numCacheClusters = optionalInt(input.NumCacheClusters, "NumCacheClusters", 1, MAX_CACHE_CLUSTERS);
   const replicas = optionalInt(input.ReplicasPerNodeGroup, "ReplicasPerNodeGroup", 0, MAX_REPLICAS);
@@ -136,6 +143,7 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
     ...parseCreateBackup(input, id, engineName),
     ...parseAtRest(input),
     security,
+    userGroupId,
     tags: parseTags(input.Tags),
     restore: parseRestoreSource(input),
   };

@@ -10,7 +10,7 @@ import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts"
 import type { ServiceContext } from "./context.ts";
 import { CLIENT_DOWNLOAD_LANDING_PAGE, defaultSecurityGroupId } from "./imagined-defaults.ts";
 import { DEFAULT_MAINTENANCE_WINDOW, effectiveSnapshotWindow } from "../domain/backup-window.ts";
-import type { NodeSecurity } from "../domain/security.ts";
+import { userGroupOf, type NodeSecurity } from "../domain/security.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -52,6 +52,8 @@ function securityShape(security: NodeSecurity | undefined) {
 /** While new tokens are applied: AuthTokenStatus ROTATING (two tokens accepted) or SETTING. */
 function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues {
   if (security?.previousAuthTokens === undefined) return {};
+  // A change of user group alone leaves the tokens as they were.
+  if (JSON.stringify(security.previousAuthTokens) === JSON.stringify(security.authTokens)) return {};
   return { AuthTokenStatus: security.authTokens.length > 1 ? "ROTATING" : "SETTING" };
 }
 
@@ -68,7 +70,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
     SnapshotWindow: effectiveSnapshotWindow(group),
     SnapshottingClusterId: snapshottingClusterOf(group),
-    UserGroupIds: [],
+    UserGroupIds: userGroupOf(group.security) === undefined ? [] : [userGroupOf(group.security)!],
     LogDeliveryConfigurations: [],
     ClusterEnabled: false,
     CacheNodeType: group.cacheNodeType,

@@ -186,8 +186,8 @@ print(json.dumps(out))`);
   });
 
   it("refuses a not-yet-built operation naming the capability (AWS CLI)", async () => {
-    const refused = await aws(node.server.url, "elasticache", "create-user", "--user-id", "app", "--user-name", "app", "--engine", "redis", "--access-string", "on ~app:* +@all", "--no-password-required");
+    const refused = await aws(node.server.url, "elasticache", "create-serverless-cache", "--serverless-cache-name", "app", "--engine", "redis");
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain("(InvalidAction) when calling the CreateUser operation: CreateUser needs users and user groups (Redis ACL, RBAC), which elasticache-local does not have yet.");
+    expect(refused.stderr).toContain("(InvalidAction) when calling the CreateServerlessCache operation: CreateServerlessCache needs serverless caches, which elasticache-local does not have yet.");
   });
 });
