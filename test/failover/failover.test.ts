@@ -4,16 +4,14 @@
  * SDK and the AWS CLI; the reader endpoint; two of three nodes killed; no failover when it is
  * disabled; the control plane killed during a failover.
  */
-import { execFileSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli } from "../helpers/clients.ts";
 import { eventually } from "../helpers/eventually.ts";
 import {
   closeRedisClients,
-  containerName,
+  crashNode,
   endpointsOf,
-  pidFileOf,
   redis,
   redisInfo,
   runtimesUnderTest,
@@ -26,16 +24,6 @@ import { ContinuousWriter } from "../helpers/writer.ts";
 
 const runtimes = await runtimesUnderTest();
 
-/** Kills a node the way a crash would: SIGKILL of the process, or docker kill of the container. */
-function crashNode(target: NodeServer, node: string): void {
-  if (target.runtime === "process") {
-    const pid = pidFileOf(target.dataDir, node);
-    if (!pid) throw new Error(`no pid for ${node}`);
-    process.kill(pid, "SIGKILL");
-  } else {
-    execFileSync("docker", ["kill", containerName(target, node)], { stdio: "ignore" });
-  }
-}
 
 async function createGroup(target: NodeServer, id: string, extra: Record<string, unknown> = {}) {
   const { ReplicationGroup } = await target.api.ok("POST", "/v1/replication-groups?wait=true", {

@@ -4,7 +4,7 @@
  * nodes (ioredis, a raw memcached text-protocol socket), and what the runtime really runs
  * (pid files and /proc for processes, `docker ps` by label for containers). No mocks.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -453,3 +453,14 @@ export function portOpen(port: number): Promise<boolean> {
 }
 
 export type { RunningServer, StartOptions };
+
+/** Kills a node the way a crash would: SIGKILL of the process, or docker kill of the container. `node` is its runtime name. */
+export function crashNode(target: NodeServer, node: string): void {
+  if (target.runtime === "process") {
+    const pid = pidFileOf(target.dataDir, node);
+    if (!pid) throw new Error(`no pid for ${node}`);
+    process.kill(pid, "SIGKILL");
+  } else {
+    execFileSync("docker", ["kill", containerName(target, node)], { stdio: "ignore" });
+  }
+}
