@@ -65,6 +65,14 @@ export interface NodeSpec {
    * moment, never a master with an empty dataset. Give `masterauth` in secretSettings if needed.
    */
   replicaOf?: Address;
+  /**
+   * The node shares the host's network: it listens on hostPort (and its extra ports' host ports)
+   * itself, as a process does, and every address of it (admin, peer, client) is a host address.
+   * Redis Cluster nodes need it in Docker: the address a node announces (gossip, replication,
+   * MOVED) must be one both the other nodes and clients on the host can reach, and a container on
+   * a bridge network cannot reach the host's loopback-published ports. Processes ignore it.
+   */
+  hostNetwork?: boolean;
 }
 
 /** The three addresses of one port of a node. */

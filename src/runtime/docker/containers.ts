@@ -31,8 +31,8 @@ export interface ContainerCreate {
   labels: Record<string, string>;
   /** Published ports: internal port -> host address and port. */
   publish: { internal: number; hostIp: string; hostPort: number }[];
-  /** Network id to attach to, with the aliases the container answers to there. */
-  network: { id: string; aliases: string[] };
+  /** Network id to attach to, with the aliases the container answers to there; "host": the host's network (nothing is published). */
+  network: { id: string; aliases: string[] } | "host";
   /** Volumes by name, mounted at a path in the container. */
   mounts: { volume: string; target: string }[];
   /** The engine reads its configuration from stdin at every start (startWithInput). */
@@ -79,10 +79,10 @@ export class Containers {
         HostConfig: {
           PortBindings: bindings,
           RestartPolicy: { Name: "no" },
-          NetworkMode: c.network.id,
+          NetworkMode: c.network === "host" ? "host" : c.network.id,
           Mounts: c.mounts.map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target })),
         },
-        NetworkingConfig: { EndpointsConfig: { [c.network.id]: { Aliases: c.network.aliases } } },
+        ...(c.network === "host" ? {} : { NetworkingConfig: { EndpointsConfig: { [c.network.id]: { Aliases: c.network.aliases } } } }),
       }),
     );
     return container.id;

@@ -19,7 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import Docker from "dockerode";
-import { DATA_FILE_NAME, EMPTY_RDB, ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, internalExtraPorts, type EngineLaunch } from "../engine-config.ts";
+import { DATA_FILE_NAME, EMPTY_RDB, ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, internalExtraPorts, isLoopback, type EngineLaunch } from "../engine-config.ts";
 import { RuntimeError } from "../errors.ts";
 import { imageFor, type ImageTable } from "../images.ts";
 import { silentLogger, type RuntimeLogger } from "../logger.ts";
@@ -164,7 +164,7 @@ export class DockerRuntime implements NodeRuntime {
         id = await this.createContainer(spec, blueprint);
       }
       await this.launch(cname, blueprint.launch);
-      const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+      const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras, spec.hostNetwork);
       await this.waitReady(cname, spec, handle.adminAddress, false);
       return handle;
     });
@@ -263,7 +263,7 @@ export class DockerRuntime implements NodeRuntime {
       id = await this.createContainer(spec, blueprint);
       await this.launch(cname, blueprint.launch);
     }
-    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras, spec.hostNetwork);
     await this.waitReady(cname, spec, handle.adminAddress, true);
     this.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: Boolean(info) }, "node container ready");
     return handle;
@@ -271,23 +271,26 @@ export class DockerRuntime implements NodeRuntime {
 
   private blueprint(spec: NodeSpec): Blueprint {
     const image = imageFor(this.images, spec.engine, spec.engineVersion);
-    const insidePorts = internalExtraPorts(spec);
+    // On the host's network the engine listens on the host ports themselves, as a process does.
+    const host = spec.hostNetwork === true;
+    const insidePorts = host ? Object.fromEntries((spec.extraPorts ?? []).map((extra) => [extra.name, extra.hostPort])) : internalExtraPorts(spec);
     const extras = (spec.extraPorts ?? []).map((extra) => ({ name: extra.name, hostPort: extra.hostPort, internal: insidePorts[extra.name] }));
     const launch = engineLaunch(
       spec,
       {
-        port: INTERNAL_PORT[spec.engine],
+        port: host ? spec.hostPort : INTERNAL_PORT[spec.engine],
         extraPorts: insidePorts,
-        bind: "0.0.0.0",
+        bind: host ? this.publishHost : "0.0.0.0",
         dir: DATA_DIR,
         filesDir: FILES_DIR,
-        protectedMode: false, // clients arrive through the bridge, from outside the container's loopback
+        // Through a bridge, clients arrive from outside the container's loopback; on the host's network, as to a process.
+        protectedMode: host && isLoopback(this.publishHost),
         memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
       },
     );
     const cmd = [this.commands[spec.engine], ...launch.args];
     const shape = createHash("sha256")
-      .update(JSON.stringify([image, cmd, spec.hostPort, extras, spec.network, this.publishHost]))
+      .update(JSON.stringify([image, cmd, spec.hostPort, extras, spec.network, this.publishHost, host]))
       .digest("hex")
       .slice(0, 32);
     const labels: Record<string, string> = {
@@ -300,6 +303,7 @@ export class DockerRuntime implements NodeRuntime {
       [LABEL.network]: spec.network,
       [LABEL.shape]: shape,
       ...(spec.tlsOnly ? { [LABEL.tls]: "true" } : {}),
+      ...(host ? { [LABEL.hostNetwork]: "true" } : {}),
       ...toUserLabels(spec.labels),
     };
     return { image, launch, cmd, extras, labels, shape };
@@ -312,18 +316,21 @@ export class DockerRuntime implements NodeRuntime {
     const { [LABEL.shape]: _shape, ...volumeLabels } = blueprint.labels;
     for (let attempt = 0; ; attempt++) {
       await this.imageStore.ensure(blueprint.image);
-      const [networkId, freshVolume] = await Promise.all([this.networks.ensure(spec.network), this.volumes.ensure(volume, volumeLabels)]);
+      const host = spec.hostNetwork === true;
+      const [networkId, freshVolume] = await Promise.all([host ? undefined : this.networks.ensure(spec.network), this.volumes.ensure(volume, volumeLabels)]);
       try {
         const id = await this.containers.create({
           name: cname,
           image: blueprint.image,
           cmd: blueprint.cmd,
           labels: blueprint.labels,
-          publish: [
-            { internal: INTERNAL_PORT[spec.engine], hostIp: this.publishHost, hostPort: spec.hostPort },
-            ...blueprint.extras.map((extra) => ({ internal: extra.internal, hostIp: this.publishHost, hostPort: extra.hostPort })),
-          ],
-          network: { id: networkId, aliases: [spec.name] },
+          publish: host
+            ? []
+            : [
+                { internal: INTERNAL_PORT[spec.engine], hostIp: this.publishHost, hostPort: spec.hostPort },
+                ...blueprint.extras.map((extra) => ({ internal: extra.internal, hostIp: this.publishHost, hostPort: extra.hostPort })),
+              ],
+          network: networkId === undefined ? "host" : { id: networkId, aliases: [spec.name] },
           mounts: [{ volume, target: DATA_DIR }],
           stdin: blueprint.launch.config !== undefined,
         });
@@ -410,19 +417,23 @@ export class DockerRuntime implements NodeRuntime {
     } catch {
       // a container made before extra ports were recorded
     }
-    const handle = this.handle(name, id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]), extras);
+    const handle = this.handle(name, id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]), extras, labels[LABEL.hostNetwork] === "true");
     return { ...handle, running, labels: fromUserLabels(labels) };
   }
 
-  private handle(name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[]): NodeHandle {
+  private handle(name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[], hostNetwork = false): NodeHandle {
     const publishedHost = this.publishHost === "0.0.0.0" ? "127.0.0.1" : this.publishHost === "::" ? "::1" : this.publishHost;
     // Inside a network the node answers to its alias, the node name: one DNS label, unlike the
-    // container name, which may be longer than 63 characters.
-    const at = (internal: number, published: number): PortAddresses => ({
-      admin: this.inDocker ? { host: name, port: internal } : { host: publishedHost, port: published },
-      peer: { host: name, port: internal },
-      client: { host: this.advertisedHost, port: published },
-    });
+    // container name, which may be longer than 63 characters. On the host's network, everyone
+    // reaches it on the host.
+    const at = (internal: number, published: number): PortAddresses =>
+      hostNetwork
+        ? { admin: { host: publishedHost, port: published }, peer: { host: publishedHost, port: published }, client: { host: this.advertisedHost, port: published } }
+        : {
+            admin: this.inDocker ? { host: name, port: internal } : { host: publishedHost, port: published },
+            peer: { host: name, port: internal },
+            client: { host: this.advertisedHost, port: published },
+          };
     const main = at(INTERNAL_PORT[engine] ?? 6379, hostPort);
     const ports: Record<string, PortAddresses> = {};
     for (const extra of extras) ports[extra.name] = at(extra.internal, extra.hostPort);
