@@ -22,6 +22,8 @@ export interface CacheNode {
   /** "absent" while the node is being removed. */
   desired: Desired;
   hostPort: number;
+  /** Cluster mode enabled: host port of the node's cluster bus. */
+  busPort?: number;
   /** Name of the node in the runtime (container, process directory). */
   runtimeName: string;
   runtimeId?: string;
@@ -82,6 +84,8 @@ export interface NodeGroup {
   status: string;
   primaryEndpointPort?: number;
   readerEndpointPort?: number;
+  /** Cluster mode enabled: the hash slots the shard serves, as AWS writes them ("0-5460"). */
+  slots?: string;
   failover?: FailoverRecord;
   /** Member clusters, by id. */
   members: CacheCluster[];
@@ -94,10 +98,14 @@ export interface ReplicationGroupSettings extends ClusterSettings {
   automaticFailover: boolean;
   multiAz: boolean;
   atRestEncryption: boolean;
+  /** Cluster mode enabled: the nodes run Redis Cluster, node groups are shards with slots. */
+  clusterEnabled: boolean;
 }
 
 export interface ReplicationGroup extends ReplicationGroupSettings {
   status: string;
+  /** Cluster mode enabled: the port of the group's configuration endpoint. */
+  configEndpointPort?: number;
   /** Bumped on every write of the group's own row; conditional writes name the version they read. */
   version: number;
   createdAt: Date;

@@ -13,6 +13,8 @@ export interface NewNode {
   nodeId: string;
   az: string;
   hostPort: number;
+  /** Cluster mode enabled: the cluster bus port, owned by the node like its host port. */
+  busPort?: number;
 }
 
 export interface NewCluster extends ClusterSettings {
@@ -39,10 +41,10 @@ export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> 
 export async function insertNodes(tx: Tx, clusterId: string, nodes: NewNode[]): Promise<void> {
   for (const node of nodes) {
     const runtimeName = runtimeNameOf(clusterId, node.nodeId);
-    await claimPorts(tx, [{ port: node.hostPort, owner: owners.node(runtimeName) }]);
+    await claimPorts(tx, [node.hostPort, ...(node.busPort === undefined ? [] : [node.busPort])].map((port) => ({ port, owner: owners.node(runtimeName) })));
     try {
       await tx.cacheNode.create({
-        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, runtimeName, az: node.az },
+        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, busPort: node.busPort, runtimeName, az: node.az },
       });
     } catch (error) {
       throw translateUnique(error, "cache-cluster", clusterId);

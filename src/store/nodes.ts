@@ -75,6 +75,8 @@ export class NodeRepository {
     await this.db.$transaction(async (tx) => {
       await releasePorts(tx, [owners.node(node.runtimeName)]);
       await claimPorts(tx, [{ port, owner: owners.node(node.runtimeName) }]);
+      // The cluster bus port has the same owner: it stays the node's.
+      if (node.busPort !== undefined) await claimPorts(tx, [{ port: node.busPort, owner: owners.node(node.runtimeName) }]);
       await tx.cacheNode.update({ where: { clusterId_nodeId: { clusterId: node.clusterId, nodeId: node.nodeId } }, data: { hostPort: port } });
     });
   }

@@ -15,18 +15,23 @@ import { QuotaError, StaleWriteError, translateUnique, unlessStale } from "./err
 import { failoverColumns, noFailover } from "./failover-columns.ts";
 import { countEvents, writeEvents } from "./events.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
-import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
+import { claimPorts, owners, releasePorts, releasePortsStartingWith } from "./ports.ts";
 import { queryIn, readGroups, type Query } from "./joined-reads.ts";
 import { deleteTags, writeTags } from "./tags.ts";
 
 export interface NewNodeGroup {
   id: string;
-  primaryEndpointPort: number;
-  readerEndpointPort: number;
+  /** Cluster mode disabled: the node group's endpoints. */
+  primaryEndpointPort?: number;
+  readerEndpointPort?: number;
+  /** Cluster mode enabled: the shard's hash slots ("0-5460"). */
+  slots?: string;
   members: NewCluster[];
 }
 
 export interface NewReplicationGroup extends ReplicationGroupSettings {
+  /** Cluster mode enabled: the group's configuration endpoint. */
+  configEndpointPort?: number;
   nodeGroups: NewNodeGroup[];
   /** An existing standalone cluster that becomes the primary of a node group (PrimaryClusterId). */
   adopt?: { clusterId: string; nodeGroupId: string };
@@ -53,6 +58,17 @@ export async function updateGroupAt(tx: Tx, id: string, version: number, data: R
 
 export async function loadGroup(tx: Tx, id: string): Promise<ReplicationGroup | undefined> {
   return (await readGroups(queryIn(tx), id))[0];
+}
+
+/** A node group row and its endpoint ports (cluster mode disabled), without its members. */
+export async function insertNodeGroup(tx: Tx, replicationGroupId: string, nodeGroup: NewNodeGroup): Promise<void> {
+  const { id, primaryEndpointPort, readerEndpointPort, slots } = nodeGroup;
+  await tx.nodeGroup.create({ data: { replicationGroupId, nodeGroupId: id, status: "creating", primaryEndpointPort, readerEndpointPort, slots } });
+  const claims = [
+    ...(primaryEndpointPort === undefined ? [] : [{ port: primaryEndpointPort, owner: owners.nodeGroupEndpoint(replicationGroupId, id, "primary") }]),
+    ...(readerEndpointPort === undefined ? [] : [{ port: readerEndpointPort, owner: owners.nodeGroupEndpoint(replicationGroupId, id, "reader") }]),
+  ];
+  await claimPorts(tx, claims);
 }
 
 async function requireNodeQuota(tx: Tx, maxNodes: number): Promise<void> {
@@ -86,21 +102,10 @@ export class ReplicationGroupRepository {
         } catch (error) {
           throw translateUnique(error, "replication-group", group.id);
         }
-        for (const nodeGroup of nodeGroups) {
-          await tx.nodeGroup.create({
-            data: {
-              replicationGroupId: group.id,
-              nodeGroupId: nodeGroup.id,
-              status: "creating",
-              primaryEndpointPort: nodeGroup.primaryEndpointPort,
-              readerEndpointPort: nodeGroup.readerEndpointPort,
-            },
-          });
-          await claimPorts(tx, [
-            { port: nodeGroup.primaryEndpointPort, owner: owners.nodeGroupEndpoint(group.id, nodeGroup.id, "primary") },
-            { port: nodeGroup.readerEndpointPort, owner: owners.nodeGroupEndpoint(group.id, nodeGroup.id, "reader") },
-          ]);
+        if (row.configEndpointPort !== undefined) {
+          await claimPorts(tx, [{ port: row.configEndpointPort, owner: owners.groupConfigurationEndpoint(group.id) }]);
         }
+        for (const nodeGroup of nodeGroups) await insertNodeGroup(tx, group.id, nodeGroup);
         if (adopt) {
           // Only a standalone cluster that is still available can join; checked by the write itself.
           const { count } = await tx.cacheCluster.updateMany({
@@ -235,6 +240,7 @@ export class ReplicationGroupRepository {
     await this.db.$transaction(async (tx) => {
       await deleteTags(tx, arn);
       await releasePortsStartingWith(tx, owners.nodeGroupEndpointsOf(id));
+      await releasePorts(tx, [owners.groupConfigurationEndpoint(id)]);
       await tx.replicationGroup.deleteMany({ where: { id } });
       await writeEvents(tx, events);
     });

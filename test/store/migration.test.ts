@@ -18,8 +18,8 @@ import { Store } from "../../src/store/index.ts";
 const migrations = path.resolve(import.meta.dirname, "../../prisma/migrations");
 /** The last migration of each previous version, and what is left to apply from there, in order. */
 const VERSIONS = [
-  { previous: "20261126010000_failover_and_node_addresses", pending: ["20261130000000_installation", "20261201000000_node_group_unit"] },
-  { previous: "20261130000000_installation", pending: ["20261201000000_node_group_unit"] },
+  { previous: "20261126010000_failover_and_node_addresses", pending: ["20261130000000_installation", "20261201000000_node_group_unit", "20261201100000_cluster_mode"] },
+  { previous: "20261130000000_installation", pending: ["20261201000000_node_group_unit", "20261201100000_cluster_mode"] },
 ];
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-upgrade-"));
