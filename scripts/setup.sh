@@ -2,7 +2,8 @@
 # Makes this machine ready to run elasticache-local (and, with --test, its tests). Idempotent and
 # quick when everything is already there; run automatically before `npm start` and `npm test`.
 #   - Debian packages: redis-server, memcached (nodes of the process runtime); with --test also
-#     awscli (the AWS CLI tests), python3-boto3 (boto3 tests, run with /usr/bin/python3), docker.io
+#     awscli (the AWS CLI tests), python3-boto3 (boto3 tests, run with /usr/bin/python3), python3-redis
+#     (redis-py RedisCluster in the cluster-mode tests), docker.io
 #     (the Docker runtime tests) and haproxy (benchmarks)
 #   - npm packages (npm ci when node_modules is missing or older than package-lock.json)
 #   - with --test: starts dockerd when it is installed but not running, builds the local images
@@ -13,7 +14,7 @@ want_tests=false
 [[ "${1:-}" == "--test" ]] && want_tests=true
 
 packages=(redis-server memcached)
-$want_tests && packages+=(awscli python3-boto3 docker.io haproxy redis-tools)
+$want_tests && packages+=(awscli python3-boto3 python3-redis docker.io haproxy redis-tools)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -16,6 +16,7 @@ import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./controllers/endpoint-sync.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
+import { announceHostOf } from "./controllers/node-spec.ts";
 import { chooseRuntime } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
@@ -97,7 +98,7 @@ export async function start(config: Config) {
     return endpoints.sync();
   };
   reconciler = new Reconciler(
-    { store, runtime, redis, account, syncTimeoutMs: 10_000, onTopology },
+    { store, runtime, redis, account, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology },
     { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
   );
   const services = createServices(ctx);

@@ -3,12 +3,13 @@
  * node group, one configuration endpoint per Memcached cluster, on the ports recorded for them
  * (so they are the same after a restart). The primary endpoint follows the member the store calls
  * primary; the reader endpoint spreads over available replicas; the configuration endpoint
- * answers Auto Discovery with the cluster's nodes and version.
+ * answers Auto Discovery with the cluster's nodes and version. A cluster-mode-enabled group has
+ * one configuration endpoint instead, forwarding each connection to one of its live nodes.
  */
 import type { Logger } from "pino";
 import type { Address } from "../domain/model.ts";
 import { isAvailable, nodeOf } from "../domain/topology.ts";
-import { MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets } from "../proxy/index.ts";
+import { ClusterConfigurationEndpoint, MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets } from "../proxy/index.ts";
 import type { Store } from "../store/index.ts";
 
 export interface EndpointSyncOptions {
@@ -37,6 +38,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 export class EndpointSync {
   private readonly groups = new Map<string, GroupEndpoints>();
   private readonly configs = new Map<string, ConfigEndpoint>();
+  private readonly clusterConfigs = new Map<string, { endpoint: ClusterConfigurationEndpoint; port: number }>();
   private running?: Promise<void>;
   private queued?: Promise<void>;
   private closed = false;
@@ -70,13 +72,54 @@ export class EndpointSync {
     await this.running;
     await Promise.all([...this.groups.values()].map((group) => group.endpoints.close()));
     await Promise.all([...this.configs.values()].map((config) => config.endpoint.close()));
+    await Promise.all([...this.clusterConfigs.values()].map((config) => config.endpoint.close()));
     this.groups.clear();
     this.configs.clear();
+    this.clusterConfigs.clear();
   }
 
   private async run(): Promise<void> {
     await this.syncGroups();
     await this.syncConfigEndpoints();
+    await this.syncClusterConfigEndpoints();
+  }
+
+  /** Cluster mode enabled: one configuration endpoint per group, over its available nodes (primaries first). */
+  private async syncClusterConfigEndpoints(): Promise<void> {
+    const groups = (await this.options.store.replicationGroups.list()).filter(
+      (group) => group.clusterEnabled && group.configEndpointPort !== undefined && group.status !== "deleting",
+    );
+    const wanted = new Set(groups.map((group) => group.id));
+    for (const [id, entry] of this.clusterConfigs) {
+      if (!wanted.has(id)) {
+        this.clusterConfigs.delete(id);
+        await entry.endpoint.close();
+      }
+    }
+    for (const group of groups) {
+      const members = group.nodeGroups.flatMap((nodeGroup) => nodeGroup.members);
+      const live = (role: string) => members.filter((member) => member.role === role).map(nodeOf).filter((node) => node?.admin && isAvailable(node)).map((node) => node!.admin!);
+      const primaries = live("primary");
+      const nodes = primaries.length > 0 ? primaries : live("replica");
+      let current = this.clusterConfigs.get(group.id);
+      if (current && current.port !== group.configEndpointPort) {
+        this.clusterConfigs.delete(group.id);
+        await current.endpoint.close();
+        current = undefined;
+      }
+      if (current) {
+        current.endpoint.setNodes(nodes);
+        continue;
+      }
+      const endpoint = new ClusterConfigurationEndpoint({ host: this.options.bindHost, port: group.configEndpointPort!, targets: { replicas: nodes } });
+      try {
+        await endpoint.listen();
+        this.clusterConfigs.set(group.id, { endpoint, port: group.configEndpointPort! });
+      } catch (error) {
+        this.options.logger.error({ err: error, replicationGroup: group.id }, "could not open the configuration endpoint");
+        await endpoint.close().catch(() => undefined);
+      }
+    }
   }
 
   /** Endpoints of every node group that has ports, keyed "<group>/<node group>". */

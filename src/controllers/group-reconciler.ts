@@ -1,6 +1,7 @@
 /**
  * One reconcile pass over one replication group: remove members being deleted, make every node
- * run, point replicas at the primary, apply the node type, and once every replica is in sync,
+ * run, point replicas at the primary (cluster mode enabled: form the Redis Cluster, see
+ * cluster-formation.ts), apply the node type, and once every replica is in sync,
  * record the group and its members as available. Every step is idempotent; a pass interrupted
  * anywhere (a crash, kill -9) is finished by the next one.
  */
@@ -9,6 +10,7 @@ import { event, type NewEvent } from "../domain/events.ts";
 import type { NodeGroup, ReplicationGroup } from "../domain/model.ts";
 import { membersOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
+import { formCluster } from "./cluster-formation.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { superviseNodeGroup } from "./failover/supervise.ts";
@@ -51,7 +53,13 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   }
 
   const replicaHandles: NodeHandle[] = [];
-  for (const nodeGroup of group.nodeGroups) replicaHandles.push(...(await replicate(work, group, nodeGroup, handles)));
+  if (group.clusterEnabled) {
+    const formed = await formCluster(work, group, handles);
+    if (!formed) return false;
+    replicaHandles.push(...formed);
+  } else {
+    for (const nodeGroup of group.nodeGroups) replicaHandles.push(...(await replicate(work, group, nodeGroup, handles)));
+  }
   if (group.status === "modifying") {
     const maxmemory = maxmemoryOf(group.cacheNodeType);
     await Promise.all([...handles.values()].map((handle) => work.redis.configSet(handle.adminAddress, "maxmemory", maxmemory)));

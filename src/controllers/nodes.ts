@@ -24,7 +24,7 @@ export const placementOf = (handle: NodeHandle): NodePlacement => ({ runtimeId: 
  */
 async function startNew(work: ControllerContext, cluster: CacheCluster, node: CacheNode): Promise<NodeHandle> {
   try {
-    return await work.runtime.start(nodeSpecOf(cluster, node));
+    return await work.runtime.start(nodeSpecOf(cluster, node, work.announceHost));
   } catch (error) {
     if (node.status !== "creating" || !PORT_TAKEN.test(String((error as Error).message))) throw error;
     await work.runtime.remove(node.runtimeName);
@@ -32,7 +32,7 @@ async function startNew(work: ControllerContext, cluster: CacheCluster, node: Ca
     if (!picked) throw error;
     await work.store.nodes.movePort(node, picked[0]);
     node.hostPort = picked[0];
-    return work.runtime.start(nodeSpecOf(cluster, node));
+    return work.runtime.start(nodeSpecOf(cluster, node, work.announceHost));
   }
 }
 
@@ -46,7 +46,7 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
         const seen = observed.get(node.runtimeName);
         let handle: NodeHandle;
         if (node.status === "rebooting") {
-          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await work.runtime.start(nodeSpecOf(cluster, node));
+          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node, work.announceHost)) : await work.runtime.start(nodeSpecOf(cluster, node, work.announceHost));
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
           Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer });
@@ -59,7 +59,7 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
             await work.store.nodes.setStatus(keyOf(node), "failed", [event("cache-cluster", cluster.id, `Recovering cache nodes ${node.nodeId}`)]);
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node)) : await startNew(work, cluster, node);
+          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node, work.announceHost)) : await startNew(work, cluster, node);
         }
         const placement = placementOf(handle);
         const recorded =

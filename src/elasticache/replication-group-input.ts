@@ -6,6 +6,7 @@ import { DEFAULT_NODE_TYPE, type Catalog, type EngineOffer } from "../domain/cat
 import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
 import { errors } from "../aws/errors.ts";
 import type { InputOf } from "../aws/operations.ts";
+import { parseClusterMode, type ShardPlan } from "./cluster-mode-input.ts";
 import { parseTags, type Tag } from "./tags.ts";
 import {
   oneOf,
@@ -39,6 +40,8 @@ export interface ReplicationGroupPlan {
   snapshotWindow: string | null;
   atRestEncryption: boolean;
   tags: Tag[];
+  /** Cluster mode enabled: the shards (numCacheClusters and preferredAzs are then unused). */
+  shards?: ShardPlan[];
 }
 
 const notSupported = (what: string) => errors.invalidParameterValue(`${what} is not supported by elasticache-local yet.`);
@@ -71,18 +74,24 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64) ?? DEFAULT_NODE_TYPE;
   nodeTypeMemory(cacheNodeType);
 
-  const numNodeGroups = optionalInt(input.NumNodeGroups, "NumNodeGroups", 1, 500);
-  const nodeGroupConfiguration = input.NodeGroupConfiguration as unknown[] | undefined;
-  const clusterMode = oneOf(input.ClusterMode, "ClusterMode", ["enabled", "disabled", "compatible"] as const);
-  if ((numNodeGroups ?? 1) > 1 || (nodeGroupConfiguration?.length ?? 0) > 1 || (clusterMode && clusterMode !== "disabled")) {
-    throw notSupported("Cluster mode enabled (more than one node group)");
-  }
+  const clusterMode = parseClusterMode(input, engine, (value, param) => parseAvailabilityZones(value, param, region));
   for (const field of ["GlobalReplicationGroupId", "SnapshotArns", "SnapshotName", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
   }
   if (optionalBool(input.TransitEncryptionEnabled, "TransitEncryptionEnabled") || input.AuthToken !== undefined) {
     throw notSupported("Transit encryption and AuthToken");
+  }
+
+  if (clusterMode.enabled) {
+    return {
+      ...common(input, id, description, engine, cacheNodeType),
+      numCacheClusters: clusterMode.shards.reduce((sum, shard) => sum + 1 + shard.replicaCount, 0),
+      automaticFailover: true,
+      multiAz: optionalBool(input.MultiAZEnabled, "MultiAZEnabled") ?? false,
+      parameterGroupName: clusterMode.parameterGroupName,
+      shards: clusterMode.shards,
+    };
   }
 
   const numCacheClusters = optionalInt(input.NumCacheClusters, "NumCacheClusters", 1, MAX_CACHE_CLUSTERS);
@@ -110,18 +119,25 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   }
 
   return {
+    ...common(input, id, description, engine, cacheNodeType),
+    numCacheClusters: total,
+    automaticFailover,
+    multiAz,
+    parameterGroupName: parameterGroupFor(engine, clusterMode.parameterGroupName),
+    preferredAzs,
+    primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
+  };
+}
+
+/** What both cluster modes read the same way. */
+function common(input: InputOf<"CreateReplicationGroup">, id: string, description: string, engine: EngineOffer, cacheNodeType: string) {
+  return {
     id,
     description,
     engine,
     cacheNodeType,
-    numCacheClusters: total,
-    automaticFailover,
-    multiAz,
     port: optionalInt(input.Port, "Port", 1024, 65535),
     subnetGroupName: input.CacheSubnetGroupName === undefined ? "default" : subnetGroupName(input.CacheSubnetGroupName),
-    parameterGroupName: parameterGroupFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255)),
-    preferredAzs,
-    primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
     snapshotRetentionLimit: optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0,
     snapshotWindow: parseSnapshotWindow(input.SnapshotWindow),
     atRestEncryption: optionalBool(input.AtRestEncryptionEnabled, "AtRestEncryptionEnabled") ?? false,

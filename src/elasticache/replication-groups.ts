@@ -7,10 +7,12 @@
  */
 import { arnOf } from "../domain/arn.ts";
 import { event } from "../domain/events.ts";
-import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
+import type { CacheCluster, ClusterSettings, ReplicationGroup } from "../domain/model.ts";
 import { firstNodeGroupId, memberIdOf, normalizeNodeGroupId } from "../domain/names.ts";
 import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
+import { clusterNodeGroups, nodesOfShards, PORTS_PER_CLUSTER_NODE } from "./cluster-layout.ts";
+import type { ShardPlan } from "./cluster-mode-input.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
@@ -48,6 +50,20 @@ export function onlyNodeGroup(group: ReplicationGroup) {
 
 const groupEvent = (id: string, message: string) => event("replication-group", id, message);
 
+/** The settings every member of a new group inherits. */
+function settingsOfPlan(plan: ReplicationGroupPlan): ClusterSettings {
+  return {
+    engine: plan.engine.engine,
+    engineVersion: plan.engine.version,
+    cacheNodeType: plan.cacheNodeType,
+    port: plan.port ?? 6379,
+    subnetGroupName: plan.subnetGroupName,
+    parameterGroupName: plan.parameterGroupName,
+    snapshotRetentionLimit: plan.snapshotRetentionLimit,
+    snapshotWindow: plan.snapshotWindow ?? undefined,
+  };
+}
+
 export class ReplicationGroupService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -61,6 +77,7 @@ export class ReplicationGroupService {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
     const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
+    if (plan.shards) return this.changed(await retrying(() => this.insertSharded(plan, plan.shards!, zones)));
     const group = await retrying(async () => {
       const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId) : undefined;
       const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
@@ -91,16 +108,7 @@ export class ReplicationGroupService {
     const memberIds = existingPrimaryId
       ? await nextMemberIds(this.ctx.store, plan.id, newMembers)
       : Array.from({ length: newMembers }, (_, index) => memberIdOf(plan.id, index + 1));
-    const settings = {
-      engine: plan.engine.engine,
-      engineVersion: plan.engine.version,
-      cacheNodeType: plan.cacheNodeType,
-      port: plan.port ?? 6379,
-      subnetGroupName: plan.subnetGroupName,
-      parameterGroupName: plan.parameterGroupName,
-      snapshotRetentionLimit: plan.snapshotRetentionLimit,
-      snapshotWindow: plan.snapshotWindow ?? undefined,
-    };
+    const settings = settingsOfPlan(plan);
     const primaryId = existingPrimaryId ?? memberIds[0];
     const offset = existingPrimaryId ? 1 : 0;
     const members = memberIds.map((id, index) =>
@@ -114,18 +122,40 @@ export class ReplicationGroupService {
       }),
     );
     return this.ctx.store.replicationGroups.create({
-      ...settings,
+      ...this.newGroupOf(plan),
+      nodeGroups: [{ id: nodeGroupId, primaryEndpointPort, readerEndpointPort, members }],
+      adopt: existingPrimaryId ? { clusterId: existingPrimaryId, nodeGroupId } : undefined,
+    });
+  }
+
+  /** Cluster mode enabled: shards with slots, two ports per node (client, cluster bus), one configuration endpoint. */
+  private async insertSharded(plan: ReplicationGroupPlan, shards: ShardPlan[], zones: string[]): Promise<ReplicationGroup> {
+    const nodes = nodesOfShards(shards);
+    await requireNodeQuota(this.ctx.store, nodes);
+    if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
+    const picked = await pickPorts(this.ctx.store, nodes * PORTS_PER_CLUSTER_NODE + (plan.port === undefined ? 1 : 0));
+    const configEndpointPort = plan.port ?? picked.pop()!;
+    return this.ctx.store.replicationGroups.create({
+      ...this.newGroupOf(plan),
+      configEndpointPort,
+      nodeGroups: clusterNodeGroups(settingsOfPlan(plan), plan.id, shards, picked, zones),
+    });
+  }
+
+  /** The group row's part of a new group, for both cluster modes. */
+  private newGroupOf(plan: ReplicationGroupPlan) {
+    return {
+      ...settingsOfPlan(plan),
       id: plan.id,
       description: plan.description,
       automaticFailover: plan.automaticFailover,
       multiAz: plan.multiAz,
       atRestEncryption: plan.atRestEncryption,
-      nodeGroups: [{ id: nodeGroupId, primaryEndpointPort, readerEndpointPort, members }],
-      adopt: existingPrimaryId ? { clusterId: existingPrimaryId, nodeGroupId } : undefined,
+      clusterEnabled: plan.shards !== undefined,
       tags: tagsFor(arnOf(this.ctx.account, "replicationgroup", plan.id), plan.tags),
       events: [groupEvent(plan.id, `Replication group ${plan.id} created`)],
       maxNodes: NODE_QUOTA,
-    });
+    };
   }
 
   async describe(input: InputOf<"DescribeReplicationGroups">): Promise<OutputOf<"DescribeReplicationGroups">> {

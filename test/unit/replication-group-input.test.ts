@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { offer, type Catalog } from "../../src/domain/catalog.ts";
 import { resolveEngine } from "../../src/elasticache/catalog.ts";
-import { AwsError } from "../../src/aws/errors.ts";
+import { codeOf } from "../helpers/aws-code.ts";
 import type { InputOf } from "../../src/aws/operations.ts";
 import { parseCreateReplicationGroup } from "../../src/elasticache/replication-group-input.ts";
 
@@ -10,15 +10,6 @@ const base = { ReplicationGroupId: "Orders", ReplicationGroupDescription: "order
 // Deliberately loose: the parser checks every value, whatever the protocol layer handed it.
 const parse = (input: Record<string, unknown>) => parseCreateReplicationGroup({ ...base, ...input } as InputOf<"CreateReplicationGroup">, catalog, "us-east-1");
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AwsError) return `${error.code} ${error.status}`;
-    throw error;
-  }
-  return "no error";
-}
 
 describe("CreateReplicationGroup rules", () => {
   it("defaults: one redis node of the newest version, lowercase id, default subnet and parameter group", () => {
@@ -60,7 +51,7 @@ describe("CreateReplicationGroup rules", () => {
     [{ CacheParameterGroupName: "custom" }, "CacheParameterGroupNotFound 404"],
     [{ NumCacheClusters: 2, PreferredCacheClusterAZs: ["us-east-1a"] }, "InvalidParameterValue 400"],
     [{ PreferredCacheClusterAZs: ["eu-west-1a"] }, "InvalidParameterValue 400"],
-    [{ NumNodeGroups: 2 }, "InvalidParameterValue 400"],
+    [{ NumNodeGroups: 2, ClusterMode: "disabled" }, "InvalidParameterCombination 400"],
     [{ TransitEncryptionEnabled: true }, "InvalidParameterValue 400"],
     [{ SnapshotWindow: "25:00-26:00" }, "InvalidParameterValue 400"],
     [{ SnapshotRetentionLimit: 36 }, "InvalidParameterValue 400"],

@@ -13,6 +13,7 @@ import type { ControllerContext } from "../context.ts";
 import { nodeSpecOf } from "../node-spec.ts";
 import { placementOf } from "../nodes.ts";
 import { waitForReplicaLinks } from "../replication.ts";
+import { shardReplicationOf } from "../shard-replication.ts";
 import type { FailoverDecision } from "./decide.ts";
 
 type Decision<A extends FailoverDecision["action"]> = Extract<FailoverDecision, { action: A }>;
@@ -41,8 +42,9 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
   const electedNode = nodeOf(elected);
   if (!electedNode?.admin || !electedNode.peer) throw new Error(`elected replica ${elected.id} has no recorded address`);
   await work.runtime.kill(nodeOf(failed)!.runtimeName);
+  const replication = shardReplicationOf(work, group);
   try {
-    await work.redis.promote(electedNode.admin);
+    await replication.promote(electedNode.admin);
   } catch {
     await abandon(work, group, nodeGroup, { action: "abandon", phase: "promote", reason: "elected-died", failed: [elected.id], settle: false });
     return;
@@ -51,7 +53,7 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
   await Promise.all(
     others.map(async (other) => {
       const admin = nodeOf(other)?.admin;
-      if (admin) await work.redis.replicaOf(admin, electedNode.peer!).catch(() => undefined);
+      if (admin) await replication.follow(admin, { admin: electedNode.admin!, peer: electedNode.peer! }).catch(() => undefined);
     }),
   );
   const message = `Failover from primary node ${failed.id} to replica node ${elected.id} completed`;
@@ -68,8 +70,8 @@ export async function recover(work: ControllerContext, group: ReplicationGroup, 
   const recovering = member(nodeGroup, decision.from);
   const primaryNode = nodeOf(member(nodeGroup, decision.to))!;
   const node = nodeOf(recovering)!;
-  const handle = await work.runtime.start(nodeSpecOf(recovering, node));
-  await work.redis.replicaOf(handle.adminAddress, primaryNode.peer!);
+  const handle = await work.runtime.start(nodeSpecOf(recovering, node, work.announceHost));
+  await shardReplicationOf(work, group).follow(handle.adminAddress, { admin: primaryNode.admin!, peer: primaryNode.peer! });
   if (!(await waitForReplicaLinks(work.redis, [handle], work.syncTimeoutMs))) {
     throw new Error(`recovered node ${node.runtimeName} did not sync with ${decision.to}`);
   }
@@ -98,13 +100,14 @@ export async function restartInPlace(work: ControllerContext, group: Replication
 }
 
 /** steady with replicas that claim to be primaries: they follow the primary again. */
-export async function demote(work: ControllerContext, nodeGroup: NodeGroup, ids: string[]): Promise<void> {
-  const peer = nodeOf(primaryOf(nodeGroup)!)?.peer;
-  if (!peer) return;
+export async function demote(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, ids: string[]): Promise<void> {
+  const primary = nodeOf(primaryOf(nodeGroup)!);
+  if (!primary?.peer || !primary.admin) return;
+  const replication = shardReplicationOf(work, group);
   await Promise.all(
     ids.map(async (id) => {
       const admin = nodeOf(member(nodeGroup, id))?.admin;
-      if (admin) await work.redis.replicaOf(admin, peer);
+      if (admin) await replication.follow(admin, { admin: primary.admin!, peer: primary.peer! });
     }),
   );
 }

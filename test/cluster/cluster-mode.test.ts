@@ -1,0 +1,240 @@
+/**
+ * Cluster mode enabled on real Redis Cluster nodes, with both runtimes: a 3-shard group created
+ * through the AWS SDK; Describe output as AWS gives it (ClusterEnabled, NodeGroups with Slots, a
+ * ConfigurationEndpoint and no per-shard endpoints); ioredis Cluster and redis-py RedisCluster
+ * bootstrap from the configuration endpoint and reach every shard; a shard primary killed while a
+ * cluster client writes (every acknowledged write readable after); TestFailover of one shard
+ * through the AWS SDK and of another through the AWS CLI; bad slot configurations refused with
+ * AWS's codes; deleting leaves no node and no endpoint.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Cluster } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsCli, failure } from "../helpers/clients.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { closeRedisClients, crashNode, portOpen, portRange, runningNodes, runtimesUnderTest, startNodeServer, type NodeServer, type RuntimeKind } from "../helpers/nodes.ts";
+
+const runtimes = await runtimesUnderTest();
+const run = promisify(execFile);
+
+
+/** An ioredis Cluster client that knows only the configuration endpoint, as an application would. */
+function clusterClient(endpoint: { Address: string; Port: number }): Cluster {
+  const client = new Cluster([{ host: endpoint.Address, port: endpoint.Port }], {
+    clusterRetryStrategy: () => 50,
+    redisOptions: { connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0 },
+    slotsRefreshTimeout: 1000,
+  });
+  client.on("error", () => undefined);
+  return client;
+}
+
+const primaryOf = (group: any, nodeGroupId: string) =>
+  group.NodeGroups.find((shard: any) => shard.NodeGroupId === nodeGroupId).NodeGroupMembers.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
+
+/** The group is available, every node available, and every node of the cluster agrees it is ok. */
+async function settled(target: NodeServer, id: string) {
+  return eventually(
+    async () => {
+      const group = await target.api.group(id);
+      if (group.Status !== "available") return undefined;
+      const clusters = await Promise.all(group.MemberClusters.map((member: string) => target.api.cluster(member)));
+      return clusters.every((cluster: any) => cluster.CacheNodes.every((node: any) => node.CacheNodeStatus === "available")) && group;
+    },
+    60_000,
+    `group ${id} settled`,
+  );
+}
+
+/** The settled group once `member` is the primary of `shard`. */
+function failedOverTo(target: NodeServer, shard: string, member: string) {
+  return eventually(
+    async () => {
+      const current = await settled(target, "shop");
+      return primaryOf(current, shard) === member && current;
+    },
+    60_000,
+    `shard ${shard} failed over to ${member}`,
+  );
+}
+
+describe.each(runtimes)("cluster mode enabled with the %s runtime", (runtime: RuntimeKind) => {
+  let target: NodeServer;
+  let group: any;
+  const clients: Cluster[] = [];
+
+  beforeAll(async () => {
+    target = await startNodeServer(runtime, { tag: `cm${runtime[0]}`, portRange: await portRange(60) });
+  });
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    closeRedisClients();
+    await target?.destroy();
+  });
+
+  it("creates 3 shards with a replica each through the AWS SDK, described as AWS does", async () => {
+    const { ReplicationGroup: created } = await target.api.send("CreateReplicationGroup", {
+      ReplicationGroupId: "shop",
+      ReplicationGroupDescription: "cluster mode",
+      NumNodeGroups: 3,
+      ReplicasPerNodeGroup: 1,
+    });
+    expect(created.Status).toBe("creating");
+    await target.api.waitGroup("shop", "available", 90_000);
+    ({ ReplicationGroups: [group] } = await target.api.send("DescribeReplicationGroups", { ReplicationGroupId: "shop" }));
+    expect(group).toMatchObject({ ClusterEnabled: true, ClusterMode: "enabled", AutomaticFailover: "enabled", Status: "available" });
+    expect(group.ConfigurationEndpoint).toEqual({ Address: "127.0.0.1", Port: expect.any(Number) });
+    expect(group.NodeGroups.map((shard: any) => [shard.NodeGroupId, shard.Slots])).toEqual([
+      ["0001", "0-5461"],
+      ["0002", "5462-10922"],
+      ["0003", "10923-16383"],
+    ]);
+    for (const shard of group.NodeGroups) {
+      expect(shard.PrimaryEndpoint).toBeUndefined();
+      expect(shard.ReaderEndpoint).toBeUndefined();
+      expect(shard.NodeGroupMembers.map((member: any) => [member.CacheClusterId, member.CurrentRole])).toEqual([
+        [`shop-${shard.NodeGroupId}-001`, "primary"],
+        [`shop-${shard.NodeGroupId}-002`, "replica"],
+      ]);
+    }
+    const { CacheClusters } = await target.api.send("DescribeCacheClusters", { ShowCacheNodeInfo: true });
+    expect(CacheClusters.map((cluster: any) => cluster.CacheClusterId).sort()).toEqual(group.MemberClusters);
+    expect(group.MemberClusters).toHaveLength(6);
+  });
+
+  it("serves the whole cluster to ioredis Cluster through the configuration endpoint, keys on every shard", async () => {
+    const client = clusterClient(group.ConfigurationEndpoint);
+    clients.push(client);
+    for (let i = 0; i < 300; i++) await client.set(`key:${i}`, String(i));
+    for (let i = 0; i < 300; i++) expect(await client.get(`key:${i}`)).toBe(String(i));
+    // The slot map names host addresses: one direct connection per shard primary finds its keys there.
+    const nodes = client.nodes("master");
+    expect(nodes).toHaveLength(3);
+    const sizes = await Promise.all(nodes.map((node) => node.dbsize()));
+    expect(sizes.every((size) => size > 50)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b)).toBe(300);
+    const { CacheClusters } = await target.api.send("DescribeCacheClusters", { ShowCacheNodeInfo: true });
+    const hostPorts = CacheClusters.map((cluster: any) => cluster.CacheNodes[0].Endpoint.Port).sort();
+    const slotPorts = (await client.cluster("SHARDS") as any[]).flatMap((shard: any) => {
+      const nodesOf = shard[shard.indexOf("nodes") + 1] as any[];
+      return nodesOf.map((node: any[]) => node[node.indexOf("port") + 1]);
+    });
+    expect(slotPorts.sort()).toEqual(hostPorts);
+  });
+
+  it("serves redis-py's RedisCluster through the configuration endpoint", async () => {
+    const script = `
+import sys
+from redis.cluster import RedisCluster
+client = RedisCluster(host=sys.argv[1], port=int(sys.argv[2]))
+for i in range(100):
+    client.set(f"py:{i}", i)
+assert all(client.get(f"py:{i}") == str(i).encode() for i in range(100))
+print(len(client.get_nodes()), len(client.get_primaries()))
+`;
+    const { stdout } = await run("/usr/bin/python3", ["-c", script, group.ConfigurationEndpoint.Address, String(group.ConfigurationEndpoint.Port)]);
+    expect(stdout.trim()).toBe("6 3");
+  });
+
+  it("fails over a shard whose primary is killed while a cluster client writes; acknowledged writes survive", async () => {
+    const client = clusterClient(group.ConfigurationEndpoint);
+    clients.push(client);
+    const acked: string[] = [];
+    let writing = true;
+    let failures = 0;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        try {
+          await client.set(`w:${i}`, String(i));
+          acked.push(`w:${i}`);
+        } catch {
+          failures++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    })();
+    await eventually(() => acked.length > 100, 10_000, "writes before the kill");
+    const victim = primaryOf(group, "0002");
+    crashNode(target, `${victim}-0001`);
+    const ackedAtKill = acked.length;
+    const after = await eventually(
+      async () => {
+        const current = await target.api.group("shop");
+        return primaryOf(current, "0002") === "shop-0002-002" && current;
+      },
+      30_000,
+      "the replica of shard 0002 promoted",
+    );
+    expect(primaryOf(after, "0001")).toBe("shop-0001-001");
+    expect(primaryOf(after, "0003")).toBe("shop-0003-001");
+    // Writes to every shard resume, shard 0002's included.
+    await eventually(() => acked.length > ackedAtKill + 300, 30_000, "writes after the failover");
+    writing = false;
+    await writer;
+    await settled(target, "shop");
+    const values = await Promise.all(acked.map((key) => client.get(key)));
+    const lost = acked.filter((key, index) => values[index] !== key.slice(2));
+    expect(lost).toEqual([]);
+    const events = (await target.api.events("replication-group", "shop")).map((event) => event.Message);
+    expect(events).toContain(`Failover from primary node ${victim} to replica node shop-0002-002 completed`);
+    // The old primary is back as the new primary's replica, in Redis Cluster's own view too.
+    const view = String(await client.cluster("NODES"));
+    expect(view.split("\n").filter((line) => line.includes("master") && !line.includes("fail")).length).toBe(3);
+    group = after;
+  });
+
+  it("fails over only the named shard with TestFailover, through the AWS SDK and the AWS CLI", async () => {
+    await settled(target, "shop");
+    const before = await target.api.group("shop");
+    await target.api.send("TestFailover", { ReplicationGroupId: "shop", NodeGroupId: "0001" });
+    const afterSdk = await failedOverTo(target, "0001", "shop-0001-002");
+    expect(primaryOf(afterSdk, "0002")).toBe(primaryOf(before, "0002"));
+    expect(primaryOf(afterSdk, "0003")).toBe(primaryOf(before, "0003"));
+
+    await awsCli(target.server.url, "TestFailover", { ReplicationGroupId: "shop", NodeGroupId: "3" });
+    const afterCli = await failedOverTo(target, "0003", "shop-0003-002");
+    expect(primaryOf(afterCli, "0001")).toBe("shop-0001-002");
+    expect(primaryOf(afterCli, "0002")).toBe(primaryOf(before, "0002"));
+    const missing = await failure(target.api.send("TestFailover", { ReplicationGroupId: "shop", NodeGroupId: "0009" }));
+    expect([missing.code, missing.status]).toEqual(["NodeGroupNotFoundFault", 404]);
+
+    // The cluster serves every key still, from the new primaries.
+    const client = clusterClient(afterCli.ConfigurationEndpoint);
+    clients.push(client);
+    for (let i = 0; i < 300; i++) expect(await client.get(`key:${i}`)).toBe(String(i));
+    group = afterCli;
+  });
+
+  it("refuses bad slot configurations with AWS's codes, writing nothing", async () => {
+    const attempts: [Record<string, unknown>, string][] = [
+      [{ NodeGroupConfiguration: [{ Slots: "0-8192" }, { Slots: "8192-16383" }] }, "InvalidParameterValue"],
+      [{ NodeGroupConfiguration: [{ Slots: "0-8000" }, { Slots: "8192-16383" }] }, "InvalidParameterValue"],
+      [{ NodeGroupConfiguration: [{ Slots: "0-8191" }, { Slots: "8192-16384" }] }, "InvalidParameterValue"],
+      [{ NumNodeGroups: 501 }, "NodeGroupsPerReplicationGroupQuotaExceeded"],
+      [{ NumNodeGroups: 2, ReplicasPerNodeGroup: 6 }, "InvalidParameterValue"],
+      [{ NumNodeGroups: 2, AutomaticFailoverEnabled: false }, "InvalidParameterCombination"],
+    ];
+    for (const [input, code] of attempts) {
+      const error = await failure(target.api.send("CreateReplicationGroup", { ReplicationGroupId: "bad", ReplicationGroupDescription: "bad", ...input }));
+      expect([error.code, error.status]).toEqual([code, 400]);
+    }
+    const cli = await failure(
+      awsCli(target.server.url, "CreateReplicationGroup", {
+        ReplicationGroupId: "bad",
+        ReplicationGroupDescription: "bad",
+        NodeGroupConfiguration: [{ Slots: "0-100" }, { Slots: "50-16383" }],
+      }),
+    );
+    expect(cli.code).toBe("InvalidParameterValue");
+    expect(await target.api.groupExists("bad")).toBe(false);
+  });
+
+  it("deletes the group leaving no node and no endpoint", async () => {
+    const port = group.ConfigurationEndpoint.Port;
+    await target.api.ok("DELETE", "/v1/replication-groups/shop?wait=true");
+    expect(await target.api.groupExists("shop")).toBe(false);
+    expect(await runningNodes(target)).toEqual([]);
+    expect(await portOpen(port)).toBe(false);
+  });
+});
