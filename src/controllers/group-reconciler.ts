@@ -11,6 +11,7 @@ import type { NodeGroup, ReplicationGroup } from "../domain/model.ts";
 import { membersOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import { formCluster } from "./cluster-formation.ts";
+import { migrateSlots } from "./slot-migration.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { superviseNodeGroup } from "./failover/supervise.ts";
@@ -33,6 +34,7 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
 
   const all = membersOf(group);
   for (const member of all.filter((candidate) => candidate.status === "deleting")) await deleteCluster(work, member);
+  if (group.nodeGroups.some((nodeGroup) => nodeGroup.status === "deleting")) await work.store.replicationGroups.forgetEmptyNodeGroups(group.id);
   const handles = new Map<string, NodeHandle>();
   try {
     await Promise.all(
@@ -56,6 +58,11 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   if (group.clusterEnabled) {
     const formed = await formCluster(work, group, handles);
     if (!formed) return false;
+    if (group.resharding) {
+      // The new shards are in the cluster: move the slots, then read everything again.
+      await migrateSlots(work, group, handles);
+      return true;
+    }
     replicaHandles.push(...formed);
   } else {
     for (const nodeGroup of group.nodeGroups) replicaHandles.push(...(await replicate(work, group, nodeGroup, handles)));

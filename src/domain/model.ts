@@ -102,10 +102,19 @@ export interface ReplicationGroupSettings extends ClusterSettings {
   clusterEnabled: boolean;
 }
 
+/** An online resharding: the slots each node group ends with, the node groups that go, and progress (0–100). */
+export interface Resharding {
+  target: Record<string, string>;
+  removing: string[];
+  progress: number;
+}
+
 export interface ReplicationGroup extends ReplicationGroupSettings {
   status: string;
   /** Cluster mode enabled: the port of the group's configuration endpoint. */
   configEndpointPort?: number;
+  /** Online resharding in progress. */
+  resharding?: Resharding;
   /** Bumped on every write of the group's own row; conditional writes name the version they read. */
   version: number;
   createdAt: Date;

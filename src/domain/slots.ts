@@ -76,3 +76,31 @@ export function rangesOf(slots: number[]): SlotRange[] {
   }
   return out;
 }
+
+/**
+ * Where every slot goes when a cluster is resharded onto `finalIds` (retained and new shards): each
+ * final shard ends with an even share (as evenSlots counts it, in the order given), moving as few
+ * slots as possible: a retained shard keeps its lowest slots up to its share, removed shards and
+ * shards over their share give up the rest, and shards under their share take from those, lowest
+ * first. Returns the final slots of each shard.
+ */
+export function reshardPlan(current: Map<string, SlotRange[]>, finalIds: string[]): Map<string, SlotRange[]> {
+  const shares = evenSlots(finalIds.length).map(slotCount);
+  const kept = new Map<string, number[]>();
+  const pool: number[] = [];
+  for (const [id, ranges] of current) {
+    const slots = slotsOf(ranges);
+    const index = finalIds.indexOf(id);
+    const share = index < 0 ? 0 : shares[index];
+    kept.set(id, slots.slice(0, share));
+    pool.push(...slots.slice(share));
+  }
+  pool.sort((a, b) => a - b);
+  const out = new Map<string, SlotRange[]>();
+  finalIds.forEach((id, index) => {
+    const mine = kept.get(id) ?? [];
+    const missing = shares[index] - mine.length;
+    out.set(id, rangesOf([...mine, ...pool.splice(0, Math.max(0, missing))]));
+  });
+  return out;
+}

@@ -7,11 +7,11 @@
  */
 import { arnOf } from "../domain/arn.ts";
 import { event } from "../domain/events.ts";
-import type { CacheCluster, ClusterSettings, ReplicationGroup } from "../domain/model.ts";
-import { firstNodeGroupId, memberIdOf, normalizeNodeGroupId } from "../domain/names.ts";
+import type { CacheCluster, ClusterSettings, NodeGroup, ReplicationGroup } from "../domain/model.ts";
+import { firstNodeGroupId, memberIdOf, memberNumberOf, normalizeNodeGroupId } from "../domain/names.ts";
 import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
-import { clusterNodeGroups, nodesOfShards, PORTS_PER_CLUSTER_NODE } from "./cluster-layout.ts";
+import { clusterNodeGroups, nodesOfShards, PORTS_PER_CLUSTER_NODE, shardMembers } from "./cluster-layout.ts";
 import type { ShardPlan } from "./cluster-mode-input.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
@@ -20,6 +20,9 @@ import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
 import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
 import { toReplicationGroup } from "./shapes.ts";
+import { parseReplicaCounts, resolveReplicaCounts } from "./replica-counts.ts";
+import { startResharding } from "./resharding.ts";
+import { groupNotFound, loadGroup, requireAvailable } from "./group-lookup.ts";
 import { retrying } from "./store-errors.ts";
 import { tagsFor } from "./tags.ts";
 import { optionalBool, optionalInt, optionalString, resourceId, stringList } from "./validate.ts";
@@ -29,19 +32,7 @@ import type { InputOf, OutputOf } from "../aws/operations.ts";
 export const TEST_FAILOVERS_PER_DAY = 15;
 const TEST_FAILOVER_EVENT = "Test Failover API called for node group";
 
-export const groupNotFound = (id: string) => new AwsError("ReplicationGroupNotFoundFault", `ReplicationGroup ${id} not found.`);
-
-export async function loadGroup(ctx: ServiceContext, id: string): Promise<ReplicationGroup> {
-  const group = await ctx.store.replicationGroups.get(id);
-  if (!group) throw groupNotFound(id);
-  return group;
-}
-
-export function requireAvailable(group: { id: string; status: string }): void {
-  if (group.status !== "available") {
-    throw new AwsError("InvalidReplicationGroupState", `Replication group ${group.id} is ${group.status}, not available.`);
-  }
-}
+export { groupNotFound, loadGroup, requireAvailable } from "./group-lookup.ts";
 
 /** The node group of a cluster-mode-disabled group. */
 export function onlyNodeGroup(group: ReplicationGroup) {
@@ -186,9 +177,12 @@ export class ReplicationGroupService {
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
+      if (current.clusterEnabled && automaticFailover === false) {
+        throw errors.invalidParameterCombination("Redis with cluster mode enabled requires AutomaticFailoverEnabled.");
+      }
       const members = onlyNodeGroup(current).members.length;
       const failover = automaticFailover ?? current.automaticFailover;
-      if (failover && members < 2) {
+      if (failover && members < 2 && !current.clusterEnabled) {
         throw errors.invalidParameterCombination("Automatic failover needs at least one replica; add replicas first.");
       }
       if ((multiAz ?? current.multiAz) && !failover) {
@@ -217,6 +211,9 @@ export class ReplicationGroupService {
       if (current.status !== "available" && current.status !== "create-failed") {
         throw new AwsError("InvalidReplicationGroupState", `Replication group ${id} is ${current.status}; it can be deleted when available.`);
       }
+      if (retainPrimary && current.clusterEnabled) {
+        throw errors.invalidParameterCombination("RetainPrimaryCluster is not supported for a group with cluster mode enabled.");
+      }
       // The primary leaves the group and lives on as a standalone cluster.
       const retained = retainPrimary ? primaryOf(onlyNodeGroup(current))?.id : undefined;
       return this.ctx.store.replicationGroups.markDeleting(id, current.version, retained, [groupEvent(id, `Replication group ${id} deleting`)]);
@@ -226,43 +223,67 @@ export class ReplicationGroupService {
 
   async increaseReplicaCount(input: InputOf<"IncreaseReplicaCount">): Promise<OutputOf<"IncreaseReplicaCount">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
-    const wanted = this.newReplicaCount(input);
+    const request = parseReplicaCounts(input);
     if (optionalBool(input.ApplyImmediately, "ApplyImmediately") === undefined) throw errors.missingParameter("ApplyImmediately");
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
-      const nodeGroup = onlyNodeGroup(current);
-      const replicas = replicasOf(nodeGroup).length;
-      if (wanted <= replicas) {
-        throw errors.invalidParameterValue(`NewReplicaCount ${wanted} must be greater than the current ${replicas} replicas.`);
+      const wanted = resolveReplicaCounts(current, request);
+      const growing = current.nodeGroups.filter((nodeGroup) => wanted.has(nodeGroup.id));
+      for (const nodeGroup of growing) {
+        const count = wanted.get(nodeGroup.id)!;
+        const replicas = replicasOf(nodeGroup).length;
+        if (count <= replicas) {
+          throw errors.invalidParameterValue(`NewReplicaCount ${count} of node group ${nodeGroup.id} must be greater than its current ${replicas} replicas.`);
+        }
+        if (count > MAX_REPLICAS) {
+          throw errors.invalidParameterValue(`NewReplicaCount ${count} is above the ${MAX_REPLICAS} replicas a node group can have.`);
+        }
       }
-      if (wanted > MAX_REPLICAS) {
-        throw errors.invalidParameterValue(`NewReplicaCount ${wanted} is above the ${MAX_REPLICAS} replicas a node group can have.`);
-      }
-      const adding = wanted - replicas;
+      const adding = growing.reduce((sum, nodeGroup) => sum + wanted.get(nodeGroup.id)! - replicasOf(nodeGroup).length, 0);
       await requireNodeQuota(this.ctx.store, adding);
       const zones = await zonesOf(this.ctx.store, current.subnetGroupName);
-      const ports = await pickPorts(this.ctx.store, adding);
-      const ids = await nextMemberIds(this.ctx.store, id, adding);
-      const members = ids.map((memberId, index) =>
-        newMember(settingsOf(current), {
-          id: memberId,
-          replicationGroupId: id,
-          nodeGroupId: nodeGroup.id,
-          role: "replica",
-          az: zones[(nodeGroup.members.length + index) % zones.length],
-          hostPort: ports[index],
-        }),
-      );
+      const members = current.clusterEnabled
+        ? await this.newShardReplicas(current, growing, wanted, zones)
+        : await this.newReplicas(current, growing[0], wanted.get(growing[0].id)! - replicasOf(growing[0]).length, zones);
+      const counts = growing.map((nodeGroup) => wanted.get(nodeGroup.id)).join(", ");
       return this.ctx.store.replicationGroups.addMembers(
         id,
         current.version,
         members,
-        [groupEvent(id, `Increasing replica count of replication group ${id} to ${wanted}`)],
+        [groupEvent(id, `Increasing replica count of replication group ${id} to ${counts}`)],
         NODE_QUOTA,
       );
     });
     return this.changed(group);
+  }
+
+  /** Cluster mode disabled: replicas <group>-00N numbered after the ids in use. */
+  private async newReplicas(group: ReplicationGroup, nodeGroup: NodeGroup, adding: number, zones: string[]) {
+    const ports = await pickPorts(this.ctx.store, adding);
+    const ids = await nextMemberIds(this.ctx.store, group.id, adding);
+    return ids.map((memberId, index) =>
+      newMember(settingsOf(group), {
+        id: memberId,
+        replicationGroupId: group.id,
+        nodeGroupId: nodeGroup.id,
+        role: "replica",
+        az: zones[(nodeGroup.members.length + index) % zones.length],
+        hostPort: ports[index],
+      }),
+    );
+  }
+
+  /** Cluster mode enabled: replicas <group>-<shard>-00N after the shard's highest member, each with a client and a bus port. */
+  private async newShardReplicas(group: ReplicationGroup, growing: NodeGroup[], wanted: Map<string, number>, zones: string[]) {
+    const adding = growing.map((nodeGroup) => wanted.get(nodeGroup.id)! - replicasOf(nodeGroup).length);
+    const ports = await pickPorts(this.ctx.store, adding.reduce((a, b) => a + b, 0) * PORTS_PER_CLUSTER_NODE);
+    let next = 0;
+    return growing.flatMap((nodeGroup, index) => {
+      const highest = Math.max(0, ...nodeGroup.members.map((member) => memberNumberOf(member.id)));
+      const numbers = Array.from({ length: adding[index] }, (_, offset) => ({ number: highest + offset + 1, role: "replica" as const }));
+      return shardMembers(settingsOf(group), group.id, { id: nodeGroup.id }, numbers, () => [ports[next++], ports[next++]], (offset) => zones[(nodeGroup.members.length + offset) % zones.length]);
+    });
   }
 
   async decreaseReplicaCount(input: InputOf<"DecreaseReplicaCount">): Promise<OutputOf<"DecreaseReplicaCount">> {
@@ -274,10 +295,11 @@ export class ReplicationGroupService {
     if (hasCount && toRemove?.length) {
       throw errors.invalidParameterCombination("Give either NewReplicaCount or ReplicasToRemove, not both.");
     }
+    const request = hasCount ? parseReplicaCounts(input) : undefined;
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
-      const replicas = replicasOf(onlyNodeGroup(current)).map((member) => member.id);
+      const replicas = current.nodeGroups.flatMap((nodeGroup) => replicasOf(nodeGroup).map((member) => member.id));
       let removing: string[];
       if (toRemove?.length) {
         const unknown = toRemove.find((clusterId) => !replicas.includes(clusterId));
@@ -286,20 +308,36 @@ export class ReplicationGroupService {
         }
         removing = [...new Set(toRemove)];
       } else {
-        const wanted = this.newReplicaCount(input);
-        if (wanted >= replicas.length) {
-          throw errors.invalidParameterValue(`NewReplicaCount ${wanted} must be less than the current ${replicas.length} replicas.`);
+        const wanted = resolveReplicaCounts(current, request!);
+        removing = current.nodeGroups.flatMap((nodeGroup) => {
+          if (!wanted.has(nodeGroup.id)) return [];
+          const count = wanted.get(nodeGroup.id)!;
+          const shardReplicas = replicasOf(nodeGroup).map((member) => member.id);
+          if (count >= shardReplicas.length) {
+            throw errors.invalidParameterValue(`NewReplicaCount ${count} of node group ${nodeGroup.id} must be less than its current ${shardReplicas.length} replicas.`);
+          }
+          return shardReplicas.slice(count).reverse();
+        });
+      }
+      // Cluster mode disabled with automatic failover, and Multi-AZ in either mode, need a replica in every node group.
+      const needsReplica = current.multiAz || (current.automaticFailover && !current.clusterEnabled);
+      for (const nodeGroup of current.nodeGroups) {
+        const left = replicasOf(nodeGroup).filter((member) => !removing.includes(member.id)).length;
+        if (needsReplica && left < 1) {
+          throw errors.invalidParameterValue(`Node group ${nodeGroup.id} needs at least one replica (automatic failover or Multi-AZ).`);
         }
-        removing = replicas.slice(wanted).reverse();
       }
-      if (current.automaticFailover && replicas.length - removing.length < 1) {
-        throw errors.invalidParameterValue("A group with automatic failover needs at least one replica.");
-      }
+      const counts = current.nodeGroups.map((nodeGroup) => replicasOf(nodeGroup).filter((member) => !removing.includes(member.id)).length).join(", ");
       return this.ctx.store.replicationGroups.removeMembers(id, current.version, removing, [
-        groupEvent(id, `Decreasing replica count of replication group ${id} to ${replicas.length - removing.length}`),
+        groupEvent(id, `Decreasing replica count of replication group ${id} to ${counts}`),
       ]);
     });
     return this.changed(group);
+  }
+
+  /** Online resharding (resharding.ts). */
+  async modifyShardConfiguration(input: InputOf<"ModifyReplicationGroupShardConfiguration">): Promise<OutputOf<"ModifyReplicationGroupShardConfiguration">> {
+    return this.changed(await startResharding(this.ctx, input));
   }
 
   /**
@@ -337,18 +375,5 @@ export class ReplicationGroupService {
       );
     });
     return this.changed(group);
-  }
-
-  /** NewReplicaCount, or the one ReplicaConfiguration entry of the only node group. */
-  private newReplicaCount(input: InputOf<"IncreaseReplicaCount"> | InputOf<"DecreaseReplicaCount">): number {
-    const direct = optionalInt(input.NewReplicaCount, "NewReplicaCount", 0, MAX_REPLICAS + 100);
-    if (direct !== undefined) return direct;
-    const shards = input.ReplicaConfiguration as { NodeGroupId?: string; NewReplicaCount?: unknown }[] | undefined;
-    if (!Array.isArray(shards) || shards.length === 0) throw errors.missingParameter("NewReplicaCount");
-    const only = firstNodeGroupId();
-    if (shards.length > 1 || (shards[0].NodeGroupId !== undefined && shards[0].NodeGroupId !== only)) {
-      throw new AwsError("NodeGroupNotFoundFault", `Only node group ${only} exists in a cluster-mode-disabled group.`);
-    }
-    return optionalInt(shards[0].NewReplicaCount, "ReplicaConfiguration.ConfigureShard.1.NewReplicaCount", 0, MAX_REPLICAS + 100)!;
   }
 }

@@ -57,7 +57,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     ReplicationGroupId: group.id,
     Description: group.description,
     Status: group.status,
-    PendingModifiedValues: {},
+    PendingModifiedValues: group.resharding ? { Resharding: { SlotMigration: { ProgressPercentage: group.resharding.progress } } } : {},
     MemberClusters: membersOf(group).map((member) => member.id),
     NodeGroups: group.nodeGroups.map((nodeGroup) => (group.clusterEnabled ? toShardShape(nodeGroup) : toNodeGroupShape(ctx, nodeGroup))),
     ConfigurationEndpoint: group.clusterEnabled ? endpoint(ctx, group.configEndpointPort) : undefined,

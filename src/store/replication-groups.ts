@@ -202,6 +202,61 @@ export class ReplicationGroupRepository {
     });
   }
 
+  /**
+   * Online resharding starts: new node groups (no slots yet) with their members, the target slots
+   * and the node groups to remove recorded on the group, which becomes modifying.
+   */
+  startResharding(
+    id: string,
+    version: number,
+    change: { nodeGroups: NewNodeGroup[]; target: Record<string, string>; removing: string[] },
+    events: NewEvent[],
+    maxNodes: number,
+  ): Promise<ReplicationGroup> {
+    return this.db.$transaction(
+      async (tx) => {
+        await updateGroupAt(tx, id, version, { status: "modifying", reshardTarget: JSON.stringify(change.target), reshardRemoving: JSON.stringify(change.removing), reshardProgress: 0 });
+        for (const nodeGroup of change.nodeGroups) {
+          await insertNodeGroup(tx, id, nodeGroup);
+          for (const member of nodeGroup.members) await insertCluster(tx, member);
+        }
+        await tx.nodeGroup.updateMany({ where: { replicationGroupId: id, nodeGroupId: { in: change.removing } }, data: { status: "modifying" } });
+        await requireNodeQuota(tx, maxNodes);
+        await writeEvents(tx, events);
+        return (await loadGroup(tx, id))!;
+      },
+      { isolationLevel: "Serializable" },
+    );
+  }
+
+  /** How much of the slot move is done (0–100). Not a change of the group's settings: its version stays. */
+  async reshardProgress(id: string, progress: number): Promise<void> {
+    await this.db.replicationGroup.updateMany({ where: { id, reshardTarget: { not: null } }, data: { reshardProgress: progress } });
+  }
+
+  /**
+   * Every slot is where the target says: node groups record their new slots, removed node groups
+   * and their members go to deleting (the reconciler removes them), the resharding record is cleared.
+   */
+  async finishResharding(id: string, target: Record<string, string>, removing: string[], events: NewEvent[]): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.replicationGroup.update({ where: { id }, data: { reshardTarget: null, reshardRemoving: null, reshardProgress: null, ...bump } });
+      for (const [nodeGroupId, slots] of Object.entries(target)) {
+        await tx.nodeGroup.update({ where: { replicationGroupId_nodeGroupId: { replicationGroupId: id, nodeGroupId } }, data: { slots } });
+      }
+      await tx.nodeGroup.updateMany({ where: { replicationGroupId: id, nodeGroupId: { in: removing } }, data: { status: "deleting" } });
+      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id, nodeGroupId: { in: removing } }, data: { status: "deleting", ...bump } });
+      const memberIds = (await tx.cacheCluster.findMany({ where: { replicationGroupId: id, nodeGroupId: { in: removing } }, select: { id: true } })).map((row) => row.id);
+      await markNodesAbsent(tx, { clusterId: { in: memberIds } });
+      await writeEvents(tx, events);
+    });
+  }
+
+  /** Removed node groups whose members are all gone: their rows go too. */
+  async forgetEmptyNodeGroups(id: string): Promise<void> {
+    await this.db.nodeGroup.deleteMany({ where: { replicationGroupId: id, status: "deleting", members: { none: {} } } });
+  }
+
   /* The controllers' writes. */
 
   /**

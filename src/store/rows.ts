@@ -92,6 +92,10 @@ export function toReplicationGroup(row: GroupRow): ReplicationGroup {
     atRestEncryption: row.atRestEncryption,
     clusterEnabled: row.clusterEnabled,
     configEndpointPort: orUndefined(row.configEndpointPort),
+    resharding:
+      row.reshardTarget === null
+        ? undefined
+        : { target: JSON.parse(row.reshardTarget) as Record<string, string>, removing: JSON.parse(row.reshardRemoving ?? "[]") as string[], progress: row.reshardProgress ?? 0 },
     version: row.version,
     createdAt: row.createdAt,
     nodeGroups: row.nodeGroups.map(toNodeGroup),

@@ -20,10 +20,10 @@ const run = promisify(execFile);
 
 
 /** An ioredis Cluster client that knows only the configuration endpoint, as an application would. */
-function clusterClient(endpoint: { Address: string; Port: number }): Cluster {
+function clusterClient(endpoint: { Address: string; Port: number }, commandTimeout = 1000): Cluster {
   const client = new Cluster([{ host: endpoint.Address, port: endpoint.Port }], {
     clusterRetryStrategy: () => 50,
-    redisOptions: { connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0 },
+    redisOptions: { connectTimeout: 1000, commandTimeout, maxRetriesPerRequest: 0 },
     slotsRefreshTimeout: 1000,
   });
   client.on("error", () => undefined);
@@ -46,6 +46,9 @@ async function settled(target: NodeServer, id: string) {
     `group ${id} settled`,
   );
 }
+
+/** The host port of a member's node (DescribeCacheClusters). */
+const portOf = async (target: NodeServer, member: string): Promise<number> => (await target.api.cluster(member)).CacheNodes[0].Endpoint.Port;
 
 /** The settled group once `member` is the primary of `shard`. */
 function failedOverTo(target: NodeServer, shard: string, member: string) {
@@ -206,6 +209,36 @@ print(len(client.get_nodes()), len(client.get_primaries()))
     group = afterCli;
   });
 
+  it("adds and removes replicas of one shard with ReplicaConfiguration, through the AWS SDK and the AWS CLI", async () => {
+    const unknown = await failure(
+      target.api.send("IncreaseReplicaCount", { ReplicationGroupId: "shop", ApplyImmediately: true, ReplicaConfiguration: [{ NodeGroupId: "0009", NewReplicaCount: 2 }] }),
+    );
+    expect([unknown.code, unknown.status]).toEqual(["NodeGroupNotFoundFault", 404]);
+    const tooMany = await failure(target.api.send("IncreaseReplicaCount", { ReplicationGroupId: "shop", ApplyImmediately: true, NewReplicaCount: 6 }));
+    expect([tooMany.code, tooMany.status]).toEqual(["InvalidParameterValue", 400]);
+
+    await target.api.send("IncreaseReplicaCount", { ReplicationGroupId: "shop", ApplyImmediately: true, ReplicaConfiguration: [{ NodeGroupId: "0002", NewReplicaCount: 2 }] });
+    const grown = await settled(target, "shop");
+    const shard = (current: any, id: string) => current.NodeGroups.find((candidate: any) => candidate.NodeGroupId === id);
+    expect(shard(grown, "0002").NodeGroupMembers.map((member: any) => member.CacheClusterId)).toEqual(["shop-0002-001", "shop-0002-002", "shop-0002-003"]);
+    expect(shard(grown, "0001").NodeGroupMembers).toHaveLength(2);
+    // Redis Cluster agrees: the new node replicates shard 0002's primary.
+    const client = clusterClient(grown.ConfigurationEndpoint);
+    clients.push(client);
+    const view = () => client.cluster("NODES").then((text) => String(text).trim().split("\n"));
+    const primaryPort = await portOf(target, primaryOf(grown, "0002"));
+    const primaryId = (await view()).find((line) => line.includes(`:${primaryPort}@`))!.split(" ")[0];
+    expect((await view()).filter((line) => line.includes(` slave ${primaryId} `))).toHaveLength(2);
+
+    await awsCli(target.server.url, "DecreaseReplicaCount", { ReplicationGroupId: "shop", ApplyImmediately: true, ReplicaConfiguration: [{ NodeGroupId: "2", NewReplicaCount: 1 }] });
+    const shrunk = await settled(target, "shop");
+    expect(shard(shrunk, "0002").NodeGroupMembers).toHaveLength(2);
+    expect(shrunk.MemberClusters).toHaveLength(6);
+    // The removed node is gone from every node's view.
+    await eventually(async () => (await view()).length === 6, 20_000, "the cluster forgetting the removed node");
+    group = shrunk;
+  });
+
   it("refuses bad slot configurations with AWS's codes, writing nothing", async () => {
     const attempts: [Record<string, unknown>, string][] = [
       [{ NodeGroupConfiguration: [{ Slots: "0-8192" }, { Slots: "8192-16383" }] }, "InvalidParameterValue"],
@@ -237,4 +270,63 @@ print(len(client.get_nodes()), len(client.get_primaries()))
     expect(await runningNodes(target)).toEqual([]);
     expect(await portOpen(port)).toBe(false);
   });
+
+  it("reshards 2 -> 3 -> 2 shards online under steady writes; every acknowledged key is readable after", async () => {
+    await target.api.send("CreateReplicationGroup", { ReplicationGroupId: "grow", ReplicationGroupDescription: "reshard", NumNodeGroups: 2, ReplicasPerNodeGroup: 1 });
+    const created = await target.api.waitGroup("grow", "available", 90_000);
+    // A generous timeout: a slow command on a loaded machine is not what this test is about.
+    const client = clusterClient(created.ConfigurationEndpoint, 10_000);
+    clients.push(client);
+    for (let i = 0; i < 3000; i++) await client.set(`pre:${i}`, String(i));
+    const acked: number[] = [];
+    const errors: string[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        try {
+          await client.set(`live:${i}`, String(i));
+          acked.push(i);
+        } catch (error) {
+          errors.push(String(error));
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+    })();
+    await eventually(() => acked.length > 50, 10_000, "writes before resharding");
+
+    const { ReplicationGroup: growing } = await target.api.send("ModifyReplicationGroupShardConfiguration", { ReplicationGroupId: "grow", NodeGroupCount: 3, ApplyImmediately: true });
+    expect(growing.Status).toBe("modifying");
+    expect(growing.PendingModifiedValues.Resharding.SlotMigration.ProgressPercentage).toBe(0);
+    const grown = await settled(target, "grow");
+    expect(grown.PendingModifiedValues.Resharding).toBeUndefined();
+    expect(grown.NodeGroups.map((shard: any) => shard.NodeGroupId)).toEqual(["0001", "0002", "0003"]);
+    expect(grown.NodeGroups.map((shard: any) => shard.Slots)).toEqual(["0-5461", "8192-13652", "5462-8191,13653-16383"]);
+    expect(grown.MemberClusters).toHaveLength(6);
+    await eventually(() => client.nodes("master").length === 3, 10_000, "the client seeing 3 primaries");
+
+    await awsCli(target.server.url, "ModifyReplicationGroupShardConfiguration", { ReplicationGroupId: "grow", NodeGroupCount: 2, ApplyImmediately: true, NodeGroupsToRetain: ["0001", "0003"] });
+    const shrunk = await eventually(
+      async () => {
+        const current = await settled(target, "grow");
+        return current.NodeGroups.length === 2 && current;
+      },
+      60_000,
+      "node group 0002 removed",
+    );
+    expect(shrunk.NodeGroups.map((shard: any) => shard.NodeGroupId)).toEqual(["0001", "0003"]);
+    expect(shrunk.MemberClusters).toEqual(["grow-0001-001", "grow-0001-002", "grow-0003-001", "grow-0003-002"]);
+    await eventually(async () => acked.length > 0 && (await target.api.group("grow")).Status === "available", 10_000, "available");
+    writing = false;
+    await writer;
+    expect(errors).toEqual([]);
+    const pre = await Promise.all(Array.from({ length: 3000 }, (_, i) => client.get(`pre:${i}`)));
+    expect(pre.filter((value, i) => value !== String(i))).toEqual([]);
+    const live = await Promise.all(acked.map((i) => client.get(`live:${i}`)));
+    expect(live.filter((value, index) => value !== String(acked[index]))).toEqual([]);
+    const events = (await target.api.events("replication-group", "grow")).map((event) => event.Message);
+    expect(events).toContain("Resharding of replication group grow to 3 node groups completed");
+    expect(events).toContain("Resharding of replication group grow to 2 node groups completed");
+    await target.api.ok("DELETE", "/v1/replication-groups/grow?wait=true");
+    expect(await runningNodes(target)).toEqual([]);
+  }, 300_000);
 });

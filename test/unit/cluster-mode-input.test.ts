@@ -7,7 +7,7 @@ import { offer, type Catalog } from "../../src/domain/catalog.ts";
 import { codeOf } from "../helpers/aws-code.ts";
 import type { InputOf } from "../../src/aws/operations.ts";
 import { parseCreateReplicationGroup } from "../../src/elasticache/replication-group-input.ts";
-import { checkCoverage, evenSlots, formatSlots, parseSlots, rangesOf, slotCount } from "../../src/domain/slots.ts";
+import { checkCoverage, evenSlots, formatSlots, parseSlots, rangesOf, reshardPlan, slotCount, slotsOf } from "../../src/domain/slots.ts";
 
 const catalog: Catalog = { engines: [offer("redis", "7.0.15")] };
 const base = { ReplicationGroupId: "Shop", ReplicationGroupDescription: "shop" };
@@ -100,5 +100,23 @@ describe("cluster mode enabled in CreateReplicationGroup", () => {
     [{ NumNodeGroups: 2, NodeGroupConfiguration: "0-5" }, "InvalidParameterValue 400"],
   ])("%o -> %s", (input, expected) => {
     expect(codeOf(() => parse(input))).toBe(expected);
+  });
+});
+
+describe("resharding plan", () => {
+  const shards = (...texts: string[]) => new Map(texts.map((text, index) => [`000${index + 1}`, parseSlots(text)!]));
+  const formatted = (plan: Map<string, ReturnType<typeof parseSlots> & object>) => Object.fromEntries([...plan].map(([id, ranges]) => [id, formatSlots(ranges)]));
+
+  it("2 -> 3: each shard keeps its lowest slots, the new one takes what the others give up", () => {
+    const plan = reshardPlan(shards("0-8191", "8192-16383"), ["0001", "0002", "0003"]);
+    expect(formatted(plan)).toEqual({ "0001": "0-5461", "0002": "8192-13652", "0003": "5462-8191,13653-16383" });
+    expect(checkCoverage([...plan.values()])).toEqual({ ok: true });
+  });
+
+  it("3 -> 2: a removed shard's slots go to the shards that stay", () => {
+    const plan = reshardPlan(shards("0-5461", "8192-13652", "5462-8191,13653-16383"), ["0001", "0002"]);
+    expect(checkCoverage([...plan.values()])).toEqual({ ok: true });
+    expect([...plan.values()].map(slotCount)).toEqual([8192, 8192]);
+    expect(slotsOf(plan.get("0002")!).filter((slot) => slot >= 8192 && slot <= 13652)).toHaveLength(5461);
   });
 });
