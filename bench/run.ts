@@ -3,6 +3,7 @@
  * Pass names to run some: npm run bench -- create-group failover
  */
 import { benchApi } from "./api/describe.ts";
+import { benchCluster } from "./cluster/cluster-mode.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<string>> = {
   "create-group": benchCreateGroup,
   failover: benchFailover,
   scale: benchScale,
+  cluster: benchCluster,
   api: () => benchApi(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });
