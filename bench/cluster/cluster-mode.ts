@@ -129,6 +129,7 @@ async function failoverTimes(server: RunningServer, dataDir: string): Promise<{ 
         }
       })();
       await until(async () => acked.length > 200);
+      if (process.env.ECL_BENCH_DEBUG) console.error(`run ${runIndex}: killing ${primary} (slot ${slot})`);
       const pid = Number(readFileSync(path.join(dataDir, "nodes", `${primary}-0001`, "pid"), "utf8"));
       const killedAt = performance.now();
       process.kill(pid, "SIGKILL");
@@ -142,6 +143,7 @@ async function failoverTimes(server: RunningServer, dataDir: string): Promise<{ 
     }
   } finally {
     client.disconnect();
+    await settled(server.url, "fo");
     await deleteGroup(server.url, "fo");
   }
   return { times, lost, acked: ackedTotal };
@@ -152,11 +154,18 @@ async function reshard(server: RunningServer): Promise<{ ms: number; errors: num
   const created = (await createCluster(server.url, "rs", 2)).ReplicationGroup;
   const client = clusterClient(created.ConfigurationEndpoint);
   try {
-    for (let base = 0; base < 100_000; base += 1000) {
-      const pipeline = client.pipeline();
-      for (let i = base; i < base + 1000; i++) pipeline.set(`k:${i}`, String(i));
-      await pipeline.exec();
-    }
+    await until(async () => (await client.ping()) === "PONG");
+    // Keys of many slots cannot share a cluster pipeline: 200 concurrent SETs at a time (ioredis pipelines them per node), each retried.
+    const retried = async (i: number) => {
+      for (;;) {
+        try {
+          return await client.set(`k:${i}`, String(i));
+        } catch {
+          await sleep(5);
+        }
+      }
+    };
+    for (let base = 0; base < 100_000; base += 200) await Promise.all(Array.from({ length: 200 }, (_, i) => retried(base + i)));
     let errors = 0;
     const acked: number[] = [];
     let writing = true;
@@ -182,11 +191,7 @@ async function reshard(server: RunningServer): Promise<{ ms: number; errors: num
     writing = false;
     await writer;
     const values: (string | null)[] = [];
-    for (let base = 0; base < 100_000; base += 1000) {
-      const pipeline = client.pipeline();
-      for (let i = base; i < base + 1000; i++) pipeline.get(`k:${i}`);
-      values.push(...((await pipeline.exec()) ?? []).map(([, value]) => value as string | null));
-    }
+    for (let base = 0; base < 100_000; base += 200) values.push(...(await Promise.all(Array.from({ length: 200 }, (_, i) => client.get(`k:${base + i}`).catch(() => null)))));
     const lostPreloaded = values.filter((value, i) => value !== String(i)).length;
     const live = await Promise.all(acked.map((i) => client.get(`live:${i}`)));
     return { ms, errors, writes: acked.length, lost: lostPreloaded + live.filter((value, index) => value !== String(acked[index])).length };
@@ -203,7 +208,9 @@ export async function benchCluster(): Promise<string> {
   const server = await startServer({ env: { ECL_RUNTIME: "process", ECL_INSTANCE: `benchc${process.pid}`, ECL_PORT_RANGE: "27000-27199" } });
   try {
     const created = await createTimes(server, createRuns);
+    console.error(`create: by hand ${hand.map((ms) => fmt(ms)).join(", ")} ms; API ${created.map((ms) => fmt(ms)).join(", ")} ms`);
     const failover = await failoverTimes(server, server.dataDir);
+    console.error(`failover: ${failover.times.map((ms) => fmt(ms)).join(", ")} ms; lost ${failover.lost} of ${failover.acked}`);
     const resharded = await reshard(server);
     return [
       table([
@@ -215,8 +222,7 @@ export async function benchCluster(): Promise<string> {
       `resharding 100,000 keys 2 -> 3 shards: ${fmt(resharded.ms)} ms; ${resharded.writes} writes during it, ${resharded.errors} client errors (other than MOVED/ASK, which the client follows), ${resharded.lost} keys lost`,
     ].join("\n");
   } finally {
-    await server.stop();
-    rmSync(server.dataDir, { recursive: true, force: true });
+    await server.cleanup(); // stops the control plane and removes its node processes and data directory
   }
 }
 
