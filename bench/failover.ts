@@ -4,7 +4,12 @@
  * `docker kill`ed; recovery is the time from the kill to the first acknowledged SET after it.
  * Lost writes are acknowledged writes missing from the new primary afterwards (Redis replication
  * is asynchronous: a write the old primary acknowledged but had not yet streamed is lost).
- * Usage: npx tsx bench/failover.ts [runs]
+ * Phases, from the control plane's "failover timings" log line (controllers/failover/timings.ts):
+ * kill → first sign (a probe connection closed or a probe failed), detect (→ node recorded
+ * failed), decide (→ replica elected), promote (→ REPLICAOF NO ONE done and recorded), endpoint
+ * switch (→ the primary endpoint follows the new primary).
+ * Each run kills the primary right after the group settled from the previous run's failover.
+ * Usage: npx tsx bench/failover.ts [runs]   (env: BENCH_RUNTIMES=process,docker; BENCH_PORT_RANGE=22000-22999)
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -36,10 +41,30 @@ function crash(server: RunningServer, runtime: string, instance: string, node: s
   else execFileSync("docker", ["kill", containerName({ instance, server }, node)], { stdio: "ignore" });
 }
 
+interface Phases {
+  signalMs: number;
+  detectMs: number;
+  decideMs: number;
+  promoteMs: number;
+  endpointMs: number;
+}
+
 interface RunResult {
   recoveryMs: number;
   acked: number;
   lost: number;
+  phases?: Phases;
+}
+
+/** The control plane's "failover timings" line of the failover that followed a kill at `killedAt` (epoch ms). */
+function phasesAfter(server: RunningServer, killedAt: number): Phases | undefined {
+  for (const line of server.output().split("\n")) {
+    if (!line.includes('"failover timings"')) continue;
+    const entry = JSON.parse(line);
+    if (entry.at?.signal === undefined || entry.at.signal < killedAt) continue;
+    return { signalMs: entry.at.signal - killedAt, detectMs: entry.detectMs, decideMs: entry.decideMs, promoteMs: entry.promoteMs, endpointMs: entry.endpointMs };
+  }
+  return undefined;
 }
 
 async function oneRun(server: RunningServer, runtime: string, instance: string, id: string): Promise<RunResult> {
@@ -49,6 +74,7 @@ async function oneRun(server: RunningServer, runtime: string, instance: string, 
   const writer = new ContinuousWriter(endpoint.Port, endpoint.Address, `r${Date.now()}-`);
   while (writer.report.acked.length < 200) await sleep(5);
   const killedAt = performance.now();
+  const killedAtEpoch = Date.now();
   crash(server, runtime, instance, `${primaryMember}-0001`);
   const deadline = killedAt + 30_000;
   let resumedAt: number | undefined;
@@ -64,12 +90,17 @@ async function oneRun(server: RunningServer, runtime: string, instance: string, 
   const prefix = writer.prefix;
   const values = await fresh.mget(...report.acked.map((i) => `${prefix}${i}`));
   fresh.disconnect();
-  return { recoveryMs: resumedAt - killedAt, acked: report.acked.length, lost: values.filter((value) => value === null).length };
+  return {
+    recoveryMs: resumedAt - killedAt,
+    acked: report.acked.length,
+    lost: values.filter((value) => value === null).length,
+    phases: phasesAfter(server, killedAtEpoch),
+  };
 }
 
 async function benchRuntime(runtime: "process" | "docker"): Promise<RunResult[]> {
   const instance = `bfo${process.pid}`;
-  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: instance, ECL_PORT_RANGE: "22000-22999" } });
+  const server = await startServer({ env: { ECL_RUNTIME: runtime, ECL_IMAGES: "local", ECL_INSTANCE: instance, ECL_PORT_RANGE: process.env.BENCH_PORT_RANGE ?? "22000-22999", ECL_LOG_LEVEL: "info" } });
   const results: RunResult[] = [];
   try {
     await createGroup(server.url, "bench", 3, { AutomaticFailoverEnabled: true });
@@ -83,7 +114,9 @@ async function benchRuntime(runtime: "process" | "docker"): Promise<RunResult[]>
 
 export async function benchFailover(): Promise<string> {
   const rows = [];
-  for (const runtime of ["process", "docker"] as const) {
+  const phaseRows: Record<string, string | number>[] = [];
+  const wanted = (process.env.BENCH_RUNTIMES ?? "process,docker").split(",");
+  for (const runtime of (["process", "docker"] as const).filter((name) => wanted.includes(name))) {
     try {
       const results = await benchRuntime(runtime);
       const recovery = results.map((result) => result.recoveryMs);
@@ -97,11 +130,27 @@ export async function benchFailover(): Promise<string> {
         "acked writes lost (total)": results.reduce((sum, result) => sum + result.lost, 0),
         "lost per run": results.map((result) => result.lost).join(","),
       });
+      const phases = results.flatMap((result) => (result.phases ? [result.phases] : []));
+      // A phase a run did not note (e.g. the reconciler saw the death first) is left out of its spread.
+      const spread = (all: (number | undefined)[]) => {
+        const values = all.filter((value): value is number => Number.isFinite(value));
+        return values.length === 0 ? "-" : `${fmt(median(values))} / ${fmt(percentile(values, 95))} / ${fmt(Math.max(...values))}`;
+      };
+      phaseRows.push({
+        runtime,
+        "runs with timings": phases.length,
+        "kill→sign": spread(phases.map((phase) => phase.signalMs)),
+        detect: spread(phases.map((phase) => phase.detectMs)),
+        decide: spread(phases.map((phase) => phase.decideMs)),
+        promote: spread(phases.map((phase) => phase.promoteMs)),
+        "endpoint switch": spread(phases.map((phase) => phase.endpointMs)),
+        "recovery per run ms": results.map((result) => fmt(result.recoveryMs)).join(","),
+      });
     } catch (error) {
       console.error(`${runtime} runtime not measured:`, (error as Error).message);
     }
   }
-  return table(rows);
+  return `${table(rows)}\n\nPhases, ms (median / p95 / max):\n${table(phaseRows)}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

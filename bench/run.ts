@@ -7,6 +7,8 @@ import { benchCluster } from "./cluster/cluster-mode.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
+import { benchSnapshotRestore } from "./snapshot-restore.ts";
+import { benchParameterApply } from "./parameter-apply.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
 import { execFileSync } from "node:child_process";
 
@@ -15,6 +17,8 @@ const benches: Record<string, () => Promise<string>> = {
   failover: benchFailover,
   scale: benchScale,
   cluster: benchCluster,
+  "snapshot-restore": benchSnapshotRestore,
+  "parameter-apply": benchParameterApply,
   api: () => benchApi(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });

@@ -82,11 +82,16 @@ ${classes.join("\n\n")}
 `;
 }
 
-/** Paginators for the operations the AWS SDK has them for; ElastiCache's all page with Marker and MaxRecords. */
+/**
+ * Paginators for the operations the AWS SDK has them for, which page with Marker and MaxRecords at
+ * the top of their output; DescribeEngineDefaultParameters keeps its Marker inside EngineDefaults,
+ * which the shim's paginator does not follow, so it has none.
+ */
 function paginatorsSource(): string {
   const operations = shimOperations()
     .map((row) => row.operation)
-    .filter((operation) => typeof (aws as Record<string, unknown>)[`paginate${operation}`] === "function");
+    .filter((operation) => typeof (aws as Record<string, unknown>)[`paginate${operation}`] === "function")
+    .filter((operation) => operation !== "DescribeEngineDefaultParameters");
   for (const operation of operations) {
     const model = serviceModel().operation(operation);
     if (!model?.input?.members.Marker || !model.input.members.MaxRecords || !model.output?.members.Marker) {

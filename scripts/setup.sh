@@ -2,10 +2,12 @@
 # Makes this machine ready to run elasticache-local (and, with --test, its tests). Idempotent and
 # quick when everything is already there; run automatically before `npm start` and `npm test`.
 #   - Debian packages: redis-server, memcached (nodes of the process runtime); with --test also
-#     awscli (the AWS CLI tests), python3-boto3 (boto3 tests, run with /usr/bin/python3), python3-redis
-#     (redis-py RedisCluster in the cluster-mode tests), docker.io
-#     (the Docker runtime tests) and haproxy (benchmarks)
-#   - npm packages (npm ci when node_modules is missing or older than package-lock.json)
+#     awscli (the AWS CLI tests), python3-boto3 and python3-redis (boto3 tests and redis-py RedisCluster in the cluster-mode tests, run with /usr/bin/python3), docker.io
+#     (the Docker runtime tests), haproxy (benchmarks) and ansible (its community.aws ElastiCache
+#     modules, driven by the tests)
+#   - npm packages: npm ci when node_modules was not installed from this very package-lock.json
+#     (judged by the lockfile's hash, kept in node_modules/.ecl-lock-hash, not by file dates: a
+#     node_modules copied into a fresh clone is kept when it matches)
 #   - with --test: starts dockerd when it is installed but not running, builds the local images
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,7 @@ want_tests=false
 [[ "${1:-}" == "--test" ]] && want_tests=true
 
 packages=(redis-server memcached)
-$want_tests && packages+=(awscli python3-boto3 python3-redis docker.io haproxy redis-tools)
+$want_tests && packages+=(awscli python3-boto3 python3-redis docker.io haproxy redis-tools ansible)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -31,9 +33,15 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "setup: installing npm packages"
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+# A node_modules installed before this check existed: trusted once if newer than the lockfile.
+if [[ -f node_modules/.package-lock.json && ! -f node_modules/.ecl-lock-hash && node_modules/.package-lock.json -nt package-lock.json ]]; then
+  echo "$lock_hash" > node_modules/.ecl-lock-hash
+fi
+if [[ ! -f node_modules/.package-lock.json || "$(cat node_modules/.ecl-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
+  echo "setup: installing npm packages (the first time takes a few minutes: better-sqlite3 compiles)"
   npm ci --no-audit --no-fund
+  echo "$lock_hash" > node_modules/.ecl-lock-hash
 fi
 
 if $want_tests && command -v dockerd >/dev/null; then

@@ -8,6 +8,7 @@ import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
 import { caCertificateRoute } from "./http/ca-certificate.ts";
+import { localRoutes, type Check } from "./http/local-routes.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
 import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
@@ -26,6 +27,10 @@ export interface AppDeps {
   credentials?: ReadonlyMap<string, string>;
   /** The installation's CA certificate (PEM), served at GET /v1/tls/ca.pem. */
   caCertificate?: string;
+  /** Readiness checks of GET /health (without them it answers ok whenever the server does). */
+  readiness?: { store: Check; runtime: Check; runtimeKind: string };
+  /** POST /_elasticache-local/reset: removes every resource and node. */
+  reset?: () => Promise<unknown>;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
 }
@@ -58,8 +63,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.credentials && deps.credentials.size > 0) requireSignatures(app, { credentials: deps.credentials });
   await app.register(openApiDocs);
   // The model names the @aws-sdk/client-elasticache release whose wire format both protocols speak.
-  const model = serviceModel().source;
-  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", model }));
+  await localRoutes(app, {
+    model: serviceModel().source,
+    ...(deps.readiness && { checks: { store: deps.readiness.store, runtime: deps.readiness.runtime }, runtimeKind: deps.readiness.runtimeKind }),
+    ...(deps.reset && { reset: deps.reset }),
+  });
 
   if (deps.caCertificate !== undefined) await app.register(caCertificateRoute, { certificatePem: deps.caCertificate });
   await app.register(restApi, { operations: deps.operations });

@@ -3,32 +3,41 @@
  * the HTTP server; graceful shutdown on SIGINT/SIGTERM. Nodes keep running across a shutdown
  * and are adopted by the next start.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import pino from "pino";
 import { buildApp } from "./app.ts";
+import type { Logger } from "pino";
+import { bannerOf, createLogger } from "./logger.ts";
 import { ConfigError, loadConfig, type Config } from "./config/index.ts";
 import { probeCatalog } from "./catalog-probe.ts";
 import type { ServiceContext } from "./elasticache/context.ts";
+import { ResetService } from "./elasticache/reset.ts";
 import { createServices, operationRegistry } from "./elasticache/services.ts";
 import { LineProbe, MEMCACHED_VERSION, REDIS_PING } from "./engines/line-probe.ts";
 import { RedisAdmin } from "./engines/redis-admin.ts";
 import { EndpointSync } from "./controllers/endpoint-sync.ts";
+import { EventLog } from "./controllers/event-log.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
+import { FailoverTimings } from "./controllers/failover/timings.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { announceHostOf } from "./controllers/node-spec.ts";
-import { chooseRuntime } from "./runtime/choose.ts";
+import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
+import { SnapshotController } from "./controllers/snapshots.ts";
+import { ParameterController } from "./controllers/parameters.ts";
+import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { openStore } from "./store/index.ts";
-import { CertificateAuthority, CertificateAuthorityError } from "./tls/index.ts";
+import { CertificateAuthority, CertificateAuthorityError, nodeCertificates } from "./tls/index.ts";
 
 export async function start(config: Config) {
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
   // Before anything else touches the data directory: a second control plane on it stops here.
   const lock = lockDataDir(config.dataDir);
-  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(config.nodeHost, port) };
+  // Swarm publishes a node's ports on every address of its host: a port must be free on all of them.
+  const portHost = config.runtime === "swarm" ? "0.0.0.0" : config.nodeHost;
+  const ports = { range: config.portRange, isFree: (port: number) => isPortFree(portHost, port) };
   warnOnEphemeralOverlap(config.portRange, logger);
   const { store, migrated } = await openStore(config.databaseUrl, ports);
   if (migrated.length > 0) logger.info({ migrations: migrated }, "database migrated");
@@ -37,7 +46,7 @@ export async function start(config: Config) {
   const ca = await CertificateAuthority.open(path.join(config.dataDir, "tls"));
   logger.info({ caCertificate: ca.certificatePath, created: ca.created }, "certificate authority (clients verify TLS nodes with this file, or GET /v1/tls/ca.pem)");
 
-  const { runtime, images } = await chooseRuntime({
+  const { runtime, images, presentImages } = await chooseRuntime({
     choice: config.runtime,
     dockerSocket: config.dockerSocket,
     images: config.images,
@@ -51,34 +60,55 @@ export async function start(config: Config) {
     redisServerPath: config.redisServerPath,
     memcachedPath: config.memcachedPath,
     valkeyServerPath: config.valkeyServerPath,
+    swarmZoneLabel: config.swarmZoneLabel,
     logger: logger.child({ component: "runtime" }),
   });
   const catalog = await probeCatalog({
-    runtime: runtime.kind,
+    // Swarm services run the same images as Docker containers.
+    runtime: runtime.kind === "process" ? "process" : "docker",
     images,
     binaries: { redis: config.redisServerPath, memcached: config.memcachedPath, valkey: config.valkeyServerPath },
+    presentImages,
+    onMissingImage: (engine, version, image) =>
+      logger.info({ engine, version, image }, `${engine} ${version} not offered: image ${image} is absent (docker pull it, or see scripts/build-images.sh)`),
   });
   logger.info({ runtime: runtime.kind, installation, images, engines: catalog.engines.map((e) => `${e.engine} ${e.version}`) }, "node runtime chosen");
 
   const redis = new RedisAdmin();
+  const certificates = nodeCertificates(ca, [config.advertisedHost, config.nodeHost]);
   const account = { region: config.region, accountId: config.accountId };
   let reconciler: Reconciler | undefined;
+  let snapshotter: SnapshotController | undefined;
+  let parameterApplier: ParameterController | undefined;
+  const snapshotFiles = new SnapshotFileStore(path.join(config.dataDir, "snapshots"), config.s3Dir);
+  mkdirSync(config.s3Dir, { recursive: true });
   const ctx: ServiceContext = {
     store,
     account,
     endpointHost: config.advertisedHost,
     catalog,
-    controllers: { kick: () => reconciler?.kick() },
+    controllers: {
+      kick: () => {
+        reconciler?.kick();
+        snapshotter?.kick();
+        parameterApplier?.kick();
+      },
+    },
+    snapshotFiles,
+    subnetIds: config.subnetIds,
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
+  const timings = new FailoverTimings(logger.child({ component: "failover" }));
   const monitor = new HealthMonitor({
     store,
+    timings,
     redis,
     redisProbe,
     memcachedProbe,
+    certificates,
     intervalMs: config.healthIntervalMs,
     failureThreshold: config.healthFailureThreshold,
     logger: logger.child({ component: "health" }),
@@ -97,12 +127,13 @@ export async function start(config: Config) {
     void monitor.refresh();
     return endpoints.sync();
   };
-  reconciler = new Reconciler(
-    { store, runtime, redis, account, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology },
-    { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) },
-  );
+  const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology, timings };
+  reconciler = new Reconciler(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) });
+  parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
+  snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
+  const resetService = new ResetService(ctx);
 
   const app = await buildApp({
     operations: operationRegistry(services),
@@ -110,6 +141,12 @@ export async function start(config: Config) {
     accountId: config.accountId,
     credentials: config.credentials,
     caCertificate: ca.certificatePem,
+    readiness: { store: () => store.reset.ping(), runtime: () => runtime.list(), runtimeKind: runtime.kind },
+    reset: async () => {
+      const result = await resetService.reset();
+      logger.info(result, "reset: every resource and node removed");
+      return result;
+    },
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -119,17 +156,32 @@ export async function start(config: Config) {
   // if one was missed. Rare, because each sync reads every group and node.
   const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
   endpointResync.unref();
+  const eventLog = new EventLog(store, logger.child({ component: "events" }));
+  await eventLog.start();
   reconciler.start();
+  snapshotter.start();
+  parameterApplier.start();
   monitor.start();
+  const listening = app.server.address();
+  const apiPort = typeof listening === "object" && listening ? listening.port : config.port;
+  const apiHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  logger.info(bannerOf(config, `http://${apiHost.includes(":") ? `[${apiHost}]` : apiHost}:${apiPort}`, runtime.kind), "elasticache-local is ready");
 
   let closing: Promise<void> | undefined;
   const stop = () =>
     (closing ??= (async () => {
       logger.info("shutting down");
       await app.close();
+      if (config.removeNodesOnExit) {
+        logger.info({ ephemeral: config.ephemeral }, "removing every resource and node before exit (ECL_REMOVE_NODES_ON_EXIT / ECL_EPHEMERAL)");
+        await resetService.reset(60_000).catch((error) => logger.error({ err: error }, "could not remove everything before exit"));
+      }
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
+      await snapshotter.stop();
+      await parameterApplier.stop();
+      await eventLog.stop();
       await endpoints.close();
       await redis.close();
       redisProbe.close();
@@ -137,12 +189,13 @@ export async function start(config: Config) {
       await runtime.close();
       await store.close();
       lock.release();
+      if (config.ephemeral) rmSync(config.dataDir, { recursive: true, force: true });
     })());
   return { app, store, stop, logger, ca };
 }
 
 /** Ports in the kernel's ephemeral range can be taken by any outgoing connection at any time. */
-function warnOnEphemeralOverlap([from, to]: [number, number], logger: pino.Logger): void {
+function warnOnEphemeralOverlap([from, to]: [number, number], logger: Logger): void {
   try {
     const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
     if (from <= high && to >= low) {
@@ -151,6 +204,16 @@ function warnOnEphemeralOverlap([from, to]: [number, number], logger: pino.Logge
   } catch {
     // not Linux: nothing to check
   }
+}
+
+/** What a user can fix, said in one line without a stack trace; undefined for anything else. */
+function startProblem(error: unknown, config: Config): string | undefined {
+  if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError || error instanceof DockerUnavailable) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") return `port ${config.port} on ${config.host} is already in use by another program: stop it, or set ECL_PORT to a free port`;
+  if (code === "EADDRNOTAVAIL") return `ECL_HOST=${config.host} is not an address of this machine`;
+  if (code === "EACCES") return `port ${config.port} on ${config.host} needs privileges this user lacks: set ECL_PORT above 1023`;
+  return undefined;
 }
 
 async function main() {
@@ -170,12 +233,15 @@ async function main() {
   try {
     server = await start(config);
   } catch (error) {
-    if (error instanceof DataDirInUse || error instanceof CertificateAuthorityError) {
-      console.error(`elasticache-local: ${error.message}`);
+    const problem = startProblem(error, config);
+    if (problem !== undefined) {
+      console.error(`elasticache-local: ${problem}`);
       process.exit(2);
     }
     throw error;
   }
+  // A promise some path forgot to handle is a bug to log, not a reason to drop every endpoint.
+  process.on("unhandledRejection", (reason) => server.logger.error({ err: reason }, "unhandled promise rejection; still running"));
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       server.stop().then(

@@ -40,6 +40,7 @@ function documentRoute(operation: Json, route: RestRoute, docs: AwsDocs): void {
   for (const parameter of (operation.parameters ?? []) as Json[]) {
     parameter.description ??= docs.member(input, parameter.name)?.description;
     if (parameter.in === "path") parameter.example = example.params?.[parameter.name];
+    if (parameter.in === "query" && example.query?.[parameter.name] !== undefined) parameter.example = example.query[parameter.name];
   }
   const body = operation.requestBody?.content?.["application/json"];
   if (body) {
@@ -67,6 +68,7 @@ export async function currentOpenApi(): Promise<string> {
     endpointHost: "127.0.0.1",
     catalog: { engines: [] },
     controllers: { kick: () => {} },
+    snapshotFiles: undefined as never,
   });
   const operations = operationRegistry(services);
   const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };

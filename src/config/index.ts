@@ -2,11 +2,14 @@
  * The one place that reads the environment. Every key is documented here and in the README's
  * configuration table; values are validated once at start-up.
  */
+import { randomBytes } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 import { imageOverridesFromEnv, type ImageOverrides } from "../runtime/images.ts";
+import { ZONE_LABEL_RE } from "../runtime/swarm/placement.ts";
 import { credentialsFromEnv, CredentialsError, isLoopback } from "./credentials.ts";
 
-export type RuntimeChoice = "auto" | "docker" | "process";
+export type RuntimeChoice = "auto" | "docker" | "swarm" | "process";
 
 export interface Config {
   /** ECL_HOST: address the API listens on. */
@@ -15,6 +18,8 @@ export interface Config {
   port: number;
   /** ECL_DATA_DIR: database, process-runtime node directories, logs. */
   dataDir: string;
+  /** ECL_S3_DIR: the folder standing in for S3 (snapshot export, SnapshotArns): one subfolder per bucket. Default <dataDir>/s3. */
+  s3Dir: string;
   /** DATABASE_URL: SQLite URL; defaults to file:<dataDir>/elasticache-local.db. */
   databaseUrl: string;
   /** AWS_REGION / AWS_DEFAULT_REGION: region used in ARNs and availability zones. */
@@ -23,9 +28,11 @@ export interface Config {
   accountId: string;
   /** ECL_LOG_LEVEL: pino level. */
   logLevel: string;
+  /** ECL_LOG_FORMAT: auto (readable lines when stdout is a terminal, JSON otherwise), pretty or json. */
+  logFormat: "auto" | "pretty" | "json";
   /** ECL_BODY_LIMIT: largest accepted request body in bytes. */
   bodyLimit: number;
-  /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker or process. */
+  /** ECL_RUNTIME: auto (Docker when its API answers, else processes), docker, swarm (services on a swarm manager) or process. */
   runtime: RuntimeChoice;
   /** ECL_NODE_HOST: address nodes and endpoints bind to / publish on. */
   nodeHost: string;
@@ -38,6 +45,8 @@ export interface Config {
   memcachedPath: string;
   /** ECL_VALKEY_SERVER: Valkey binary; Valkey is offered only when it exists. */
   valkeyServerPath: string;
+  /** ECL_SWARM_ZONE_LABEL: key of the swarm node label naming the availability zone a swarm node stands for (default elasticache-local.zone). */
+  swarmZoneLabel?: string;
   /** DOCKER_SOCKET: the Docker API socket. */
   dockerSocket: string;
   /** ECL_IN_DOCKER: the control plane itself runs in a container on the nodes' networks. */
@@ -65,6 +74,15 @@ export interface Config {
   credentials: ReadonlyMap<string, string>;
   /** ECL_ALLOW_UNAUTHENTICATED=true: serve an open API on a non-loopback ECL_HOST. */
   allowUnauthenticated: boolean;
+  /**
+   * ECL_EPHEMERAL=true: a data directory of its own under the system's temporary directory (unless
+   * ECL_DATA_DIR names one), every resource and node removed at exit and the directory with them.
+   */
+  ephemeral: boolean;
+  /** ECL_REMOVE_NODES_ON_EXIT=true (implied by ECL_EPHEMERAL): remove every resource and node when the control plane exits. */
+  removeNodesOnExit: boolean;
+  /** ECL_SUBNET_IDS: "any" (any `subnet-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
+  subnetIds: "any" | "strict";
 }
 
 export class ConfigError extends Error {}
@@ -106,6 +124,12 @@ function instanceName(raw: string | undefined): string {
   return name;
 }
 
+function swarmZoneLabel(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!ZONE_LABEL_RE.test(raw)) throw new ConfigError(`ECL_SWARM_ZONE_LABEL must be a label key of letters, digits, ".", "_" and "-", got "${raw}"`);
+  return raw;
+}
+
 function bool(env: Env, key: string): boolean {
   return oneOf(env, key, ["true", "false"] as const, "false") === "true";
 }
@@ -120,7 +144,10 @@ function apiCredentials(env: Env): Map<string, string> {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const dataDir = path.resolve(env.ECL_DATA_DIR || "data");
+  const ephemeral = bool(env, "ECL_EPHEMERAL");
+  const dataDir = path.resolve(
+    env.ECL_DATA_DIR || (ephemeral ? path.join(os.tmpdir(), `elasticache-local-${randomBytes(6).toString("hex")}`) : "data"),
+  );
   const nodeHost = env.ECL_NODE_HOST || "127.0.0.1";
   const host = env.ECL_HOST || "127.0.0.1";
   const credentials = apiCredentials(env);
@@ -134,18 +161,21 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port: int(env, "ECL_PORT", 4599, 0, 65535),
     dataDir,
+    s3Dir: path.resolve(env.ECL_S3_DIR || path.join(dataDir, "s3")),
     databaseUrl: env.DATABASE_URL || `file:${path.join(dataDir, "elasticache-local.db")}`,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     accountId: env.ECL_ACCOUNT_ID || "000000000000",
     logLevel: env.ECL_LOG_LEVEL || "info",
+    logFormat: oneOf(env, "ECL_LOG_FORMAT", ["auto", "pretty", "json"] as const, "auto"),
     bodyLimit: int(env, "ECL_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
-    runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "process"] as const, "auto"),
+    runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "swarm", "process"] as const, "auto"),
     nodeHost,
     advertisedHost: env.ECL_ADVERTISED_HOST || nodeHost,
     portRange: range(env, "ECL_PORT_RANGE", [20000, 29999]),
     redisServerPath: env.ECL_REDIS_SERVER || "redis-server",
     memcachedPath: env.ECL_MEMCACHED || "memcached",
     valkeyServerPath: env.ECL_VALKEY_SERVER || "valkey-server",
+    swarmZoneLabel: swarmZoneLabel(env.ECL_SWARM_ZONE_LABEL),
     dockerSocket: env.DOCKER_SOCKET || "/var/run/docker.sock",
     inDocker: env.ECL_IN_DOCKER === "true",
     images: imageOverridesFromEnv(env),
@@ -157,5 +187,8 @@ export function loadConfig(env: Env = process.env): Config {
     healthFailureThreshold: int(env, "ECL_HEALTH_FAILURES", 3, 1, 100),
     credentials,
     allowUnauthenticated,
+    ephemeral,
+    removeNodesOnExit: ephemeral || bool(env, "ECL_REMOVE_NODES_ON_EXIT"),
+    subnetIds: oneOf(env, "ECL_SUBNET_IDS", ["any", "strict"] as const, "any"),
   };
 }

@@ -7,9 +7,10 @@
  * the same slot map, so a client bootstrapping from any node sees the whole cluster. Every step
  * looks first and only sends what differs, so a pass interrupted anywhere is finished by the next.
  */
-import type { Address, CacheCluster, ReplicationGroup } from "../domain/model.ts";
+import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
 import { parseSlots, rangesOf, slotsOf } from "../domain/slots.ts";
 import { ClusterAdmin, type ClusterNodeEntry } from "../engines/cluster-admin.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import type { ControllerContext } from "./context.ts";
 
@@ -19,6 +20,8 @@ interface Live {
   member: CacheCluster;
   nodeGroupId: string;
   handle: NodeHandle;
+  /** How the control plane logs in to it (TLS, AUTH token). */
+  admin: ConnectionProfile;
   id: string;
 }
 
@@ -42,16 +45,21 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number): P
 }
 
 /**
- * Forms or repairs the cluster; returns the replicas' handles once every node agrees on the slot
+ * Forms or repairs the cluster; returns the replicas' profiles once every node agrees on the slot
  * map and on who replicates whom, undefined when that did not happen within the sync timeout (the
  * next pass goes on).
  */
-export async function formCluster(work: ControllerContext, group: ReplicationGroup, handles: Map<string, NodeHandle>): Promise<NodeHandle[] | undefined> {
+export async function formCluster(
+  work: ControllerContext,
+  group: ReplicationGroup,
+  handles: Map<string, NodeHandle>,
+  profiles: Map<string, ConnectionProfile>,
+): Promise<ConnectionProfile[] | undefined> {
   const cluster = new ClusterAdmin(work.redis);
   const members = group.nodeGroups.flatMap((nodeGroup) =>
-    nodeGroup.members.filter((member) => member.status !== "deleting").map((member) => ({ member, nodeGroupId: nodeGroup.id, handle: handles.get(member.id)! })),
+    nodeGroup.members.filter((member) => member.status !== "deleting").map((member) => ({ member, nodeGroupId: nodeGroup.id, handle: handles.get(member.id)!, admin: profiles.get(member.id)! })),
   );
-  const live: Live[] = await Promise.all(members.map(async (entry) => ({ ...entry, id: await cluster.myId(entry.handle.adminAddress) })));
+  const live: Live[] = await Promise.all(members.map(async (entry) => ({ ...entry, id: await cluster.myId(entry.admin) })));
   const ids = new Set(live.map((entry) => entry.id));
 
   await Promise.all(live.map((entry) => meetAll(cluster, entry, live, ids)));
@@ -69,16 +77,16 @@ export async function formCluster(work: ControllerContext, group: ReplicationGro
   await Promise.all(
     replicas.map(async (entry) => {
       const primary = primaries.get(entry.nodeGroupId);
-      if (primary) await follow(cluster, entry.handle.adminAddress, primary.id, work.syncTimeoutMs);
+      if (primary) await follow(cluster, entry.admin, primary.id, work.syncTimeoutMs);
     }),
   );
   if (!(await until(() => agreed(cluster, live, primaries), work.syncTimeoutMs))) return undefined;
-  return replicas.map((entry) => entry.handle);
+  return replicas.map((entry) => entry.admin);
 }
 
 /** MEETs the nodes `entry` does not know, and forgets nodes the group no longer has. */
 async function meetAll(cluster: ClusterAdmin, entry: Live, live: Live[], ids: Set<string>): Promise<void> {
-  const admin = entry.handle.adminAddress;
+  const admin = entry.admin;
   const view = await cluster.nodes(admin);
   for (const other of live) {
     if (other === entry || view.some((node) => node.id === other.id)) continue;
@@ -96,7 +104,7 @@ async function meetAll(cluster: ClusterAdmin, entry: Live, live: Live[], ids: Se
 async function assignSlots(cluster: ClusterAdmin, primary: Live, slots: string | undefined): Promise<void> {
   const wanted = slots === undefined ? undefined : parseSlots(slots);
   if (!wanted) return;
-  const view = await cluster.nodes(primary.handle.adminAddress);
+  const view = await cluster.nodes(primary.admin);
   const served = new Set<number>();
   for (const node of view) {
     for (const [start, end] of node.slots) for (let slot = start; slot <= end; slot++) served.add(slot);
@@ -104,7 +112,7 @@ async function assignSlots(cluster: ClusterAdmin, primary: Live, slots: string |
   }
   const missing = slotsOf(wanted).filter((slot) => !served.has(slot));
   await cluster.addSlotsRange(
-    primary.handle.adminAddress,
+    primary.admin,
     rangesOf(missing).map((range) => [range.start, range.end]),
   );
 }
@@ -113,7 +121,7 @@ async function assignSlots(cluster: ClusterAdmin, primary: Live, slots: string |
  * Makes a node a replica of `primaryId`, once it knows that primary and holds no slots (an old
  * primary come back learns from the cluster that its slots moved, and gives them up, first).
  */
-export async function follow(cluster: ClusterAdmin, admin: Address, primaryId: string, timeoutMs: number): Promise<boolean> {
+export async function follow(cluster: ClusterAdmin, admin: ConnectionProfile, primaryId: string, timeoutMs: number): Promise<boolean> {
   return until(async () => {
     const view = await cluster.nodes(admin);
     const self = view.find((entry) => entry.flags.has("myself"));
@@ -127,7 +135,7 @@ export async function follow(cluster: ClusterAdmin, admin: Address, primaryId: s
 
 /** Every node's view passes `check`. */
 async function allViews(cluster: ClusterAdmin, live: Live[], check: (view: ClusterNodeEntry[]) => boolean): Promise<boolean> {
-  const views = await Promise.all(live.map((entry) => cluster.nodes(entry.handle.adminAddress)));
+  const views = await Promise.all(live.map((entry) => cluster.nodes(entry.admin)));
   return views.every(check);
 }
 
@@ -135,7 +143,7 @@ async function allViews(cluster: ClusterAdmin, live: Live[], check: (view: Clust
 async function agreed(cluster: ClusterAdmin, live: Live[], primaries: Map<string, Live>): Promise<boolean> {
   const own = new Map<string, string>();
   for (const primary of primaries.values()) {
-    const self = (await cluster.nodes(primary.handle.adminAddress)).find((node) => node.flags.has("myself"));
+    const self = (await cluster.nodes(primary.admin)).find((node) => node.flags.has("myself"));
     own.set(primary.id, JSON.stringify(self?.slots ?? []));
   }
   const masterOf = new Map(live.map((entry) => [entry.id, entry.member.role === "replica" ? primaries.get(entry.nodeGroupId)?.id : undefined]));

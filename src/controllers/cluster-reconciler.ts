@@ -8,6 +8,7 @@ import { event, type NewEvent } from "../domain/events.ts";
 import type { CacheCluster } from "../domain/model.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { maxmemoryOf } from "./node-spec.ts";
+import { loggedIn } from "./node-access.ts";
 import { deleteCluster, ensureNodes, forgetAbsentNodes, removeNodes } from "./nodes.ts";
 
 export const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
@@ -15,10 +16,14 @@ export const reasonOf = (error: unknown) => (error instanceof Error ? error.mess
 /** Returns true when the pass must run again (the cluster changed while it worked). */
 export async function reconcileCluster(work: ControllerContext, id: string, observed: Observed): Promise<boolean> {
   const cluster = await work.store.cacheClusters.get(id);
-  if (!cluster || cluster.replicationGroupId || cluster.status === "create-failed") return false;
+  // A snapshotting cluster is the snapshot controller's until its snapshot is done.
+  if (!cluster || cluster.replicationGroupId || cluster.status === "create-failed" || cluster.status === "snapshotting") return false;
   if (cluster.status === "deleting") {
+    // A final snapshot (FinalSnapshotIdentifier) is taken first; the next pass deletes.
+    if (await work.store.snapshots.taking({ cacheClusterId: cluster.id })) return false;
     // Its configuration endpoint closes first, so nothing listens on its ports once it is gone.
     await work.onTopology?.(cluster.id);
+    await work.store.snapshots.markAutomatedDeleting({ cacheClusterId: cluster.id });
     await deleteCluster(work, cluster);
     work.onTopology?.(cluster.id);
     return false;
@@ -36,7 +41,11 @@ export async function reconcileCluster(work: ControllerContext, id: string, obse
   }
   if (cluster.status === "modifying" && cluster.engine !== "memcached") {
     const maxmemory = maxmemoryOf(cluster.cacheNodeType);
-    await Promise.all([...handles.values()].map((handle) => work.redis.configSet(handle.adminAddress, "maxmemory", maxmemory)));
+    await Promise.all(
+      [...handles.values()].map(async (handle) =>
+        work.redis.configSet(await loggedIn(work.redis, work.certificates, cluster, handle.adminAddress), "maxmemory", maxmemory),
+      ),
+    );
   }
   const fresh = cluster.nodes.filter((node) => node.desired === "present" && node.status !== "available");
   const added = fresh.filter((node) => node.status === "creating");

@@ -9,7 +9,16 @@
 import type { Logger } from "pino";
 import type { Address } from "../domain/model.ts";
 import { isAvailable, nodeOf } from "../domain/topology.ts";
-import { ClusterConfigurationEndpoint, MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets } from "../proxy/index.ts";
+import { NO_SECURITY, type NodeSecurity } from "../domain/security.ts";
+import type { CacheNode } from "../domain/model.ts";
+import {
+  ClusterConfigurationEndpoint,
+  MemcachedConfigEndpoint,
+  ReplicationGroupEndpoints,
+  type ClusterConfig,
+  type Targets,
+  type Upstream,
+} from "../proxy/index.ts";
 import type { Store } from "../store/index.ts";
 
 export interface EndpointSyncOptions {
@@ -35,10 +44,25 @@ interface ConfigEndpoint {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
+type Transit = "off" | "preferred" | "required";
+
+/** The endpoint's transit mode: the group's TransitEncryptionMode, or off. */
+const transitOf = (security: NodeSecurity): Transit => (security.transitEncryption ? (security.transitEncryptionMode ?? "required") : "off");
+
+/**
+ * Where an endpoint sends a client to a node: with "required" the node's client port speaks TLS
+ * only; with "preferred" TLS clients go to its TLS listener and plain ones to its plain port.
+ */
+function upstreamOf(transit: Transit, node: CacheNode & { admin: Address }): Upstream | undefined {
+  if (transit === "off") return node.admin;
+  if (transit === "required") return { tls: node.admin };
+  return node.tlsAdmin ? { plain: node.admin, tls: node.tlsAdmin } : undefined;
+}
+
 export class EndpointSync {
   private readonly groups = new Map<string, GroupEndpoints>();
   private readonly configs = new Map<string, ConfigEndpoint>();
-  private readonly clusterConfigs = new Map<string, { endpoint: ClusterConfigurationEndpoint; port: number }>();
+  private readonly clusterConfigs = new Map<string, { endpoint: ClusterConfigurationEndpoint; key: string }>();
   private running?: Promise<void>;
   private queued?: Promise<void>;
   private closed = false;
@@ -98,11 +122,20 @@ export class EndpointSync {
     }
     for (const group of groups) {
       const members = group.nodeGroups.flatMap((nodeGroup) => nodeGroup.members);
-      const live = (role: string) => members.filter((member) => member.role === role).map(nodeOf).filter((node) => node?.admin && isAvailable(node)).map((node) => node!.admin!);
+      const transit = transitOf(group.security ?? NO_SECURITY);
+      const live = (role: string) =>
+        members
+          .filter((member) => member.role === role)
+          .map(nodeOf)
+          .filter((node) => node?.admin && isAvailable(node))
+          .map((node) => upstreamOf(transit, node as CacheNode & { admin: Address }))
+          .filter((upstream): upstream is Upstream => upstream !== undefined);
       const primaries = live("primary");
       const nodes = primaries.length > 0 ? primaries : live("replica");
+      // A new transit mode needs a new endpoint, as a new port does.
+      const key = `${group.configEndpointPort}/${transit}`;
       let current = this.clusterConfigs.get(group.id);
-      if (current && current.port !== group.configEndpointPort) {
+      if (current && current.key !== key) {
         this.clusterConfigs.delete(group.id);
         await current.endpoint.close();
         current = undefined;
@@ -111,10 +144,10 @@ export class EndpointSync {
         current.endpoint.setNodes(nodes);
         continue;
       }
-      const endpoint = new ClusterConfigurationEndpoint({ host: this.options.bindHost, port: group.configEndpointPort!, targets: { replicas: nodes } });
+      const endpoint = new ClusterConfigurationEndpoint({ host: this.options.bindHost, port: group.configEndpointPort!, targets: { replicas: nodes }, transit });
       try {
         await endpoint.listen();
-        this.clusterConfigs.set(group.id, { endpoint, port: group.configEndpointPort! });
+        this.clusterConfigs.set(group.id, { endpoint, key });
       } catch (error) {
         this.options.logger.error({ err: error, replicationGroup: group.id }, "could not open the configuration endpoint");
         await endpoint.close().catch(() => undefined);
@@ -136,14 +169,18 @@ export class EndpointSync {
     }
     for (const nodeGroup of nodeGroups) {
       const key = keyOf(nodeGroup);
+      const transit = transitOf(groups.find((group) => group.id === nodeGroup.replicationGroupId)?.security ?? NO_SECURITY);
       const targets: Targets = { replicas: [] };
       for (const member of nodeGroup.members) {
         const node = nodeOf(member);
         if (!node?.admin || node.desired !== "present") continue;
-        if (member.role === "primary") targets.primary = node.admin;
-        else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(node.admin);
+        const upstream = upstreamOf(transit, node as CacheNode & { admin: Address });
+        if (!upstream) continue;
+        if (member.role === "primary") targets.primary = upstream;
+        else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(upstream);
       }
-      const ports = `${nodeGroup.primaryEndpointPort}/${nodeGroup.readerEndpointPort}`;
+      // A new transit mode needs new endpoints, as new ports do.
+      const ports = `${nodeGroup.primaryEndpointPort}/${nodeGroup.readerEndpointPort}/${transit}`;
       let current = this.groups.get(key);
       if (current && current.ports !== ports) {
         this.groups.delete(key);
@@ -156,6 +193,7 @@ export class EndpointSync {
           primaryPort: nodeGroup.primaryEndpointPort!,
           readerPort: nodeGroup.readerEndpointPort!,
           targets,
+          transit,
           onEvent: (event) => this.options.logger.debug({ nodeGroup: key, event: event.type }, "endpoint event"),
         });
         try {

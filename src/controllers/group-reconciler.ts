@@ -7,8 +7,8 @@
  */
 import { arnOf } from "../domain/arn.ts";
 import { event, type NewEvent } from "../domain/events.ts";
-import type { NodeGroup, ReplicationGroup } from "../domain/model.ts";
-import { membersOf } from "../domain/topology.ts";
+import type { Address, CacheCluster, NodeGroup, ReplicationGroup } from "../domain/model.ts";
+import { membersOf, nodeOf, primaryOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import { formCluster } from "./cluster-formation.ts";
 import { migrateSlots } from "./slot-migration.ts";
@@ -18,6 +18,9 @@ import { superviseNodeGroup } from "./failover/supervise.ts";
 import { maxmemoryOf } from "./node-spec.ts";
 import { deleteCluster, ensureNodes, removeNodes } from "./nodes.ts";
 import { configureReplication, waitForReplicaLinks } from "./replication.ts";
+import { addressesOfHandle, addressesOfNode, loggedIn, replicationPeerOf } from "./node-access.ts";
+import { applyAuthTokens } from "./auth-tokens.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
 
 /** Returns true when the pass must run again (the group changed while it worked). */
 export async function reconcileGroup(work: ControllerContext, id: string, observed: Observed): Promise<boolean> {
@@ -31,6 +34,8 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   for (const nodeGroup of group.nodeGroups) {
     if ((await superviseNodeGroup(work, group, nodeGroup, observed)) === "healed") return true;
   }
+  // The snapshot controller owns a snapshotting group until its snapshot is done, then makes it available.
+  if (group.status === "snapshotting") return false;
 
   const all = membersOf(group);
   for (const member of all.filter((candidate) => candidate.status === "deleting")) await deleteCluster(work, member);
@@ -38,13 +43,19 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   const handles = new Map<string, NodeHandle>();
   try {
     await Promise.all(
-      all
-        .filter((member) => member.status !== "deleting")
-        .map(async (member) => {
-          // A member of a node group has exactly one node.
-          const [handle] = (await ensureNodes(work, member, observed)).values();
-          if (handle) handles.set(member.id, handle);
-        }),
+      group.nodeGroups.flatMap((nodeGroup) => {
+        // Replicas (re)start following the primary where it already ran; in a group being
+        // created nobody has data yet and all start at once, the replicas pointed at it below.
+        const primary = primaryOf(nodeGroup);
+        const primaryPeer = primary && peerToFollow(primary);
+        return nodeGroup.members
+          .filter((member) => member.status !== "deleting")
+          .map(async (member) => {
+            // A member of a node group has exactly one node.
+            const [handle] = (await ensureNodes(work, member, observed, member.role === "replica" ? primaryPeer : undefined)).values();
+            if (handle) handles.set(member.id, handle);
+          });
+      }),
     );
   } catch (error) {
     if (group.status === "creating") {
@@ -54,34 +65,50 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
     throw error;
   }
 
-  const replicaHandles: NodeHandle[] = [];
+  // How the control plane logs in to each member's node (TLS, AUTH token), by member id.
+  const profiles = new Map<string, ConnectionProfile>();
+  await Promise.all(
+    all
+      .filter((member) => handles.has(member.id))
+      .map(async (member) => profiles.set(member.id, await loggedIn(work.redis, work.certificates, member, handles.get(member.id)!.adminAddress))),
+  );
+  const replicaProfiles: ConnectionProfile[] = [];
   if (group.clusterEnabled) {
-    const formed = await formCluster(work, group, handles);
+    const formed = await formCluster(work, group, handles, profiles);
     if (!formed) return false;
     if (group.resharding) {
       // The new shards are in the cluster: move the slots, then read everything again.
-      await migrateSlots(work, group, handles);
+      await migrateSlots(work, group, handles, profiles);
       return true;
     }
-    replicaHandles.push(...formed);
+    replicaProfiles.push(...formed);
   } else {
-    for (const nodeGroup of group.nodeGroups) replicaHandles.push(...(await replicate(work, group, nodeGroup, handles)));
+    for (const nodeGroup of group.nodeGroups) replicaProfiles.push(...(await replicate(work, group, nodeGroup, handles, profiles)));
   }
   if (group.status === "modifying") {
     const maxmemory = maxmemoryOf(group.cacheNodeType);
-    await Promise.all([...handles.values()].map((handle) => work.redis.configSet(handle.adminAddress, "maxmemory", maxmemory)));
+    await Promise.all([...profiles.values()].map((profile) => work.redis.configSet(profile, "maxmemory", maxmemory)));
+    // New AUTH tokens (ModifyReplicationGroup): every node takes them without a restart.
+    if (group.security?.previousAuthTokens !== undefined) await applyAuthTokens(work.redis, group.security!, [...profiles.values()]);
   }
-  if (!(await waitForReplicaLinks(work.redis, replicaHandles, work.syncTimeoutMs))) return false;
+  if (!(await waitForReplicaLinks(work.redis, replicaProfiles, work.syncTimeoutMs))) return false;
   return !(await markAvailable(work, group));
 }
 
-/** Points the node group's replicas at its primary; returns the replicas' handles. */
-async function replicate(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, handles: Map<string, NodeHandle>): Promise<NodeHandle[]> {
+/** Points the node group's replicas at its primary; returns the replicas' profiles. */
+async function replicate(
+  work: ControllerContext,
+  group: ReplicationGroup,
+  nodeGroup: NodeGroup,
+  handles: Map<string, NodeHandle>,
+  profiles: Map<string, ConnectionProfile>,
+): Promise<ConnectionProfile[]> {
   const members = nodeGroup.members.filter((member) => member.status !== "deleting");
   const primary = members.find((member) => member.role === "primary");
   if (!primary) throw new Error(`node group ${nodeGroup.id} of replication group ${group.id} has no primary member`);
-  const replicas = members.filter((member) => member.role === "replica").map((member) => handles.get(member.id)!);
-  await configureReplication(work.redis, handles.get(primary.id)!, replicas);
+  const replicas = members.filter((member) => member.role === "replica").map((member) => profiles.get(member.id)!);
+  const peer = replicationPeerOf(primary, addressesOfHandle(handles.get(primary.id)!));
+  await configureReplication(work.redis, { admin: profiles.get(primary.id)!, peer }, replicas);
   return replicas;
 }
 
@@ -120,11 +147,26 @@ async function failGroup(work: ControllerContext, group: ReplicationGroup, error
 }
 
 async function deleteGroup(work: ControllerContext, group: ReplicationGroup): Promise<void> {
+  // A final snapshot (FinalSnapshotIdentifier) is taken first; the next pass deletes.
+  if (await work.store.snapshots.taking({ replicationGroupId: group.id })) return;
   // The group is "deleting": its endpoints close first, so nothing listens on its ports once it is gone.
   await work.onTopology?.(group.id);
+  // As on AWS: the group's automatic snapshots go with it (the snapshot controller removes them), manual ones stay.
+  await work.store.snapshots.markAutomatedDeleting({ replicationGroupId: group.id });
   for (const member of membersOf(group)) await deleteCluster(work, member);
   await work.store.replicationGroups.remove(group.id, arnOf(work.account, "replicationgroup", group.id), [
     event("replication-group", group.id, `Replication group ${group.id} deleted`),
   ]);
   work.onTopology?.(group.id);
+}
+
+/** The address a replica of this primary replicates from (its TLS peer when the group is TLS-only); none while unknown. */
+function peerToFollow(primary: CacheCluster): Address | undefined {
+  const addresses = addressesOfNode(nodeOf(primary));
+  if (!addresses) return undefined;
+  try {
+    return replicationPeerOf(primary, addresses);
+  } catch {
+    return undefined; // its TLS listener is not recorded yet: the replica is pointed at it after the start
+  }
 }

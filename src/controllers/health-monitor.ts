@@ -1,12 +1,18 @@
 /**
  * Probes every running node on a fixed interval over persistent connections: Redis/Valkey with
  * PING, Memcached with `version`. A node that fails `threshold` probes in a row is recorded as
- * failed (status, event) and the reconciler is woken to fail over or recover it. A crashed node
- * closes its probe connection at once: that starts quick re-probes (every FAST_RETRY_MS), so a
- * dead node is found in a few hundred milliseconds while the regular interval, which only needs to
- * find hung nodes, stays long and cheap (each probe is a syscall pair on both sides). Less often,
- * replicas are also asked INFO replication: one that claims to be a primary (an old primary come
- * back) is demoted at once.
+ * failed (status, event) and the reconciler is woken to fail over or recover it.
+ *
+ * A dead node is found in a few hundred milliseconds, whatever the moment it dies: a crashed node
+ * closes its probe connection at once, and every new target is probed (so connected) as soon as
+ * it is one; a closed connection, and a probe refused, reset or closed by the node's port, start
+ * quick re-probes every FAST_RETRY_MS until the node answers or reaches the threshold. A probe that
+ * times out or gets an unexpected reply (-LOADING) waits the regular interval before the next: a
+ * hung node is told from a slow or busy one over several intervals, and the regular interval, which
+ * only needs to find hung nodes, stays long and cheap (each probe is a syscall pair on both
+ * sides). One probe at a time per node: a probe connection carries one request at a time.
+ * Less often, replicas are also asked INFO replication: one that claims to be a primary (an old
+ * primary come back) is demoted at once.
  */
 import type { Logger } from "pino";
 import { event } from "../domain/events.ts";
@@ -14,6 +20,10 @@ import type { Address } from "../domain/model.ts";
 import type { LineProbe } from "../engines/line-probe.ts";
 import { parseReplicationInfo, type RedisAdmin } from "../engines/redis-admin.ts";
 import type { Store } from "../store/index.ts";
+import type { FailoverTimings } from "./failover/timings.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
+import type { NodeCertificates } from "./context.ts";
+import { profileOf, replicationPeerOf } from "./node-access.ts";
 
 export interface HealthMonitorOptions {
   store: Store;
@@ -21,19 +31,24 @@ export interface HealthMonitorOptions {
   redis: RedisAdmin;
   redisProbe: LineProbe;
   memcachedProbe: LineProbe;
+  /** The CA TLS nodes are verified with. */
+  certificates?: NodeCertificates;
   intervalMs: number;
   failureThreshold: number;
   logger: Logger;
   /** Called after a node is recorded as failed. */
   onFailure(): void;
+  /** Told when a node first looks dead and when it is recorded failed. */
+  timings?: FailoverTimings;
 }
 
 interface Target {
   clusterId: string;
   nodeId: string;
   engine: string;
-  admin: Address;
-  /** The primary's peer address when the store says this node is a replica. */
+  /** Its admin address with TLS and AUTH token as its cluster has them (a refused token still shows a live node). */
+  admin: ConnectionProfile;
+  /** The address replicas follow (the primary's TLS listener with transit encryption) when the store says this node is a replica. */
   primaryPeer?: Address;
 }
 
@@ -47,9 +62,11 @@ const FAST_RETRY_MS = 100;
 export class HealthMonitor {
   private targets: Target[] = [];
   private readonly failures = new Map<string, number>();
-  private readonly inflight = new Set<string>();
+  /** The check running (or queued) per node, by idOf. */
+  private readonly checking = new Map<string, Check>();
   private timer?: NodeJS.Timeout;
   private ticks = 0;
+  private stopped = false;
   private refreshing?: Promise<void>;
 
   constructor(private readonly options: HealthMonitorOptions) {}
@@ -61,6 +78,7 @@ export class HealthMonitor {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -73,53 +91,81 @@ export class HealthMonitor {
   private async load(): Promise<void> {
     const nodes = await this.options.store.nodes.probed();
     const primaries = new Map(nodes.filter((node) => node.role === "primary" && node.nodeGroup).map((node) => [node.nodeGroup!, node]));
+    const before = this.targets;
+    const peerOf = (primary: (typeof nodes)[number] | undefined) => {
+      if (!primary?.peer) return undefined;
+      try {
+        return replicationPeerOf(primary, { admin: primary.admin, peer: primary.peer, tlsPeer: primary.tlsPeer });
+      } catch {
+        return undefined; // its TLS listener is not recorded yet: no role check until it is
+      }
+    };
     this.targets = nodes
       .filter((node) => node.status === "available")
       .map((node) => ({
         clusterId: node.clusterId,
         nodeId: node.nodeId,
         engine: node.engine,
-        admin: node.admin,
-        primaryPeer: node.role === "replica" && node.nodeGroup ? primaries.get(node.nodeGroup)?.peer : undefined,
+        admin: node.engine === "memcached" ? node.admin : profileOf(this.options.certificates, node, node.admin),
+        primaryPeer: node.role === "replica" && node.nodeGroup ? peerOf(primaries.get(node.nodeGroup)) : undefined,
       }));
+    // A new target is probed now, not at the next tick: its probe connection is then open, so a
+    // death right after shows at once as that connection closing.
+    for (const target of this.targets) if (!before.some((known) => sameNode(known, target))) this.check(target);
   }
 
-  /** A probe connection closed under us: probe that node again right away until it answers or fails. */
+  private isTarget(target: Target): boolean {
+    return this.targets.some((candidate) => sameNode(candidate, target));
+  }
+
+  /** A probe connection closed under us: check that node again right away. */
   nodeClosed(addr: Address): void {
     const target = this.targets.find((candidate) => candidate.admin.host === addr.host && candidate.admin.port === addr.port);
     if (!target) return;
-    const id = `${target.clusterId}/${target.nodeId}`;
-    if (this.inflight.has(id)) return;
-    this.inflight.add(id);
-    void (async () => {
-      for (let attempt = 0; attempt < this.options.failureThreshold; attempt++) {
-        try {
-          await this.probe(target);
-          this.failures.delete(id);
-          return;
-        } catch {
-          await this.failed(target, id);
-          if (!this.targets.includes(target)) return;
-          await new Promise((resolve) => setTimeout(resolve, FAST_RETRY_MS));
-        }
-      }
-    })().finally(() => this.inflight.delete(id));
+    this.options.timings?.signal(target.clusterId);
+    this.check(target);
   }
 
   private tick(): void {
     if (++this.ticks % REFRESH_EVERY_TICKS === 0) void this.refresh();
     for (const target of this.targets) {
-      const id = `${target.clusterId}/${target.nodeId}`;
-      // A probe still waiting is not stacked with another; its own timeout decides.
-      if (this.inflight.has(id)) continue;
-      this.inflight.add(id);
-      void this.probe(target)
-        .then(
-          () => this.failures.delete(id),
-          () => this.failed(target, id),
-        )
-        .finally(() => this.inflight.delete(id));
+      // A check still running (its probe waiting, or quick re-probes) is not stacked with another.
+      if (!this.checking.has(idOf(target))) this.check(target);
     }
+  }
+
+  /**
+   * Probes a node after whatever check of it runs now: until it answers, or it fails the threshold
+   * (quick re-probes after a lost connection, the regular interval after any other failure), or it is no
+   * longer a target. A check asked for while one runs (a connection closed during a probe that had
+   * just succeeded) runs after it, so no sign of death is dropped.
+   */
+  private check(target: Target): void {
+    const id = idOf(target);
+    const previous = this.checking.get(id);
+    if (previous?.queued) return;
+    const run = async () => {
+      if (previous) await previous.done;
+      entry.queued = false;
+      for (;;) {
+        if (this.stopped || !this.isTarget(target)) return;
+        try {
+          await this.probe(target);
+          this.failures.delete(id);
+          return;
+        } catch (error) {
+          if (await this.failed(target, id)) return;
+          await sleep(isConnectionLost(error) ? FAST_RETRY_MS : this.options.intervalMs);
+        }
+      }
+    };
+    const entry: Check = { queued: previous !== undefined, done: Promise.resolve() };
+    entry.done = run()
+      .catch((error) => this.options.logger.error({ err: error, node: id }, "health check failed"))
+      .finally(() => {
+        if (this.checking.get(id) === entry) this.checking.delete(id);
+      });
+    this.checking.set(id, entry);
   }
 
   private async probe(target: Target): Promise<void> {
@@ -136,22 +182,55 @@ export class HealthMonitor {
     }
   }
 
-  private async failed(target: Target, id: string): Promise<void> {
+  /** Counts a failed probe; true when it was the last one the threshold allows (the node is then no target). */
+  private async failed(target: Target, id: string): Promise<boolean> {
     const count = (this.failures.get(id) ?? 0) + 1;
     this.failures.set(id, count);
-    if (count !== this.options.failureThreshold) return;
-    this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    if (count === 1) this.options.timings?.signal(target.clusterId);
+    if (count < this.options.failureThreshold) return false;
+    let recorded = false;
     try {
       // Only a node still believed available is failed here; the reconciler owns every other
-      // status, and a failover in progress stops nodes on purpose (the store checks both).
-      await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
+      // status, and nodes stopped on purpose (a failover in progress, a delete) are no failure:
+      // the store checks all of it, and then there is neither a warning nor an event.
+      recorded = await this.options.store.nodes.markFailedIfAvailable({ clusterId: target.clusterId, nodeId: target.nodeId }, [
         event("cache-cluster", target.clusterId, `Cache node ${target.nodeId} failed its health checks`),
       ]);
+      if (recorded) this.options.timings?.failed(target.clusterId);
     } catch (error) {
       this.options.logger.error({ err: error, node: id }, "could not record a node failure");
+      recorded = true; // unknown: told as a failure
     }
     this.failures.delete(id);
-    this.targets = this.targets.filter((candidate) => candidate !== target);
+    this.targets = this.targets.filter((candidate) => !sameNode(candidate, target));
+    if (recorded) this.options.logger.warn({ node: id, failures: count }, "node failed its health checks");
+    else this.options.logger.debug({ node: id }, "node stopped answering while going away or failing over on purpose");
+    // Woken either way: a failover in progress may want to look again (a kick is cheap).
     this.options.onFailure();
+    return true;
   }
+}
+
+interface Check {
+  /** Waiting for the check before it to end. */
+  queued: boolean;
+  done: Promise<void>;
+}
+
+const idOf = (target: Target) => `${target.clusterId}/${target.nodeId}`;
+
+/** The same node at the same address (a node moved to another port is a new target). */
+const sameNode = (a: Target, b: Target) => idOf(a) === idOf(b) && a.admin.host === b.admin.host && a.admin.port === b.admin.port;
+
+/** A pause that never keeps the process alive. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * The node's port refused, reset or closed the probe connection: nothing serves there any more, so
+ * it is probed again at once. Any other failure (no answer in time, an unexpected reply such as
+ * -LOADING) may be a slow or busy node and is probed again only after the regular interval.
+ */
+function isConnectionLost(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE" || /closed the connection/.test(String((error as Error)?.message ?? error));
 }

@@ -1,7 +1,8 @@
 /** Pure: the runtime spec of a cache node, from its cluster and node. */
-import { DEFAULT_MAXMEMORY_POLICY, memoryOf } from "../domain/catalog.ts";
+import { familyOf, memoryOf } from "../domain/catalog.ts";
+import { startSettingsOf } from "../domain/parameters.ts";
 import type { CacheCluster, CacheNode } from "../domain/model.ts";
-import type { EngineKind, NodeSpec } from "../runtime/types.ts";
+import type { Address, EngineKind, NodeSpec } from "../runtime/types.ts";
 
 /** Node types were checked when the resource was written; an unknown one here is a bug. */
 function memoryMbOf(nodeType: string): number {
@@ -36,8 +37,26 @@ export function clusterSettingsOf(node: CacheNode & { busPort: number }, announc
   };
 }
 
-/** `announceHost`: the address cluster nodes announce (the host address their ports are on). */
-export function nodeSpecOf(cluster: CacheCluster, node: CacheNode, announceHost = "127.0.0.1"): NodeSpec {
+function settingsOf(cluster: CacheCluster, node: CacheNode, announceHost: string): Record<string, string> | undefined {
+  const settings = startSettingsOf(familyOf(cluster.engine, cluster.engineVersion), cluster.parameters);
+  const clustered = node.busPort !== undefined && cluster.engine !== "memcached";
+  const all = clustered ? { ...settings, ...clusterSettingsOf({ ...node, busPort: node.busPort! }, announceHost) } : settings;
+  return Object.keys(all).length > 0 ? all : undefined;
+}
+
+export interface NodeSpecOptions {
+  /**
+   * The primary's peer address, for a node that must be a replica from its first moment (a
+   * recovered, added or rebooted replica): it never answers as a master with an empty dataset, so
+   * no client write to its own endpoint is acknowledged and then wiped by the sync. Redis Cluster
+   * nodes ignore it (Redis refuses `replicaof` in cluster mode; CLUSTER REPLICATE attaches them).
+   */
+  replicaOf?: Address;
+  /** The address cluster nodes announce (the host address their ports are on); default 127.0.0.1. */
+  announceHost?: string;
+}
+
+export function nodeSpecOf(cluster: CacheCluster, node: CacheNode, options: NodeSpecOptions = {}): NodeSpec {
   const engine = cluster.engine as EngineKind;
   const busPort = node.busPort;
   const clustered = busPort !== undefined && engine !== "memcached";
@@ -47,17 +66,20 @@ export function nodeSpecOf(cluster: CacheCluster, node: CacheNode, announceHost 
     engineVersion: cluster.engineVersion,
     hostPort: node.hostPort,
     network: cluster.subnetGroupName,
+    zone: node.az,
     maxMemoryMb: memoryMbOf(cluster.cacheNodeType),
-    settings:
-      engine === "memcached"
-        ? undefined
-        : { "maxmemory-policy": DEFAULT_MAXMEMORY_POLICY, ...(clustered ? clusterSettingsOf({ ...node, busPort }, announceHost) : {}) },
+    // The parameter group's values (copied onto the cluster), on top of AWS's defaults: every start,
+    // restart, recovery and added node gets what the group says now; Redis Cluster's settings on top.
+    settings: settingsOf(cluster, node, options.announceHost ?? "127.0.0.1"),
     ...(clustered ? { extraPorts: [{ name: "bus", hostPort: busPort, setting: "cluster-port" }], hostNetwork: true } : {}),
+    // A restored node loads its data file on its first start only; later restarts start empty (or resync).
+    ...(cluster.dataFile && node.status === "creating" ? { dataFile: cluster.dataFile } : {}),
     labels: {
       cluster: cluster.id,
       node: node.nodeId,
       ...(cluster.replicationGroupId ? { "replication-group": cluster.replicationGroupId } : {}),
     },
+    ...(options.replicaOf && !clustered ? { replicaOf: options.replicaOf } : {}),
   };
 }
 

@@ -5,26 +5,32 @@
 import { arnOf } from "../domain/arn.ts";
 import { event, type SourceType } from "../domain/events.ts";
 import type { CacheCluster, CacheNode } from "../domain/model.ts";
-import type { NodeHandle } from "../runtime/types.ts";
+import type { Address, NodeHandle } from "../runtime/types.ts";
 import type { NodePlacement } from "../store/index.ts";
 import type { ControllerContext, Observed } from "./context.ts";
-import { nodeSpecOf } from "./node-spec.ts";
+import { specOf, TLS_PORT_NAME } from "./node-access.ts";
 
 /** A start that failed because another program took the node's port after it was allocated. */
 const PORT_TAKEN = /address already in use|port is already allocated/i;
 
 const keyOf = (node: CacheNode) => ({ clusterId: node.clusterId, nodeId: node.nodeId });
 
-export const placementOf = (handle: NodeHandle): NodePlacement => ({ runtimeId: handle.runtimeId, admin: handle.adminAddress, peer: handle.peerAddress });
+export const placementOf = (handle: NodeHandle): NodePlacement => {
+  const tls = handle.ports[TLS_PORT_NAME];
+  return { runtimeId: handle.runtimeId, admin: handle.adminAddress, peer: handle.peerAddress, ...(tls ? { tls: { admin: tls.admin, peer: tls.peer } } : {}) };
+};
+
+const sameAddress = (a: { host: string; port: number } | undefined, b: { host: string; port: number } | undefined) =>
+  a?.host === b?.host && a?.port === b?.port;
 
 /**
  * Starts a new node; if its port was taken in the meantime (ports checked free at allocation can
  * be grabbed by any program, e.g. as an outgoing connection's ephemeral port), the node moves to
  * another free port once and starts there.
  */
-async function startNew(work: ControllerContext, cluster: CacheCluster, node: CacheNode): Promise<NodeHandle> {
+async function startNew(work: ControllerContext, cluster: CacheCluster, node: CacheNode, replicaOf: Address | undefined): Promise<NodeHandle> {
   try {
-    return await work.runtime.start(nodeSpecOf(cluster, node, work.announceHost));
+    return await work.runtime.start(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost }));
   } catch (error) {
     if (node.status !== "creating" || !PORT_TAKEN.test(String((error as Error).message))) throw error;
     await work.runtime.remove(node.runtimeName);
@@ -32,12 +38,20 @@ async function startNew(work: ControllerContext, cluster: CacheCluster, node: Ca
     if (!picked) throw error;
     await work.store.nodes.movePort(node, picked[0]);
     node.hostPort = picked[0];
-    return work.runtime.start(nodeSpecOf(cluster, node, work.announceHost));
+    return work.runtime.start(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost }));
   }
 }
 
-/** Starts (or adopts) every present node of a cluster; reboots those marked rebooting. */
-export async function ensureNodes(work: ControllerContext, cluster: CacheCluster, observed: Observed): Promise<Map<string, NodeHandle>> {
+/**
+ * Starts (or adopts) every present node of a cluster; reboots those marked rebooting. A replica
+ * member's nodes get `replicaOf` (its primary's peer address) and start or restart as replicas.
+ */
+export async function ensureNodes(
+  work: ControllerContext,
+  cluster: CacheCluster,
+  observed: Observed,
+  replicaOf?: Address,
+): Promise<Map<string, NodeHandle>> {
   const handles = new Map<string, NodeHandle>();
   await Promise.all(
     cluster.nodes
@@ -46,10 +60,17 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
         const seen = observed.get(node.runtimeName);
         let handle: NodeHandle;
         if (node.status === "rebooting") {
-          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node, work.announceHost)) : await work.runtime.start(nodeSpecOf(cluster, node, work.announceHost));
+          const spec = await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost });
+          handle = seen?.running ? await work.runtime.restart(spec) : await work.runtime.start(spec);
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
-          Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer });
+          // The restart read the parameter group's values: what waited for a reboot is in effect.
+          if (cluster.parameterApplyStatus === "pending-reboot") await work.store.parameterGroups.markRebooted(cluster.id);
+          Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer, tlsAdmin: placement.tls?.admin, tlsPeer: placement.tls?.peer });
+        } else if (seen?.running && node.status === "creating") {
+          // Started by an earlier pass (or a control plane that died since) but never seen serving:
+          // the runtime adopts it only if it answers as its spec says, and replaces it otherwise.
+          handle = await work.runtime.start(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost }));
         } else if (seen?.running && node.status !== "failed") {
           handle = seen;
         } else {
@@ -59,15 +80,15 @@ export async function ensureNodes(work: ControllerContext, cluster: CacheCluster
             await work.store.nodes.setStatus(keyOf(node), "failed", [event("cache-cluster", cluster.id, `Recovering cache nodes ${node.nodeId}`)]);
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(nodeSpecOf(cluster, node, work.announceHost)) : await startNew(work, cluster, node);
+          handle = seen?.running ? await work.runtime.restart(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost })) : await startNew(work, cluster, node, replicaOf);
         }
         const placement = placementOf(handle);
         const recorded =
           node.runtimeId === placement.runtimeId &&
-          node.admin?.host === placement.admin.host &&
-          node.admin?.port === placement.admin.port &&
-          node.peer?.host === placement.peer.host &&
-          node.peer?.port === placement.peer.port;
+          sameAddress(node.admin, placement.admin) &&
+          sameAddress(node.peer, placement.peer) &&
+          sameAddress(node.tlsAdmin, placement.tls?.admin) &&
+          sameAddress(node.tlsPeer, placement.tls?.peer);
         if (!recorded) await work.store.nodes.recordPlacement(keyOf(node), placement);
         handles.set(node.nodeId, handle);
       }),

@@ -10,6 +10,7 @@ import { TRANSITIONAL_STATUSES as TRANSITIONAL } from "../domain/statuses.ts";
 import { reconcileCluster } from "./cluster-reconciler.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { reconcileGroup } from "./group-reconciler.ts";
+import { Kicker } from "./kicker.ts";
 
 export interface ReconcilerOptions {
   intervalMs: number;
@@ -19,31 +20,24 @@ export interface ReconcilerOptions {
 export class Reconciler {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly rerun = new Set<string>();
-  private timer?: NodeJS.Timeout;
-  private scheduled = false;
+  private readonly kicker: Kicker;
   private passRunning?: Promise<void>;
   private passAgain = false;
-  private stopped = false;
 
   constructor(
     private readonly work: ControllerContext,
     private readonly options: ReconcilerOptions,
-  ) {}
+  ) {
+    this.kicker = new Kicker(() => void this.pass(), options.intervalMs);
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.kicker.start();
   }
 
   /** Asks for a pass soon; many kicks in one tick make one pass. */
   kick(): void {
-    if (this.stopped || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.pass();
-    });
+    this.kicker.kick();
   }
 
   /** Resolves when no pass and no resource worker is running (tests, shutdown). */
@@ -54,8 +48,7 @@ export class Reconciler {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.kicker.stop();
     await this.idle();
   }
 

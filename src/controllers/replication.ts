@@ -2,31 +2,38 @@
  * Pointing replicas at their primary and waiting until they are in sync: the part of a
  * replication group that lives inside Redis rather than in the runtime.
  */
+import type { ConnectionProfile } from "../engines/connection.ts";
 import type { RedisAdmin } from "../engines/redis-admin.ts";
-import type { NodeHandle } from "../runtime/types.ts";
+import type { Address } from "../runtime/types.ts";
+
+/** A primary as its replicas need it: how the control plane logs in, and where replicas connect. */
+export interface PrimaryLink {
+  admin: ConnectionProfile;
+  /** The address replicas follow (its TLS listener with transit encryption). */
+  peer: Address;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Makes `primary` a primary and every replica a replica of it; only sends what differs. */
-export async function configureReplication(redis: RedisAdmin, primary: NodeHandle, replicas: NodeHandle[]): Promise<void> {
-  const primaryInfo = await redis.infoReplication(primary.adminAddress);
-  if (primaryInfo.role !== "master") await redis.promote(primary.adminAddress);
+export async function configureReplication(redis: RedisAdmin, primary: PrimaryLink, replicas: ConnectionProfile[]): Promise<void> {
+  const primaryInfo = await redis.infoReplication(primary.admin);
+  if (primaryInfo.role !== "master") await redis.promote(primary.admin);
   await Promise.all(
     replicas.map(async (replica) => {
-      const info = await redis.infoReplication(replica.adminAddress);
-      const following =
-        info.role === "slave" && info.masterHost === primary.peerAddress.host && info.masterPort === primary.peerAddress.port;
-      if (!following) await redis.replicaOf(replica.adminAddress, primary.peerAddress);
+      const info = await redis.infoReplication(replica);
+      const following = info.role === "slave" && info.masterHost === primary.peer.host && info.masterPort === primary.peer.port;
+      if (!following) await redis.replicaOf(replica, primary.peer);
     }),
   );
 }
 
 /** Resolves true once every replica reports master_link_status:up, false after the timeout. */
-export async function waitForReplicaLinks(redis: RedisAdmin, replicas: NodeHandle[], timeoutMs: number): Promise<boolean> {
+export async function waitForReplicaLinks(redis: RedisAdmin, replicas: ConnectionProfile[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
-    const infos = await Promise.all(replicas.map((replica) => redis.infoReplication(replica.adminAddress).catch(() => undefined)));
+    const infos = await Promise.all(replicas.map((replica) => redis.infoReplication(replica).catch(() => undefined)));
     if (infos.every((info) => info?.role === "slave" && info.masterLinkStatus === "up")) return true;
     if (Date.now() > deadline) return false;
     await sleep(delay);

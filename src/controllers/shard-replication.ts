@@ -13,14 +13,15 @@
  */
 import type { Address, ReplicationGroup } from "../domain/model.ts";
 import { ClusterAdmin } from "../engines/cluster-admin.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
 import { follow as followInCluster, until } from "./cluster-formation.ts";
 import type { ControllerContext } from "./context.ts";
 
 export interface ShardReplication {
   /** Makes the node at `admin` its node group's primary; resolves once it is. */
-  promote(admin: Address): Promise<void>;
-  /** Makes the node at `admin` a replica of `primary`; resolves once it is told (cluster: once it follows). */
-  follow(admin: Address, primary: { admin: Address; peer: Address }): Promise<void>;
+  promote(admin: ConnectionProfile): Promise<void>;
+  /** Makes the node at `admin` a replica of `primary` (`peer`: where nodes replicate from); resolves once it is told (cluster: once it follows). */
+  follow(admin: ConnectionProfile, primary: { admin: ConnectionProfile; peer: Address }): Promise<void>;
 }
 
 export function shardReplicationOf(work: ControllerContext, group: Pick<ReplicationGroup, "clusterEnabled">): ShardReplication {

@@ -12,8 +12,10 @@ import { event } from "../domain/events.ts";
 import type { ReplicationGroup } from "../domain/model.ts";
 import { parseSlots, slotsOf } from "../domain/slots.ts";
 import { ClusterAdmin } from "../engines/cluster-admin.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import type { ControllerContext } from "./context.ts";
+import { addressesOfHandle, replicationPeerOf } from "./node-access.ts";
 
 /** Slots moved at once, and keys per MIGRATE. */
 const SLOTS_PER_BATCH = 64;
@@ -22,11 +24,19 @@ const MIGRATE_TIMEOUT_MS = 5_000;
 
 interface Primary {
   id: string;
-  handle: NodeHandle;
+  /** How the control plane logs in to it. */
+  admin: ConnectionProfile;
+  /** Where the other nodes reach it (MIGRATE's target: its TLS port when the bus speaks TLS). */
+  peer: { host: string; port: number };
 }
 
 /** Moves what remains to move; resolves once the cluster matches the target and the store says so. */
-export async function migrateSlots(work: ControllerContext, group: ReplicationGroup, handles: Map<string, NodeHandle>): Promise<void> {
+export async function migrateSlots(
+  work: ControllerContext,
+  group: ReplicationGroup,
+  handles: Map<string, NodeHandle>,
+  profiles: Map<string, ConnectionProfile>,
+): Promise<void> {
   const resharding = group.resharding;
   if (!resharding) return;
   const cluster = new ClusterAdmin(work.redis);
@@ -34,12 +44,13 @@ export async function migrateSlots(work: ControllerContext, group: ReplicationGr
   for (const nodeGroup of group.nodeGroups) {
     const member = nodeGroup.members.find((candidate) => candidate.role === "primary" && candidate.status !== "deleting");
     const handle = member && handles.get(member.id);
-    if (handle) primaries.set(nodeGroup.id, { id: await cluster.myId(handle.adminAddress), handle });
+    const admin = member && profiles.get(member.id);
+    if (handle && admin) primaries.set(nodeGroup.id, { id: await cluster.myId(admin), admin, peer: replicationPeerOf(member, addressesOfHandle(handle)) });
   }
   const byId = new Map([...primaries.values()].map((primary) => [primary.id, primary]));
   const anyPrimary = [...primaries.values()][0];
   const owners = new Map<number, string>();
-  for (const node of await cluster.nodes(anyPrimary.handle.adminAddress)) {
+  for (const node of await cluster.nodes(anyPrimary.admin)) {
     if (!node.flags.has("master")) continue;
     for (const [start, end] of node.slots) for (let slot = start; slot <= end; slot++) owners.set(slot, node.id);
   }
@@ -79,13 +90,13 @@ function plannedMoves(group: ReplicationGroup): number {
 }
 
 async function moveSlot(cluster: ClusterAdmin, slot: number, from: Primary, to: Primary): Promise<void> {
-  await cluster.setSlot(to.handle.adminAddress, slot, "IMPORTING", from.id);
-  await cluster.setSlot(from.handle.adminAddress, slot, "MIGRATING", to.id);
+  await cluster.setSlot(to.admin, slot, "IMPORTING", from.id);
+  await cluster.setSlot(from.admin, slot, "MIGRATING", to.id);
   for (;;) {
-    const keys = await cluster.keysInSlot(from.handle.adminAddress, slot, KEYS_PER_MIGRATE);
+    const keys = await cluster.keysInSlot(from.admin, slot, KEYS_PER_MIGRATE);
     if (keys.length === 0) break;
-    await cluster.migrate(from.handle.adminAddress, to.handle.peerAddress, keys, MIGRATE_TIMEOUT_MS);
+    await cluster.migrate(from.admin, to.peer, keys, MIGRATE_TIMEOUT_MS, to.admin.password);
   }
-  await cluster.setSlot(to.handle.adminAddress, slot, "NODE", to.id);
-  await cluster.setSlot(from.handle.adminAddress, slot, "NODE", to.id);
+  await cluster.setSlot(to.admin, slot, "NODE", to.id);
+  await cluster.setSlot(from.admin, slot, "NODE", to.id);
 }

@@ -5,6 +5,7 @@
  * never null.
  */
 import type { Engine } from "./catalog.ts";
+import type { NodeSecurity } from "./security.ts";
 
 export interface Address {
   host: string;
@@ -31,6 +32,11 @@ export interface CacheNode {
   admin?: Address;
   /** Where the other nodes reach it (REPLICAOF). */
   peer?: Address;
+  /** Transit encryption "preferred": the host port of the node's TLS listener beside its plain hostPort. */
+  tlsPort?: number;
+  /** ... and where the control plane and the other nodes reach that listener. */
+  tlsAdmin?: Address;
+  tlsPeer?: Address;
   az: string;
   createdAt: Date;
 }
@@ -45,6 +51,8 @@ export interface ClusterSettings {
   parameterGroupName: string;
   snapshotRetentionLimit: number;
   snapshotWindow?: string;
+  /** Transit encryption and AUTH tokens (domain/security.ts); undefined: neither. */
+  security?: NodeSecurity;
 }
 
 export interface CacheCluster extends ClusterSettings {
@@ -59,6 +67,12 @@ export interface CacheCluster extends ClusterSettings {
   /** Memcached: the configuration endpoint's port and its Auto Discovery version. */
   configEndpointPort?: number;
   configVersion: number;
+  /** Restore: the RDB file this member's node loads when it is first started. */
+  dataFile?: string;
+  /** The values its parameter group sets: what its nodes start with. */
+  parameters: Record<string, string>;
+  /** in-sync | applying | pending-reboot (AWS's ParameterApplyStatus). */
+  parameterApplyStatus: string;
   /** Bumped on every write of the cluster; conditional writes name the version they read. */
   version: number;
   createdAt: Date;
@@ -98,6 +112,8 @@ export interface ReplicationGroupSettings extends ClusterSettings {
   automaticFailover: boolean;
   multiAz: boolean;
   atRestEncryption: boolean;
+  /** Given with AtRestEncryptionEnabled: recorded and reported only. */
+  kmsKeyId?: string;
   /** Cluster mode enabled: the nodes run Redis Cluster, node groups are shards with slots. */
   clusterEnabled: boolean;
 }

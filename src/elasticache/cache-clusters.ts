@@ -4,20 +4,25 @@
  * the desired state, wake the reconciler, return.
  */
 import { arnOf } from "../domain/arn.ts";
-import { DEFAULT_NODE_TYPE } from "../domain/catalog.ts";
+import { DEFAULT_NODE_TYPE, offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster } from "../domain/model.ts";
 import { nodeIdOf, nodeNumberOf } from "../domain/names.ts";
 import { replicasOf, settingsOf } from "../domain/topology.ts";
 import type { NewCluster } from "../store/index.ts";
-import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
+import { nodeTypeMemory, resolveEngine } from "./catalog.ts";
+import { ParameterGroupService } from "./parameter-groups.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, requireClusterIdsFree } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
-import { MAX_REPLICAS, parseAvailabilityZones, parseSnapshotWindow } from "./replication-group-input.ts";
+import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource, parseSnapshotWindow } from "./replication-group-input.ts";
+import { resolveRestore } from "./restore.ts";
+import { snapshotOfCluster, snapshotName, snapshotsNotSupported } from "./snapshots.ts";
 import { loadGroup, onlyNodeGroup, requireAvailable } from "./replication-groups.ts";
+import { parseCreateSecurity } from "./security-input.ts";
+import { pickTlsPorts } from "./security-placement.ts";
 import { toCacheCluster } from "./shapes.ts";
 import { retrying } from "./store-errors.ts";
 import { parseTags, tagsFor, type Tag } from "./tags.ts";
@@ -68,10 +73,8 @@ export class CacheClusterService {
     if (!memcached && numNodes !== 1) {
       throw errors.invalidParameterValue("Redis and Valkey cache clusters have exactly one node (NumCacheNodes 1); use a replication group for replicas.");
     }
-    if (!memcached && optionalBool(input.TransitEncryptionEnabled, "TransitEncryptionEnabled")) {
-      throw errors.invalidParameterValue("TransitEncryptionEnabled is not supported by elasticache-local yet.");
-    }
-    if (input.AuthToken !== undefined) throw errors.invalidParameterValue("AuthToken is not supported by elasticache-local yet.");
+    // A single Redis/Valkey node: transit encryption means a TLS-only port ("required"), as CreateCacheCluster has no mode.
+    const security = parseCreateSecurity(input, engineName, new Date());
     const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64) ?? DEFAULT_NODE_TYPE;
     nodeTypeMemory(cacheNodeType);
     const subnetGroup = input.CacheSubnetGroupName === undefined ? "default" : subnetGroupName(input.CacheSubnetGroupName);
@@ -87,6 +90,9 @@ export class CacheClusterService {
     const port = optionalInt(input.Port, "Port", 1024, 65535);
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0;
     if (memcached && snapshotRetentionLimit > 0) throw errors.invalidParameterValue("Memcached clusters do not take snapshots.");
+    const restoreSource = parseRestoreSource(input);
+    if (memcached && restoreSource) throw snapshotsNotSupported();
+    const restore = await resolveRestore(this.ctx, restoreSource);
     const zoneOf = (index: number) =>
       preferredAzs?.[index] ?? (azMode === "cross-az" ? zones[index % zones.length] : preferredAz ?? zones[0]);
     const settings = {
@@ -95,9 +101,10 @@ export class CacheClusterService {
       cacheNodeType,
       port: port ?? (memcached ? 11211 : 6379),
       subnetGroupName: subnetGroup,
-      parameterGroupName: parameterGroupFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255)),
+      parameterGroupName: await new ParameterGroupService(this.ctx).resolveFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined),
       snapshotRetentionLimit,
       snapshotWindow: parseSnapshotWindow(input.SnapshotWindow) ?? undefined,
+      security,
     };
     await requireNodeQuota(this.ctx.store, numNodes);
     await requireClusterIdsFree(this.ctx.store, [id]);
@@ -112,6 +119,7 @@ export class CacheClusterService {
       preferredAz: azMode === "cross-az" ? "Multiple" : zoneOf(0),
       status: "creating",
       configEndpointPort,
+      dataFile: restore?.dataFiles[0],
       nodes: ports.map((hostPort, index) => ({ nodeId: nodeIdOf(index + 1), az: zoneOf(index), hostPort })),
     };
     return this.ctx.store.cacheClusters.create(cluster, {
@@ -131,6 +139,7 @@ export class CacheClusterService {
     const nodeGroup = onlyNodeGroup(group);
     const numNodes = optionalInt(input.NumCacheNodes, "NumCacheNodes", 1, 1000) ?? 1;
     if (numNodes !== 1) throw errors.invalidParameterValue("A cache cluster in a replication group has exactly one node.");
+    if (parseRestoreSource(input)) throw errors.invalidParameterCombination("A replica syncs from its primary; SnapshotName and SnapshotArns apply to new groups and standalone clusters.");
     const engine = oneOf(input.Engine, "Engine", ["redis", "valkey", "memcached"] as const);
     if (engine !== undefined && engine !== group.engine) {
       throw errors.invalidParameterCombination(`Replication group ${groupId} runs ${group.engine}, not ${engine}.`);
@@ -144,8 +153,13 @@ export class CacheClusterService {
       parseAvailabilityZones(input.PreferredAvailabilityZone === undefined ? undefined : [input.PreferredAvailabilityZone], "PreferredAvailabilityZone", this.ctx.account.region)?.[0] ??
       zones[nodeGroup.members.length % zones.length];
     await requireClusterIdsFree(this.ctx.store, [id]);
+    // A member is secured as its group is (TransitEncryptionEnabled and AuthToken here are the group's to set).
+    if (input.TransitEncryptionEnabled !== undefined || input.AuthToken !== undefined) {
+      throw errors.invalidParameterCombination("A cache cluster joining a replication group takes the group's TransitEncryptionEnabled and AuthToken.");
+    }
     const [hostPort] = await pickPorts(this.ctx.store, 1);
-    const member = newMember(settingsOf(group), { id, replicationGroupId: groupId, nodeGroupId: nodeGroup.id, role: "replica", az, hostPort });
+    const tlsPort = (await pickTlsPorts(this.ctx.store, group.security, 1, [hostPort]))?.[0];
+    const member = newMember(settingsOf(group), { id, replicationGroupId: groupId, nodeGroupId: nodeGroup.id, role: "replica", az, hostPort, tlsPort });
     return this.ctx.store.cacheClusters.create(member, {
       group: { id: groupId, version: group.version },
       tags: tagsFor(arnOf(this.ctx.account, "cluster", id), tags),
@@ -174,6 +188,11 @@ export class CacheClusterService {
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
+    const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
+    // A standalone node's token is set at creation; changing it is built for replication groups only.
+    for (const field of ["AuthToken", "AuthTokenUpdateStrategy"] as const) {
+      if (input[field] !== undefined) throw errors.invalidParameterValue(`Modifying ${field} of a cache cluster is not supported by elasticache-local yet.`);
+    }
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       requireClusterAvailable(current);
@@ -202,6 +221,10 @@ export class CacheClusterService {
       await requireNodeQuota(this.ctx.store, adding);
       const ports = await pickPorts(this.ctx.store, adding);
       const resize = cacheNodeType !== undefined && cacheNodeType !== current.cacheNodeType;
+      if (current.replicationGroupId && parameterGroupName !== undefined) {
+        throw errors.invalidParameterCombination(`Change the parameter group of replication group ${current.replicationGroupId} instead.`);
+      }
+      const parameterGroup = await new ParameterGroupService(this.ctx).switchTo(offer(current.engine, current.engineVersion), current.parameterGroupName, parameterGroupName);
       const changesNodes = adding > 0 || removing.length > 0;
       const highest = Math.max(0, ...current.nodes.map((node) => nodeNumberOf(node.nodeId)));
       const zones = await zonesOf(this.ctx.store, current.subnetGroupName);
@@ -214,6 +237,7 @@ export class CacheClusterService {
           snapshotRetentionLimit,
           snapshotWindow,
           status: changesNodes || resize ? "modifying" : undefined,
+          parameterGroup,
           addNodes: ports.map((hostPort, index) => ({ nodeId: nodeIdOf(highest + index + 1), az: zones[(highest + index) % zones.length], hostPort })),
           removeNodeIds: removing,
         },
@@ -226,9 +250,7 @@ export class CacheClusterService {
 
   async delete(input: InputOf<"DeleteCacheCluster">): Promise<OutputOf<"DeleteCacheCluster">> {
     const id = resourceId(input.CacheClusterId, "CacheClusterId", 50);
-    if (input.FinalSnapshotIdentifier !== undefined) {
-      throw errors.invalidParameterValue("FinalSnapshotIdentifier is not supported by elasticache-local yet.");
-    }
+    const finalName = input.FinalSnapshotIdentifier === undefined ? undefined : snapshotName(input.FinalSnapshotIdentifier, "FinalSnapshotIdentifier");
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       if (current.status !== "available" && current.status !== "create-failed") {
@@ -249,7 +271,14 @@ export class CacheClusterService {
         }
         group = { id: owner.id, version: owner.version };
       }
-      return this.ctx.store.cacheClusters.markDeleting(id, current.version, group, []);
+      let finalSnapshot;
+      if (finalName !== undefined) {
+        if (current.engine === "memcached") throw snapshotsNotSupported();
+        if (current.replicationGroupId) throw errors.invalidParameterCombination("A final snapshot is taken of the replication group (DeleteReplicationGroup), not of a member.");
+        if (current.status !== "available") throw new AwsError("InvalidCacheClusterState", `Cache cluster ${id} is ${current.status}; a final snapshot needs it available.`);
+        finalSnapshot = snapshotOfCluster(current, finalName, "manual");
+      }
+      return this.ctx.store.cacheClusters.markDeleting(id, current.version, group, [], finalSnapshot);
     });
     return this.changed(cluster);
   }

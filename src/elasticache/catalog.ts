@@ -29,11 +29,9 @@ export function resolveEngine(catalog: Catalog, engine: Engine, requested?: stri
   return match;
 }
 
-/** Default parameter groups exist for every family; only defaults are supported. */
+/** The parameter group a request names, or its engine family's default; services check that it exists and fits (ParameterGroupService.resolveFor). */
 export function parameterGroupFor(engineOffer: EngineOffer, requested?: string): string {
-  const name = defaultParameterGroupOf(engineOffer);
-  if (requested === undefined || requested === name) return name;
-  throw new AwsError("CacheParameterGroupNotFound", `CacheParameterGroup ${requested} not found.`);
+  return requested ?? defaultParameterGroupOf(engineOffer);
 }
 
 /** Checks a requested node type; returns its memory in MiB. */

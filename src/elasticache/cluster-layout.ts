@@ -5,36 +5,46 @@
  */
 import type { ClusterSettings } from "../domain/model.ts";
 import { memberIdOf } from "../domain/names.ts";
+import { tlsBesidePlain, type NodeSecurity } from "../domain/security.ts";
 import type { NewNodeGroup } from "../store/index.ts";
 import type { ShardPlan } from "./cluster-mode-input.ts";
 import { newMember } from "./members.ts";
 
-/** Ports each node of a cluster-mode-enabled group takes: client and cluster bus. */
-export const PORTS_PER_CLUSTER_NODE = 2;
+/** Ports each node of a cluster-mode-enabled group takes: client and cluster bus, and a TLS listener's for transit encryption "preferred". */
+export const portsPerClusterNode = (security: NodeSecurity | undefined) => (security && tlsBesidePlain(security) ? 3 : 2);
+
+/** Hands out `perNode` ports a node from `ports`, in order: [client, bus, TLS?]. */
+export function portTaker(ports: number[], perNode: number): () => number[] {
+  let next = 0;
+  return () => {
+    const taken = ports.slice(next, next + perNode);
+    next += perNode;
+    return taken;
+  };
+}
 
 export const nodesOfShards = (shards: ShardPlan[]) => shards.reduce((sum, shard) => sum + 1 + shard.replicaCount, 0);
 
-/** Members of one shard; `ports` hands out two ports per member, `zoneAt(n)` the n-th zone of the round-robin. */
+/** Members of one shard; `ports` hands out a member's ports ([client, bus, TLS?]), `zoneAt(n)` the n-th zone of the round-robin. */
 export function shardMembers(
   settings: ClusterSettings,
   replicationGroupId: string,
   shard: { id: string; primaryAz?: string; replicaAzs?: string[] },
   members: { number: number; role: "primary" | "replica" }[],
-  ports: () => [number, number],
+  ports: () => number[],
   zoneAt: (index: number) => string,
 ) {
   return members.map(({ number, role }, index) => {
     const az = (role === "primary" ? shard.primaryAz : shard.replicaAzs?.[number - 2]) ?? zoneAt(index);
-    const [hostPort, busPort] = ports();
-    const member = newMember(settings, { id: memberIdOf(replicationGroupId, number, shard.id), replicationGroupId, nodeGroupId: shard.id, role, az, hostPort });
+    const [hostPort, busPort, tlsPort] = ports();
+    const member = newMember(settings, { id: memberIdOf(replicationGroupId, number, shard.id), replicationGroupId, nodeGroupId: shard.id, role, az, hostPort, tlsPort });
     member.nodes[0].busPort = busPort;
     return member;
   });
 }
 
 export function clusterNodeGroups(settings: ClusterSettings, replicationGroupId: string, shards: ShardPlan[], ports: number[], zones: string[]): NewNodeGroup[] {
-  let next = 0;
-  const take = (): [number, number] => [ports[next++], ports[next++]];
+  const take = portTaker(ports, portsPerClusterNode(settings.security));
   return shards.map((shard, shardIndex) => ({
     id: shard.id,
     slots: shard.slots,

@@ -32,8 +32,17 @@ type ShardInput = { NodeGroupId?: unknown; Slots?: unknown; ReplicaCount?: unkno
 
 const combination = (message: string) => errors.invalidParameterCombination(message);
 
-/** Whether the request asks for cluster mode, and with which parameter group. */
-export function parseClusterMode(input: Input, engine: EngineOffer, parseZones: (value: unknown, param: string) => string[] | undefined): ClusterModePlan {
+/**
+ * Whether the request asks for cluster mode, and with which parameter group. `groupEnablesClusterMode`:
+ * whether the named CacheParameterGroupName has cluster-enabled yes (undefined when none is named);
+ * the parameter group service checks the group itself (exists, family).
+ */
+export function parseClusterMode(
+  input: Input,
+  engine: EngineOffer,
+  parseZones: (value: unknown, param: string) => string[] | undefined,
+  groupEnablesClusterMode?: boolean,
+): ClusterModePlan {
   const requestedGroup = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255);
   const clusterOn = clusterParameterGroupOf(engine);
   const mode = oneOf(input.ClusterMode, "ClusterMode", ["enabled", "disabled", "compatible"] as const);
@@ -42,14 +51,13 @@ export function parseClusterMode(input: Input, engine: EngineOffer, parseZones: 
   if (configured !== undefined && !Array.isArray(configured)) throw errors.invalidParameterValue("NodeGroupConfiguration must be a list.");
   const shardsIn = (configured ?? []) as ShardInput[];
   const manyShards = (numNodeGroups ?? 1) > 1 || shardsIn.length > 1;
-  const enabled = requestedGroup === clusterOn || mode === "enabled" || mode === "compatible" || manyShards;
+  const groupEnables = groupEnablesClusterMode ?? requestedGroup === clusterOn;
+  const enabled = groupEnables || mode === "enabled" || mode === "compatible" || manyShards;
   if (!enabled) return { enabled: false, parameterGroupName: requestedGroup };
   if (mode === "disabled") throw combination("ClusterMode disabled allows one node group only; set ClusterMode enabled for more.");
-  if (requestedGroup !== undefined && requestedGroup !== clusterOn) {
-    if (requestedGroup === defaultParameterGroupOf(engine)) {
-      throw combination(`Cluster mode needs a parameter group with cluster-enabled yes; ${requestedGroup} has cluster-enabled no (use ${clusterOn}).`);
-    }
-    throw new AwsError("CacheParameterGroupNotFound", `CacheParameterGroup ${requestedGroup} not found.`);
+  if (requestedGroup !== undefined && !groupEnables) {
+    const hint = requestedGroup === defaultParameterGroupOf(engine) ? ` (use ${clusterOn})` : "";
+    throw combination(`Cluster mode needs a parameter group with cluster-enabled yes; ${requestedGroup} has cluster-enabled no${hint}.`);
   }
   for (const field of ["NumCacheClusters", "PreferredCacheClusterAZs", "PrimaryClusterId"] as const) {
     if (input[field] !== undefined) throw combination(`${field} cannot be used with cluster mode enabled; use NumNodeGroups, ReplicasPerNodeGroup and NodeGroupConfiguration.`);
@@ -74,7 +82,7 @@ export function parseClusterMode(input: Input, engine: EngineOffer, parseZones: 
   if (optionalBool(input.MultiAZEnabled, "MultiAZEnabled") && shards.some((shard) => shard.replicaCount === 0)) {
     throw combination("MultiAZEnabled needs at least one replica in every node group.");
   }
-  return { enabled: true, parameterGroupName: clusterOn, shards };
+  return { enabled: true, parameterGroupName: requestedGroup ?? clusterOn, shards };
 }
 
 /** One plan per shard: ids unique, replica counts 0–5, slots given for all or none and covering 0–16383 exactly once. */

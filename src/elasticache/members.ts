@@ -14,6 +14,8 @@ export interface MemberSpec {
   role: "primary" | "replica";
   az: string;
   hostPort: number;
+  /** Transit encryption "preferred": the port of the node's TLS listener. */
+  tlsPort?: number;
   status?: string;
 }
 
@@ -26,7 +28,7 @@ export function newMember(settings: ClusterSettings, spec: MemberSpec): NewClust
     role: spec.role,
     preferredAz: spec.az,
     status: spec.status ?? "creating",
-    nodes: [{ nodeId: nodeIdOf(1), az: spec.az, hostPort: spec.hostPort }],
+    nodes: [{ nodeId: nodeIdOf(1), az: spec.az, hostPort: spec.hostPort, tlsPort: spec.tlsPort }],
   };
 }
 

@@ -8,6 +8,8 @@ import { errors } from "../aws/errors.ts";
 import type { InputOf } from "../aws/operations.ts";
 import { parseClusterMode, type ShardPlan } from "./cluster-mode-input.ts";
 import { parseTags, type Tag } from "./tags.ts";
+import type { NodeSecurity } from "../domain/security.ts";
+import { parseAtRest, parseCreateSecurity } from "./security-input.ts";
 import {
   oneOf,
   optionalBool,
@@ -39,9 +41,25 @@ export interface ReplicationGroupPlan {
   snapshotRetentionLimit: number;
   snapshotWindow: string | null;
   atRestEncryption: boolean;
+  kmsKeyId?: string;
+  /** Transit encryption and AUTH token (security-input.ts). */
+  security?: NodeSecurity;
   tags: Tag[];
   /** Cluster mode enabled: the shards (numCacheClusters and preferredAzs are then unused). */
   shards?: ShardPlan[];
+  /** Restore: start from a snapshot (SnapshotName) or from exported files (SnapshotArns). */
+  restore?: RestoreSource;
+}
+
+export type RestoreSource = { snapshotName: string } | { arns: string[] };
+
+/** SnapshotName / SnapshotArns of a create: at most one of them. */
+export function parseRestoreSource(input: { SnapshotName?: unknown; SnapshotArns?: unknown }): RestoreSource | undefined {
+  const name = optionalString(input.SnapshotName, "SnapshotName", 300);
+  const arns = stringList(input.SnapshotArns, "SnapshotArns");
+  if (name !== undefined && arns?.length) throw errors.invalidParameterCombination("Give either SnapshotName or SnapshotArns, not both.");
+  if (name !== undefined) return { snapshotName: name };
+  return arns?.length ? { arns } : undefined;
 }
 
 const notSupported = (what: string) => errors.invalidParameterValue(`${what} is not supported by elasticache-local yet.`);
@@ -61,7 +79,12 @@ export function parseAvailabilityZones(value: unknown, param: string, region: st
   return zones;
 }
 
-export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGroup">, catalog: Catalog, region: string): ReplicationGroupPlan {
+export interface CreateOptions {
+  /** Whether the named CacheParameterGroupName has cluster-enabled yes (undefined: none named); it turns cluster mode on. */
+  groupEnablesClusterMode?: boolean;
+}
+
+export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGroup">, catalog: Catalog, region: string, options: CreateOptions = {}): ReplicationGroupPlan {
   const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
   const description = requiredString(input.ReplicationGroupDescription, "ReplicationGroupDescription");
   if (description.length > 255) throw errors.invalidParameterValue("ReplicationGroupDescription must be at most 255 characters.");
@@ -74,18 +97,16 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64) ?? DEFAULT_NODE_TYPE;
   nodeTypeMemory(cacheNodeType);
 
-  const clusterMode = parseClusterMode(input, engine, (value, param) => parseAvailabilityZones(value, param, region));
-  for (const field of ["GlobalReplicationGroupId", "SnapshotArns", "SnapshotName", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
+  const clusterMode = parseClusterMode(input, engine, (value, param) => parseAvailabilityZones(value, param, region), options.groupEnablesClusterMode);
+  for (const field of ["GlobalReplicationGroupId", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
   }
-  if (optionalBool(input.TransitEncryptionEnabled, "TransitEncryptionEnabled") || input.AuthToken !== undefined) {
-    throw notSupported("Transit encryption and AuthToken");
-  }
+  const security = parseCreateSecurity(input, engineName, new Date());
 
   if (clusterMode.enabled) {
     return {
-      ...common(input, id, description, engine, cacheNodeType),
+      ...common(input, id, description, engine, cacheNodeType, security),
       numCacheClusters: clusterMode.shards.reduce((sum, shard) => sum + 1 + shard.replicaCount, 0),
       automaticFailover: true,
       multiAz: optionalBool(input.MultiAZEnabled, "MultiAZEnabled") ?? false,
@@ -119,7 +140,7 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   }
 
   return {
-    ...common(input, id, description, engine, cacheNodeType),
+    ...common(input, id, description, engine, cacheNodeType, security),
     numCacheClusters: total,
     automaticFailover,
     multiAz,
@@ -130,7 +151,7 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
 }
 
 /** What both cluster modes read the same way. */
-function common(input: InputOf<"CreateReplicationGroup">, id: string, description: string, engine: EngineOffer, cacheNodeType: string) {
+function common(input: InputOf<"CreateReplicationGroup">, id: string, description: string, engine: EngineOffer, cacheNodeType: string, security: NodeSecurity | undefined) {
   return {
     id,
     description,
@@ -140,7 +161,9 @@ function common(input: InputOf<"CreateReplicationGroup">, id: string, descriptio
     subnetGroupName: input.CacheSubnetGroupName === undefined ? "default" : subnetGroupName(input.CacheSubnetGroupName),
     snapshotRetentionLimit: optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0,
     snapshotWindow: parseSnapshotWindow(input.SnapshotWindow),
-    atRestEncryption: optionalBool(input.AtRestEncryptionEnabled, "AtRestEncryptionEnabled") ?? false,
+    ...parseAtRest(input),
+    security,
     tags: parseTags(input.Tags),
+    restore: parseRestoreSource(input),
   };
 }

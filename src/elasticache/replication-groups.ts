@@ -6,19 +6,26 @@
  * makes a group available.
  */
 import { arnOf } from "../domain/arn.ts";
+import { offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster, ClusterSettings, NodeGroup, ReplicationGroup } from "../domain/model.ts";
 import { firstNodeGroupId, memberIdOf, memberNumberOf, normalizeNodeGroupId } from "../domain/names.ts";
 import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
-import { clusterNodeGroups, nodesOfShards, PORTS_PER_CLUSTER_NODE, shardMembers } from "./cluster-layout.ts";
+import { clusterNodeGroups, nodesOfShards, portsPerClusterNode, portTaker, shardMembers } from "./cluster-layout.ts";
 import type { ShardPlan } from "./cluster-mode-input.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
+import type { NodeSecurity } from "../domain/security.ts";
+import { pickTlsPorts, sameSecurity } from "./security-placement.ts";
+import { parseAuthTokenChange } from "./security-input.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
 import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
+import { ParameterGroupService } from "./parameter-groups.ts";
+import { resolveRestore } from "./restore.ts";
+import { snapshotName, snapshotOfGroup } from "./snapshots.ts";
 import { toReplicationGroup } from "./shapes.ts";
 import { parseReplicaCounts, resolveReplicaCounts } from "./replica-counts.ts";
 import { startResharding } from "./resharding.ts";
@@ -52,6 +59,7 @@ function settingsOfPlan(plan: ReplicationGroupPlan): ClusterSettings {
     parameterGroupName: plan.parameterGroupName,
     snapshotRetentionLimit: plan.snapshotRetentionLimit,
     snapshotWindow: plan.snapshotWindow ?? undefined,
+    security: plan.security,
   };
 }
 
@@ -65,21 +73,33 @@ export class ReplicationGroupService {
   }
 
   async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
-    const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
+    const parameterGroups = new ParameterGroupService(this.ctx);
+    // A named parameter group with cluster-enabled yes turns cluster mode on (as default.redis7.cluster.on does).
+    const requestedGroup = typeof input.CacheParameterGroupName === "string" && input.CacheParameterGroupName !== "" ? input.CacheParameterGroupName : undefined;
+    const groupEnablesClusterMode = requestedGroup === undefined ? undefined : await parameterGroups.enablesClusterMode(requestedGroup);
+    const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region, { groupEnablesClusterMode });
+    if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
+    if (plan.restore && plan.shards) {
+      throw errors.invalidParameterValue("Restoring a snapshot into a group with cluster mode enabled is not supported by elasticache-local yet.");
+    }
+    plan.parameterGroupName = await parameterGroups.resolveFor(plan.engine, requestedGroup, plan.shards !== undefined);
+    const restore = await resolveRestore(this.ctx, plan.restore);
+    // As on AWS, a restore keeps the snapshot's node type unless another is asked for.
+    if (restore?.snapshot && input.CacheNodeType === undefined) plan.cacheNodeType = restore.snapshot.cacheNodeType;
     const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
     if (plan.shards) return this.changed(await retrying(() => this.insertSharded(plan, plan.shards!, zones)));
     const group = await retrying(async () => {
-      const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId) : undefined;
+      const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId, plan.security) : undefined;
       const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
       await requireNodeQuota(this.ctx.store, newMembers);
       if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
-      return this.insert(plan, zones, newMembers, existingPrimary?.id);
+      return this.insert(plan, zones, newMembers, existingPrimary?.id, restore?.dataFiles[0]);
     });
     return this.changed(group);
   }
 
-  private async adoptablePrimary(clusterId: string): Promise<CacheCluster> {
+  private async adoptablePrimary(clusterId: string, security: NodeSecurity | undefined): Promise<CacheCluster> {
     const cluster = await this.ctx.store.cacheClusters.get(clusterId);
     if (!cluster) throw new AwsError("CacheClusterNotFound", `CacheCluster ${clusterId} not found.`);
     if (cluster.replicationGroupId) {
@@ -87,14 +107,20 @@ export class ReplicationGroupService {
     }
     if (cluster.engine === "memcached") throw errors.invalidParameterValue(`Cache cluster ${cluster.id} runs Memcached, which does not replicate.`);
     if (cluster.status !== "available") throw new AwsError("InvalidCacheClusterState", `Cache cluster ${cluster.id} is ${cluster.status}, not available.`);
+    if (!sameSecurity(cluster.security, security)) {
+      throw errors.invalidParameterCombination(
+        `Cache cluster ${cluster.id} must have the group's TransitEncryptionEnabled, TransitEncryptionMode and AuthToken to become its primary.`,
+      );
+    }
     return cluster;
   }
 
-  private async insert(plan: ReplicationGroupPlan, zones: string[], newMembers: number, existingPrimaryId?: string): Promise<ReplicationGroup> {
+  private async insert(plan: ReplicationGroupPlan, zones: string[], newMembers: number, existingPrimaryId?: string, dataFile?: string): Promise<ReplicationGroup> {
     // Nodes get ports from the range; the primary endpoint gets the requested Port when given.
     const picked = await pickPorts(this.ctx.store, newMembers + (plan.port === undefined ? 2 : 1));
     const primaryEndpointPort = plan.port ?? picked.pop()!;
     const readerEndpointPort = picked.pop()!;
+    const tlsPorts = await pickTlsPorts(this.ctx.store, plan.security, newMembers, [...picked, primaryEndpointPort, readerEndpointPort]);
     const nodeGroupId = firstNodeGroupId();
     const memberIds = existingPrimaryId
       ? await nextMemberIds(this.ctx.store, plan.id, newMembers)
@@ -102,16 +128,18 @@ export class ReplicationGroupService {
     const settings = settingsOfPlan(plan);
     const primaryId = existingPrimaryId ?? memberIds[0];
     const offset = existingPrimaryId ? 1 : 0;
-    const members = memberIds.map((id, index) =>
-      newMember(settings, {
+    const members = memberIds.map((id, index) => ({
+      ...newMember(settings, {
         id,
         replicationGroupId: plan.id,
         nodeGroupId,
         role: id === primaryId ? "primary" : "replica",
         az: plan.preferredAzs?.[index + offset] ?? zones[(index + offset) % zones.length],
         hostPort: picked[index],
+        tlsPort: tlsPorts?.[index],
       }),
-    );
+      dataFile: id === primaryId ? dataFile : undefined,
+    }));
     return this.ctx.store.replicationGroups.create({
       ...this.newGroupOf(plan),
       nodeGroups: [{ id: nodeGroupId, primaryEndpointPort, readerEndpointPort, members }],
@@ -119,12 +147,12 @@ export class ReplicationGroupService {
     });
   }
 
-  /** Cluster mode enabled: shards with slots, two ports per node (client, cluster bus), one configuration endpoint. */
+  /** Cluster mode enabled: shards with slots, two ports per node (client, cluster bus; a third for a TLS listener), one configuration endpoint. */
   private async insertSharded(plan: ReplicationGroupPlan, shards: ShardPlan[], zones: string[]): Promise<ReplicationGroup> {
     const nodes = nodesOfShards(shards);
     await requireNodeQuota(this.ctx.store, nodes);
     if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
-    const picked = await pickPorts(this.ctx.store, nodes * PORTS_PER_CLUSTER_NODE + (plan.port === undefined ? 1 : 0));
+    const picked = await pickPorts(this.ctx.store, nodes * portsPerClusterNode(plan.security) + (plan.port === undefined ? 1 : 0));
     const configEndpointPort = plan.port ?? picked.pop()!;
     return this.ctx.store.replicationGroups.create({
       ...this.newGroupOf(plan),
@@ -143,6 +171,7 @@ export class ReplicationGroupService {
       multiAz: plan.multiAz,
       atRestEncryption: plan.atRestEncryption,
       clusterEnabled: plan.shards !== undefined,
+      kmsKeyId: plan.kmsKeyId,
       tags: tagsFor(arnOf(this.ctx.account, "replicationgroup", plan.id), plan.tags),
       events: [groupEvent(plan.id, `Replication group ${plan.id} created`)],
       maxNodes: NODE_QUOTA,
@@ -168,9 +197,20 @@ export class ReplicationGroupService {
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
     const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
-    for (const field of ["PrimaryClusterId", "EngineVersion", "AuthToken", "UserGroupIdsToAdd", "TransitEncryptionEnabled"] as const) {
+    const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
+    for (const field of [
+      "PrimaryClusterId",
+      "EngineVersion",
+      "UserGroupIdsToAdd",
+      "UserGroupIdsToRemove",
+      "RemoveUserGroups",
+      "TransitEncryptionEnabled",
+      "TransitEncryptionMode",
+    ] as const) {
       const value = input[field];
-      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+      // An empty list, or RemoveUserGroups false, asks for nothing.
+      const nothing = (Array.isArray(value) && value.length === 0) || (field === "RemoveUserGroups" && value === false);
+      if (value !== undefined && !nothing) {
         throw errors.invalidParameterValue(`Modifying ${field} is not supported by elasticache-local yet.`);
       }
     }
@@ -179,6 +219,17 @@ export class ReplicationGroupService {
       requireAvailable(current);
       if (current.clusterEnabled && automaticFailover === false) {
         throw errors.invalidParameterCombination("Redis with cluster mode enabled requires AutomaticFailoverEnabled.");
+      }
+      // New AUTH tokens: the group is modifying until every node has them (without a restart).
+      const security = parseAuthTokenChange(input, current.security, new Date());
+      if (security) {
+        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined) {
+          throw errors.invalidParameterCombination("Change AuthToken in a ModifyReplicationGroup call of its own.");
+        }
+        const strategy = security.authTokens.length > 1 ? "ROTATE" : security.authTokens.length === 1 ? "SET" : "DELETE";
+        return this.ctx.store.replicationGroups.changeSecurity(id, current.version, security, [
+          groupEvent(id, `Updating AUTH token of replication group ${id} (${strategy})`),
+        ]);
       }
       const members = onlyNodeGroup(current).members.length;
       const failover = automaticFailover ?? current.automaticFailover;
@@ -190,10 +241,12 @@ export class ReplicationGroupService {
       }
       // A new node type changes every node's memory: the reconciler applies it, then the group is available again.
       const resize = cacheNodeType !== undefined && cacheNodeType !== current.cacheNodeType;
+      const engine = offer(current.engine, current.engineVersion);
+      const parameterGroup = await new ParameterGroupService(this.ctx).switchTo(engine, current.parameterGroupName, parameterGroupName, current.clusterEnabled);
       return this.ctx.store.replicationGroups.modify(
         id,
         current.version,
-        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined },
+        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup },
         [groupEvent(id, `Replication group ${id} modified`)],
       );
     });
@@ -203,9 +256,7 @@ export class ReplicationGroupService {
   async delete(input: InputOf<"DeleteReplicationGroup">): Promise<OutputOf<"DeleteReplicationGroup">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const retainPrimary = optionalBool(input.RetainPrimaryCluster, "RetainPrimaryCluster") ?? false;
-    if (input.FinalSnapshotIdentifier !== undefined) {
-      throw errors.invalidParameterValue("FinalSnapshotIdentifier is not supported by elasticache-local yet.");
-    }
+    const finalName = input.FinalSnapshotIdentifier === undefined ? undefined : snapshotName(input.FinalSnapshotIdentifier, "FinalSnapshotIdentifier");
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       if (current.status !== "available" && current.status !== "create-failed") {
@@ -216,7 +267,11 @@ export class ReplicationGroupService {
       }
       // The primary leaves the group and lives on as a standalone cluster.
       const retained = retainPrimary ? primaryOf(onlyNodeGroup(current))?.id : undefined;
-      return this.ctx.store.replicationGroups.markDeleting(id, current.version, retained, [groupEvent(id, `Replication group ${id} deleting`)]);
+      if (finalName !== undefined && current.status !== "available") {
+        throw new AwsError("InvalidReplicationGroupState", `Replication group ${id} is ${current.status}; a final snapshot needs it available.`);
+      }
+      const finalSnapshot = finalName === undefined ? undefined : snapshotOfGroup(current, finalName, "manual");
+      return this.ctx.store.replicationGroups.markDeleting(id, current.version, retained, [groupEvent(id, `Replication group ${id} deleting`)], finalSnapshot);
     });
     return this.changed(group);
   }
@@ -261,6 +316,7 @@ export class ReplicationGroupService {
   /** Cluster mode disabled: replicas <group>-00N numbered after the ids in use. */
   private async newReplicas(group: ReplicationGroup, nodeGroup: NodeGroup, adding: number, zones: string[]) {
     const ports = await pickPorts(this.ctx.store, adding);
+    const tlsPorts = await pickTlsPorts(this.ctx.store, group.security, adding, ports);
     const ids = await nextMemberIds(this.ctx.store, group.id, adding);
     return ids.map((memberId, index) =>
       newMember(settingsOf(group), {
@@ -270,6 +326,7 @@ export class ReplicationGroupService {
         role: "replica",
         az: zones[(nodeGroup.members.length + index) % zones.length],
         hostPort: ports[index],
+        tlsPort: tlsPorts?.[index],
       }),
     );
   }
@@ -277,12 +334,12 @@ export class ReplicationGroupService {
   /** Cluster mode enabled: replicas <group>-<shard>-00N after the shard's highest member, each with a client and a bus port. */
   private async newShardReplicas(group: ReplicationGroup, growing: NodeGroup[], wanted: Map<string, number>, zones: string[]) {
     const adding = growing.map((nodeGroup) => wanted.get(nodeGroup.id)! - replicasOf(nodeGroup).length);
-    const ports = await pickPorts(this.ctx.store, adding.reduce((a, b) => a + b, 0) * PORTS_PER_CLUSTER_NODE);
-    let next = 0;
+    const perNode = portsPerClusterNode(group.security);
+    const take = portTaker(await pickPorts(this.ctx.store, adding.reduce((a, b) => a + b, 0) * perNode), perNode);
     return growing.flatMap((nodeGroup, index) => {
       const highest = Math.max(0, ...nodeGroup.members.map((member) => memberNumberOf(member.id)));
       const numbers = Array.from({ length: adding[index] }, (_, offset) => ({ number: highest + offset + 1, role: "replica" as const }));
-      return shardMembers(settingsOf(group), group.id, { id: nodeGroup.id }, numbers, () => [ports[next++], ports[next++]], (offset) => zones[(nodeGroup.members.length + offset) % zones.length]);
+      return shardMembers(settingsOf(group), group.id, { id: nodeGroup.id }, numbers, take, (offset) => zones[(nodeGroup.members.length + offset) % zones.length]);
     });
   }
 

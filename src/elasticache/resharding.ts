@@ -14,7 +14,7 @@ import { event } from "../domain/events.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import type { InputOf } from "../aws/operations.ts";
 import type { NewNodeGroup } from "../store/index.ts";
-import { PORTS_PER_CLUSTER_NODE, shardMembers } from "./cluster-layout.ts";
+import { portsPerClusterNode, portTaker, shardMembers } from "./cluster-layout.ts";
 import { MAX_NODE_GROUPS } from "./cluster-mode-input.ts";
 import type { ServiceContext } from "./context.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, zonesOf } from "./placement.ts";
@@ -95,8 +95,8 @@ export async function startResharding(ctx: ServiceContext, input: Input): Promis
     const nodes = adding.length * (1 + replicas);
     await requireNodeQuota(ctx.store, nodes);
     const zones = await zonesOf(ctx.store, current.subnetGroupName);
-    const ports = await pickPorts(ctx.store, nodes * PORTS_PER_CLUSTER_NODE);
-    let next = 0;
+    const perNode = portsPerClusterNode(current.security);
+    const take = portTaker(await pickPorts(ctx.store, nodes * perNode), perNode);
     const nodeGroups: NewNodeGroup[] = adding.map((id, shardIndex) => ({
       id,
       slots: "",
@@ -105,7 +105,7 @@ export async function startResharding(ctx: ServiceContext, input: Input): Promis
         current.id,
         { id },
         Array.from({ length: 1 + replicas }, (_, index) => ({ number: index + 1, role: index === 0 ? ("primary" as const) : ("replica" as const) })),
-        () => [ports[next++], ports[next++]],
+        take,
         (index) => zones[(shardIndex + index) % zones.length],
       ),
     }));

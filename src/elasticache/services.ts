@@ -2,15 +2,20 @@
  * The services and the operation registry both protocols dispatch to. Adding an operation is a
  * line here plus its service method; the wire formats come from the service model.
  */
+import { AbsentResourceService, absentResourceOperations } from "./absent-resources.ts";
 import { CacheClusterService } from "./cache-clusters.ts";
 import type { ServiceContext } from "./context.ts";
 import { EngineVersionService } from "./engine-versions.ts";
 import { EventService } from "./events.ts";
 import type { OperationName, TypedHandler, TypedOperations } from "../aws/operations.ts";
+import { NodeTypeModificationService } from "./node-type-modifications.ts";
 import { ReplicationGroupService } from "./replication-groups.ts";
 import { asAwsError } from "./store-errors.ts";
+import { ParameterGroupService } from "./parameter-groups.ts";
+import { SnapshotService } from "./snapshots.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
+import { refusingHandlers } from "./unbuilt-operations.ts";
 
 export interface Services {
   subnetGroups: SubnetGroupService;
@@ -19,6 +24,10 @@ export interface Services {
   cacheClusters: CacheClusterService;
   events: EventService;
   engineVersions: EngineVersionService;
+  snapshots: SnapshotService;
+  parameterGroups: ParameterGroupService;
+  nodeTypes: NodeTypeModificationService;
+  absent: AbsentResourceService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -29,6 +38,10 @@ export function createServices(ctx: ServiceContext): Services {
     cacheClusters: new CacheClusterService(ctx),
     events: new EventService(ctx),
     engineVersions: new EngineVersionService(ctx),
+    snapshots: new SnapshotService(ctx),
+    parameterGroups: new ParameterGroupService(ctx),
+    nodeTypes: new NodeTypeModificationService(ctx),
+    absent: new AbsentResourceService(),
   };
 }
 
@@ -45,7 +58,13 @@ function translated<Op extends OperationName>(handler: TypedHandler<Op>): TypedH
  * service that answers with a member the model lacks, or misspells one, does not compile.
  */
 export function operationRegistry(services: Services): TypedOperations {
-  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions } = services;
+  // The rest of the model refuses naming the capability it waits for (unbuilt-operations.ts).
+  return { ...refusingHandlers(), ...servedOperations(services) };
+}
+
+/** The operations elasticache-local really serves. */
+export function servedOperations(services: Services): TypedOperations {
+  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, nodeTypes, absent, snapshots, parameterGroups } = services;
   return {
     CreateCacheSubnetGroup: translated((input) => subnetGroups.create(input)),
     DescribeCacheSubnetGroups: translated((input) => subnetGroups.describe(input)),
@@ -69,5 +88,19 @@ export function operationRegistry(services: Services): TypedOperations {
     RebootCacheCluster: translated((input) => cacheClusters.reboot(input)),
     DescribeEvents: translated((input) => events.describe(input)),
     DescribeCacheEngineVersions: translated((input) => engineVersions.describe(input)),
+    CreateSnapshot: translated((input) => snapshots.create(input)),
+    DescribeSnapshots: translated((input) => snapshots.describe(input)),
+    CopySnapshot: translated((input) => snapshots.copy(input)),
+    DeleteSnapshot: translated((input) => snapshots.delete(input)),
+    CreateCacheParameterGroup: translated((input) => parameterGroups.create(input)),
+    DescribeCacheParameterGroups: translated((input) => parameterGroups.describe(input)),
+    ModifyCacheParameterGroup: translated((input) => parameterGroups.modify(input)),
+    ResetCacheParameterGroup: translated((input) => parameterGroups.reset(input)),
+    DeleteCacheParameterGroup: translated((input) => parameterGroups.delete(input)),
+    DescribeCacheParameters: translated((input) => parameterGroups.describeParameters(input)),
+    DescribeEngineDefaultParameters: translated((input) => parameterGroups.describeEngineDefaults(input)),
+    ListAllowedNodeTypeModifications: translated((input) => nodeTypes.list(input)),
+    // Resources that cannot exist here: empty lists, named ones not found.
+    ...absentResourceOperations(absent),
   };
 }

@@ -8,6 +8,8 @@ import { arnOf } from "../domain/arn.ts";
 import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from "../domain/model.ts";
 import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
 import type { ServiceContext } from "./context.ts";
+import { CLIENT_DOWNLOAD_LANDING_PAGE, DEFAULT_SNAPSHOT_WINDOW, defaultSecurityGroupId } from "./imagined-defaults.ts";
+import type { NodeSecurity } from "../domain/security.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -52,24 +54,46 @@ function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
   };
 }
 
+/** AuthTokenEnabled, AuthTokenLastModifiedDate, TransitEncryptionEnabled and TransitEncryptionMode, as both shapes have them. */
+function securityShape(security: NodeSecurity | undefined) {
+  return {
+    AuthTokenEnabled: (security?.authTokens.length ?? 0) > 0,
+    AuthTokenLastModifiedDate: security?.authTokenLastModified,
+    TransitEncryptionEnabled: security?.transitEncryption ?? false,
+    TransitEncryptionMode: security?.transitEncryption ? security.transitEncryptionMode : undefined,
+  };
+}
+
+/** While new tokens are applied: AuthTokenStatus ROTATING (two tokens accepted) or SETTING. */
+function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues {
+  if (security?.previousAuthTokens === undefined) return {};
+  return { AuthTokenStatus: security.authTokens.length > 1 ? "ROTATING" : "SETTING" };
+}
+
 export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.ReplicationGroup {
   return {
     ReplicationGroupId: group.id,
     Description: group.description,
     Status: group.status,
-    PendingModifiedValues: group.resharding ? { Resharding: { SlotMigration: { ProgressPercentage: group.resharding.progress } } } : {},
+    PendingModifiedValues: {
+      ...pendingAuthToken(group.security),
+      ...(group.resharding ? { Resharding: { SlotMigration: { ProgressPercentage: group.resharding.progress } } } : {}),
+    },
     MemberClusters: membersOf(group).map((member) => member.id),
     NodeGroups: group.nodeGroups.map((nodeGroup) => (group.clusterEnabled ? toShardShape(nodeGroup) : toNodeGroupShape(ctx, nodeGroup))),
     ConfigurationEndpoint: group.clusterEnabled ? endpoint(ctx, group.configEndpointPort) : undefined,
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
     MultiAZ: group.multiAz ? "enabled" : "disabled",
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
-    SnapshotWindow: group.snapshotWindow,
+    SnapshotWindow: group.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW,
+    SnapshottingClusterId: snapshottingClusterOf(group),
+    UserGroupIds: [],
+    LogDeliveryConfigurations: [],
     ClusterEnabled: group.clusterEnabled,
     CacheNodeType: group.cacheNodeType,
-    AuthTokenEnabled: false,
-    TransitEncryptionEnabled: false,
+    ...securityShape(group.security),
     AtRestEncryptionEnabled: group.atRestEncryption,
+    KmsKeyId: group.kmsKeyId,
     ARN: arnOf(ctx.account, "replicationgroup", group.id),
     ReplicationGroupCreateTime: group.createdAt,
     DataTiering: "disabled",
@@ -81,9 +105,17 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
   };
 }
 
+/** AWS snapshots from a replica (the primary when alone), and names it only while backups are on. */
+function snapshottingClusterOf(group: ReplicationGroup): string | undefined {
+  if (group.snapshotRetentionLimit === 0) return undefined;
+  const nodeGroup = group.nodeGroups[0];
+  return nodeGroup && (replicasOf(nodeGroup)[0] ?? primaryOf(nodeGroup))?.id;
+}
+
 export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boolean): Aws.CacheCluster {
   return {
     CacheClusterId: cluster.id,
+    ClientDownloadLandingPage: CLIENT_DOWNLOAD_LANDING_PAGE,
     ConfigurationEndpoint: cluster.engine === "memcached" ? endpoint(ctx, cluster.configEndpointPort) : undefined,
     CacheNodeType: cluster.cacheNodeType,
     Engine: cluster.engine,
@@ -97,8 +129,8 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
     CacheSecurityGroups: [],
     CacheParameterGroup: {
       CacheParameterGroupName: cluster.parameterGroupName,
-      ParameterApplyStatus: "in-sync",
-      CacheNodeIdsToReboot: [],
+      ParameterApplyStatus: cluster.parameterApplyStatus,
+      CacheNodeIdsToReboot: cluster.parameterApplyStatus === "pending-reboot" ? cluster.nodes.map((node) => node.nodeId) : [],
     },
     CacheSubnetGroupName: cluster.subnetGroupName,
     CacheNodes: showNodes
@@ -107,19 +139,20 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
           CacheNodeStatus: node.status,
           CacheNodeCreateTime: node.createdAt,
           Endpoint: endpoint(ctx, node.hostPort),
-          ParameterGroupStatus: "in-sync",
+          ParameterGroupStatus: cluster.parameterApplyStatus,
           CustomerAvailabilityZone: node.az,
         }))
       : undefined,
     AutoMinorVersionUpgrade: true,
+    SecurityGroups: [{ SecurityGroupId: defaultSecurityGroupId(ctx.account, cluster.subnetGroupName), Status: "active" }],
     ReplicationGroupId: cluster.replicationGroupId,
     SnapshotRetentionLimit: cluster.engine === "memcached" ? undefined : cluster.snapshotRetentionLimit,
-    SnapshotWindow: cluster.snapshotWindow,
-    AuthTokenEnabled: false,
-    TransitEncryptionEnabled: false,
+    SnapshotWindow: cluster.engine === "memcached" ? undefined : (cluster.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW),
+    ...securityShape(cluster.security),
     AtRestEncryptionEnabled: false,
     ARN: arnOf(ctx.account, "cluster", cluster.id),
     ReplicationGroupLogDeliveryEnabled: false,
+    LogDeliveryConfigurations: [],
     NetworkType: "ipv4",
     IpDiscovery: "ipv4",
   };

@@ -20,6 +20,8 @@ const NAMES: Record<Entity, { kind: string; notFound: string; exists: string; st
   "cache-cluster": { kind: "Cache cluster", notFound: "CacheClusterNotFound", exists: "CacheClusterAlreadyExists", state: "InvalidCacheClusterState" },
   "subnet-group": { kind: "Cache subnet group", notFound: "CacheSubnetGroupNotFoundFault", exists: "CacheSubnetGroupAlreadyExists", state: "CacheSubnetGroupInUse" },
   "node-group": { kind: "Node group", notFound: "NodeGroupNotFoundFault", exists: "InvalidParameterValue", state: "InvalidReplicationGroupState" },
+  "parameter-group": { kind: "Cache parameter group", notFound: "CacheParameterGroupNotFound", exists: "CacheParameterGroupAlreadyExists", state: "InvalidCacheParameterGroupState" },
+  snapshot: { kind: "Snapshot", notFound: "SnapshotNotFoundFault", exists: "SnapshotAlreadyExistsFault", state: "InvalidSnapshotState" },
 };
 
 export function asAwsError(error: unknown): unknown {

@@ -33,15 +33,34 @@ function defaultSubnetIds(account: Account): string[] {
   return AZ_LETTERS.map((letter) => `subnet-${digest(`${account.accountId}:${account.region}${letter}`).slice(0, 17)}`);
 }
 
-function parseSubnetIds(value: unknown): string[] {
+/**
+ * Which subnet ids are taken. There is no VPC behind them here, so by default any `subnet-` id is
+ * (the documentation's `subnet-123` included) and its zone is derived from it; `strict` checks
+ * AWS's own format for users who want a typo caught as AWS would catch it.
+ */
+export type SubnetIdRule = "any" | "strict";
+
+const SUBNET_ID_FORMATS: Record<SubnetIdRule, { pattern: RegExp; accepted: string }> = {
+  any: {
+    pattern: /^subnet-[A-Za-z0-9]{1,64}$/,
+    accepted: "'subnet-' followed by 1 to 64 letters or digits (e.g. subnet-123)",
+  },
+  strict: {
+    pattern: /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/,
+    accepted: "AWS's format, 'subnet-' followed by 8 or 17 lowercase hexadecimal digits (ECL_SUBNET_IDS=strict)",
+  },
+};
+
+function parseSubnetIds(value: unknown, rule: SubnetIdRule): string[] {
   const ids = stringList(value, "SubnetIds");
   if (!ids || ids.length === 0) throw errors.missingParameter("SubnetIds");
   const unique = [...new Set(ids)];
   if (unique.length > MAX_SUBNETS) {
     throw new AwsError("SubnetQuotaExceededFault", `A cache subnet group can have at most ${MAX_SUBNETS} subnets.`);
   }
-  const bad = unique.find((id) => !/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id));
-  if (bad !== undefined) throw new AwsError("InvalidSubnet", `The subnet ID ${bad} is not valid.`);
+  const { pattern, accepted } = SUBNET_ID_FORMATS[rule];
+  const bad = unique.find((id) => !pattern.test(id));
+  if (bad !== undefined) throw new AwsError("InvalidSubnet", `The subnet ID ${bad} is not valid: elasticache-local accepts ${accepted}.`);
   return unique;
 }
 
@@ -75,7 +94,7 @@ export class SubnetGroupService {
   async create(input: InputOf<"CreateCacheSubnetGroup">): Promise<OutputOf<"CreateCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     const description = parseDescription(input.CacheSubnetGroupDescription, true)!;
-    const subnetIds = parseSubnetIds(input.SubnetIds);
+    const subnetIds = parseSubnetIds(input.SubnetIds, this.ctx.subnetIds ?? "any");
     const tags = parseTags(input.Tags);
     if (name === DEFAULT_SUBNET_GROUP) throw this.alreadyExists(name);
     const group = await this.ctx.store.subnetGroups.create(
@@ -101,7 +120,7 @@ export class SubnetGroupService {
   async modify(input: InputOf<"ModifyCacheSubnetGroup">): Promise<OutputOf<"ModifyCacheSubnetGroup">> {
     const name = subnetGroupName(input.CacheSubnetGroupName);
     const description = parseDescription(input.CacheSubnetGroupDescription, false);
-    const subnetIds = input.SubnetIds === undefined ? undefined : parseSubnetIds(input.SubnetIds);
+    const subnetIds = input.SubnetIds === undefined ? undefined : parseSubnetIds(input.SubnetIds, this.ctx.subnetIds ?? "any");
     if (name === DEFAULT_SUBNET_GROUP) {
       throw errors.invalidParameterValue("The default cache subnet group cannot be modified.");
     }

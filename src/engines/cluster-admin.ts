@@ -105,8 +105,10 @@ export class ClusterAdmin {
   }
 
   /** MIGRATE keys to `target` (its address as the source node reaches it); REPLACE so a retried batch never fails on keys that arrived. */
-  async migrate(node: ConnectionProfile, target: { host: string; port: number }, keys: string[], timeoutMs: number): Promise<void> {
+  /** `password`: the target's AUTH token, when it has one (MIGRATE logs in to it as `default`). */
+  async migrate(node: ConnectionProfile, target: { host: string; port: number }, keys: string[], timeoutMs: number, password?: string): Promise<void> {
     if (keys.length === 0) return;
-    await this.redis.call(node, "MIGRATE", target.host, target.port, "", 0, timeoutMs, "REPLACE", "KEYS", ...keys);
+    const auth = password === undefined ? [] : ["AUTH", password];
+    await this.redis.call(node, "MIGRATE", target.host, target.port, "", 0, timeoutMs, "REPLACE", ...auth, "KEYS", ...keys);
   }
 }

@@ -45,6 +45,8 @@ const waiting = (target: WaitTarget, base: RestRoute): RestRoute => ({ ...base, 
 const SUBNET_GROUPS = "/v1/cache-subnet-groups";
 const REPLICATION_GROUPS = "/v1/replication-groups";
 const CACHE_CLUSTERS = "/v1/cache-clusters";
+const SNAPSHOTS = "/v1/snapshots";
+const PARAMETER_GROUPS = "/v1/cache-parameter-groups";
 
 export const REST_ROUTES: readonly RestRoute[] = [
   route("CreateCacheSubnetGroup", "POST", SUBNET_GROUPS, "Cache subnet groups", "Create a cache subnet group"),
@@ -69,8 +71,35 @@ export const REST_ROUTES: readonly RestRoute[] = [
   waiting(CLUSTER_WAIT, route("DeleteCacheCluster", "DELETE", `${CACHE_CLUSTERS}/:CacheClusterId`, "Cache clusters", "Delete a cache cluster")),
   waiting(CLUSTER_WAIT, route("RebootCacheCluster", "POST", `${CACHE_CLUSTERS}/:CacheClusterId/reboot`, "Cache clusters", "Reboot cache nodes")),
 
+  route("CreateSnapshot", "POST", SNAPSHOTS, "Snapshots", "Take a snapshot of a replication group or a Redis cache cluster"),
+  route("DescribeSnapshots", "GET", SNAPSHOTS, "Snapshots", "List snapshots"),
+  route("DescribeSnapshots", "GET", `${SNAPSHOTS}/:SnapshotName`, "Snapshots", "Describe one snapshot", { list: "Snapshots", as: "Snapshot" }),
+  route("DeleteSnapshot", "DELETE", `${SNAPSHOTS}/:SnapshotName`, "Snapshots", "Delete a snapshot and its files"),
+  route("CopySnapshot", "POST", `${SNAPSHOTS}/:SourceSnapshotName/copy`, "Snapshots", "Copy a snapshot, or export it to a bucket (TargetBucket)"),
+
+  route("CreateCacheParameterGroup", "POST", PARAMETER_GROUPS, "Cache parameter groups", "Create a cache parameter group"),
+  route("DescribeCacheParameterGroups", "GET", PARAMETER_GROUPS, "Cache parameter groups", "List cache parameter groups (the default.* groups included)"),
+  route("DescribeCacheParameterGroups", "GET", `${PARAMETER_GROUPS}/:CacheParameterGroupName`, "Cache parameter groups", "Describe one cache parameter group", { list: "CacheParameterGroups", as: "CacheParameterGroup" }),
+  route("ModifyCacheParameterGroup", "PATCH", `${PARAMETER_GROUPS}/:CacheParameterGroupName`, "Cache parameter groups", "Set parameters; clusters using the group apply them live or at their next reboot"),
+  route("ResetCacheParameterGroup", "POST", `${PARAMETER_GROUPS}/:CacheParameterGroupName/reset`, "Cache parameter groups", "Reset parameters to their defaults"),
+  route("DeleteCacheParameterGroup", "DELETE", `${PARAMETER_GROUPS}/:CacheParameterGroupName`, "Cache parameter groups", "Delete a cache parameter group no cluster uses"),
+  route("DescribeCacheParameters", "GET", `${PARAMETER_GROUPS}/:CacheParameterGroupName/parameters`, "Cache parameter groups", "List a group's parameters"),
+  route("DescribeEngineDefaultParameters", "GET", "/v1/engine-default-parameters", "Cache parameter groups", "List a family's default parameters"),
+
   route("DescribeEvents", "GET", "/v1/events", "Events", "List events"),
   route("DescribeCacheEngineVersions", "GET", "/v1/cache-engine-versions", "Engines", "List the engines this machine can run"),
+
+  route("ListAllowedNodeTypeModifications", "GET", `${REPLICATION_GROUPS}/:ReplicationGroupId/allowed-node-type-modifications`, "Replication groups", "Node types the group can move to"),
+
+  // Resources that cannot exist here (src/elasticache/absent-resources.ts): AWS-valid empty lists.
+  // Their writes only ever refuse, so they are served on the Query endpoint alone, as are the
+  // serverless Describes (NextToken paging, which the SDK shim's paginators do not speak).
+  route("DescribeReservedCacheNodes", "GET", "/v1/reserved-cache-nodes", "Accounts without them", "List reserved cache nodes (none: nothing is billed)"),
+  route("DescribeReservedCacheNodesOfferings", "GET", "/v1/reserved-cache-nodes-offerings", "Accounts without them", "List reserved node offerings (none)"),
+  route("DescribeServiceUpdates", "GET", "/v1/service-updates", "Accounts without them", "List service updates (none: the engines are this machine's)"),
+  route("DescribeUpdateActions", "GET", "/v1/update-actions", "Accounts without them", "List update actions (none)"),
+  route("DescribeGlobalReplicationGroups", "GET", "/v1/global-replication-groups", "Accounts without them", "List global datastores (none: one region)"),
+  route("DescribeCacheSecurityGroups", "GET", "/v1/cache-security-groups", "Accounts without them", "List cache security groups (none: EC2-Classic is retired)"),
 
   route("ListTagsForResource", "GET", "/v1/tags/:ResourceName", "Tags", "List the tags of a resource (ARN)"),
   route("AddTagsToResource", "POST", "/v1/tags/:ResourceName", "Tags", "Add or overwrite tags on a resource (ARN)"),

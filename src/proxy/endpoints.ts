@@ -181,7 +181,7 @@ function copyTargets(targets: Targets): Targets {
  * whole map). Connections to a node no longer listed are closed, so a client reconnects elsewhere.
  */
 export class ClusterConfigurationEndpoint extends ReaderEndpoint {
-  setNodes(nodes: Address[]): void {
+  setNodes(nodes: Upstream[]): void {
     this.setTargets({ replicas: nodes });
   }
 }

@@ -21,6 +21,8 @@ export type RuntimeErrorCode =
   | "Conflict"
   /** No free port in the requested range. */
   | "NoFreePort"
+  /** The orchestrator has no node the node may run on (Swarm: no swarm node labelled with its zone). */
+  | "NoPlacement"
   /** exportDataFile(): the node has no data file (no BGSAVE ran, or it has not finished). */
   | "NoDataFile";
 

@@ -4,6 +4,7 @@
  * where they are turned into a configuration (engine-config.ts).
  */
 import { RuntimeError } from "./errors.ts";
+import type { KeyedMutex } from "./mutex.ts";
 import type { NodeSpec } from "./types.ts";
 
 /**
@@ -51,4 +52,14 @@ export function checkSpec(spec: NodeSpec): void {
     if (spec.extraPorts?.some((extra) => extra.setting)) throw invalid("memcached takes no port settings");
   }
   if (spec.replicaOf) checkPort(spec.replicaOf.port, "replicaOf port");
+}
+
+/** Checks the spec, then runs `fn` under the node's lock: a bad spec is refused before anything waits or is made. */
+export function underNodeLock<T>(mutex: KeyedMutex, spec: NodeSpec, fn: () => Promise<T>): Promise<T> {
+  try {
+    checkSpec(spec);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return mutex.run(spec.name, fn);
 }

@@ -1,9 +1,12 @@
 /**
- * The runtime contract: how a cache node is started, found, restarted and removed. Two
- * implementations (Docker containers, local processes) satisfy it; nothing here names Docker,
+ * The runtime contract: how a cache node is started, found, restarted and removed. Three
+ * implementations (Docker containers, Docker Swarm services, local processes) satisfy it; nothing here names Docker,
  * dockerode, ElastiCache or Prisma, so the controllers can drive either one.
  */
 export type EngineKind = "redis" | "valkey" | "memcached";
+
+/** Which implementation a NodeRuntime is. */
+export type RuntimeKind = "docker" | "swarm" | "process";
 
 export interface Address {
   host: string;
@@ -73,6 +76,12 @@ export interface NodeSpec {
    * a bridge network cannot reach the host's loopback-published ports. Processes ignore it.
    */
   hostNetwork?: boolean;
+  /**
+   * Availability zone of the node (e.g. "us-east-1a"). The Swarm runtime places the node on a swarm
+   * node labelled with that zone, when any swarm node carries zone labels; the other runtimes run
+   * every node on one host and ignore it.
+   */
+  zone?: string;
 }
 
 /** The three addresses of one port of a node. */
@@ -87,7 +96,7 @@ export interface PortAddresses {
 
 export interface NodeHandle {
   name: string;
-  /** Container id or pid, as a string. */
+  /** Container id, Swarm service id or pid, as a string. */
   runtimeId: string;
   /** Where the control plane reaches the node (admin commands, health probes, proxy upstream). */
   adminAddress: Address;
@@ -105,7 +114,7 @@ export interface ObservedNode extends NodeHandle {
 }
 
 export interface NodeRuntime {
-  readonly kind: "docker" | "process";
+  readonly kind: RuntimeKind;
   /**
    * Starts the node, or adopts it when a node of that name already runs (idempotent; a running
    * node is left as it is). Resolves once the engine answers.

@@ -4,6 +4,8 @@
  * joins or leaves a group also writes the group conditionally, so replica counts stay within the
  * rules however many requests race.
  */
+import { insertSnapshot, type NewSnapshot } from "./snapshot-rows.ts";
+import { applyGroupTo, type ApplyAs } from "./parameter-groups.ts";
 import type { NewEvent } from "../domain/events.ts";
 import type { CacheCluster, Tag } from "../domain/model.ts";
 import { bump, type Db, type Tx } from "./database.ts";
@@ -29,9 +31,11 @@ export interface ClusterChange {
   status?: string;
   addNodes?: NewNode[];
   removeNodeIds?: string[];
+  /** Another parameter group: the cluster takes its values, live or at the next reboot. */
+  parameterGroup?: { name: string; applyAs: ApplyAs };
 }
 
-async function updateClusterAt(tx: Tx, id: string, version: number, data: Record<string, unknown>): Promise<void> {
+export async function updateClusterAt(tx: Tx, id: string, version: number, data: Record<string, unknown>): Promise<void> {
   const { count } = await tx.cacheCluster.updateMany({ where: { id, version }, data: { ...data, ...bump } });
   if (count === 0) throw new StaleWriteError("cache-cluster", id);
 }
@@ -93,10 +97,11 @@ export class CacheClusterRepository {
 
   /** Settings and node changes of an available cluster (nodes added with their ports, removed ones marked). */
   modify(id: string, version: number, change: ClusterChange, events: NewEvent[], maxNodes: number): Promise<CacheCluster> {
-    const { addNodes = [], removeNodeIds = [], ...settings } = change;
+    const { addNodes = [], removeNodeIds = [], parameterGroup, ...settings } = change;
     return this.db.$transaction(
       async (tx) => {
         await updateClusterAt(tx, id, version, settings);
+        if (parameterGroup) await applyGroupTo(tx, { id }, parameterGroup.name, parameterGroup.applyAs);
         await insertNodes(tx, id, addNodes);
         if (removeNodeIds.length > 0) await markNodesAbsent(tx, { clusterId: id, nodeId: { in: removeNodeIds } });
         const nodes = await nodeCount(tx);
@@ -109,10 +114,11 @@ export class CacheClusterRepository {
   }
 
   /** The cluster and its nodes go to deleting; a member's group (as read) becomes modifying. */
-  markDeleting(id: string, version: number, group: GroupGuard | undefined, events: NewEvent[]): Promise<CacheCluster> {
+  markDeleting(id: string, version: number, group: GroupGuard | undefined, events: NewEvent[], finalSnapshot?: NewSnapshot): Promise<CacheCluster> {
     return this.db.$transaction(async (tx) => {
       if (group) await updateGroupAt(tx, group.id, group.version, { status: "modifying" });
       await updateClusterAt(tx, id, version, { status: "deleting" });
+      if (finalSnapshot) await insertSnapshot(tx, finalSnapshot);
       await markNodesAbsent(tx, { clusterId: id });
       await writeEvents(tx, events);
       return (await loadCluster(tx, id))!;

@@ -24,15 +24,34 @@ export class EventRepository {
     await writeEvents(this.db, events);
   }
 
+  /** Events written after the one with id `id`, oldest first (ids grow with each commit: SQLite has one writer). */
+  async after(id: number, take = 200): Promise<Event[]> {
+    const rows = await this.db.event.findMany({ where: { id: { gt: id } }, orderBy: { id: "asc" }, take });
+    return rows.map(toEvent);
+  }
+
+  /** The id of the newest event, 0 when there is none. */
+  async lastId(): Promise<number> {
+    return (await this.db.event.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))?.id ?? 0;
+  }
+
   /** Oldest first. */
   async list(query: EventQuery): Promise<Event[]> {
     const rows = await this.db.event.findMany({
       where: { date: { gte: query.start, lte: query.end }, sourceType: query.sourceType, sourceIdentifier: query.sourceIdentifier },
       orderBy: [{ date: "asc" }, { id: "asc" }],
     });
-    return rows.map((row) => ({ id: row.id, date: row.date, sourceType: row.sourceType as SourceType, sourceIdentifier: row.sourceIdentifier, message: row.message }));
+    return rows.map(toEvent);
   }
 }
+
+const toEvent = (row: { id: number; date: Date; sourceType: string; sourceIdentifier: string; message: string }): Event => ({
+  id: row.id,
+  date: row.date,
+  sourceType: row.sourceType as SourceType,
+  sourceIdentifier: row.sourceIdentifier,
+  message: row.message,
+});
 
 /** How many events of a source start with `prefix` since `since` (rate limits such as TestFailover's). */
 export async function countEvents(tx: Tx, source: { sourceType: SourceType; sourceIdentifier: string }, prefix: string, since: Date): Promise<number> {

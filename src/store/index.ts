@@ -14,6 +14,9 @@ import { NodeRepository } from "./nodes.ts";
 import { readOverview, type Overview } from "./overview.ts";
 import { PortRepository, type PortPool } from "./ports.ts";
 import { ReplicationGroupRepository } from "./replication-groups.ts";
+import { SnapshotRepository } from "./snapshots.ts";
+import { ParameterGroupRepository } from "./parameter-groups.ts";
+import { ResetRepository } from "./reset.ts";
 import { SubnetGroupRepository } from "./subnet-groups.ts";
 import { TagRepository } from "./tags.ts";
 
@@ -27,6 +30,9 @@ export class Store {
   readonly tags: TagRepository;
   readonly ports: PortRepository;
   readonly installation: InstallationRepository;
+  readonly snapshots: SnapshotRepository;
+  readonly parameterGroups: ParameterGroupRepository;
+  readonly reset: ResetRepository;
 
   /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
   constructor(
@@ -44,6 +50,9 @@ export class Store {
     this.tags = new TagRepository(db);
     this.ports = new PortRepository(db, ports);
     this.installation = new InstallationRepository(db);
+    this.snapshots = new SnapshotRepository(db);
+    this.parameterGroups = new ParameterGroupRepository(db);
+    this.reset = new ResetRepository(db);
   }
 
   /** Statuses of every resource and node, for the reconciler's pass. */
@@ -73,3 +82,6 @@ export type { NewSubnetGroup } from "./subnet-groups.ts";
 export type { NodeKey, NodePlacement, ProbedNode } from "./nodes.ts";
 export type { NodeGroupKey } from "./failovers.ts";
 export type { Overview } from "./overview.ts";
+export type { ApplyAs, ParameterGroup } from "./parameter-groups.ts";
+export type { NewSnapshot, SnapshotFilter, SnapshotSourceGuard } from "./snapshots.ts";
+export type { ResetCounts } from "./reset.ts";

@@ -4,10 +4,12 @@
  * is claimed in the same transaction; ids and ports are kept unique by the database.
  */
 import type { ClusterSettings, Role } from "../domain/model.ts";
+import { defaultGroupNamed } from "../domain/parameters.ts";
 import { runtimeNameOf } from "../domain/names.ts";
 import type { Tx } from "./database.ts";
 import { translateUnique } from "./errors.ts";
 import { claimPorts, owners } from "./ports.ts";
+import { securityColumns } from "./security-columns.ts";
 
 export interface NewNode {
   nodeId: string;
@@ -15,6 +17,8 @@ export interface NewNode {
   hostPort: number;
   /** Cluster mode enabled: the cluster bus port, owned by the node like its host port. */
   busPort?: number;
+  /** Transit encryption "preferred": the port of its TLS listener. */
+  tlsPort?: number;
 }
 
 export interface NewCluster extends ClusterSettings {
@@ -25,13 +29,25 @@ export interface NewCluster extends ClusterSettings {
   preferredAz: string;
   status: string;
   configEndpointPort?: number;
+  /** Restore: the RDB file the node's first start loads. */
+  dataFile?: string;
   nodes: NewNode[];
 }
 
+/** The values a parameter group sets: a default group's from the catalog, a user's from its rows. */
+export async function parameterValuesOf(tx: Tx, groupName: string): Promise<Record<string, string>> {
+  const defaults = defaultGroupNamed(groupName);
+  if (defaults) return defaults.values;
+  const rows = await tx.cacheParameter.findMany({ where: { groupName }, orderBy: { name: "asc" } });
+  return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+}
+
 export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> {
-  const { nodes, ...row } = cluster;
+  const { nodes, security, ...row } = cluster;
+  // A new cluster starts with what its parameter group says now (nodes added later included).
+  const parameters = JSON.stringify(await parameterValuesOf(tx, cluster.parameterGroupName));
   try {
-    await tx.cacheCluster.create({ data: { ...row, numCacheNodes: nodes.length } });
+    await tx.cacheCluster.create({ data: { ...row, ...securityColumns(security), parameters, numCacheNodes: nodes.length } });
   } catch (error) {
     throw translateUnique(error, "cache-cluster", cluster.id);
   }
@@ -41,10 +57,12 @@ export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> 
 export async function insertNodes(tx: Tx, clusterId: string, nodes: NewNode[]): Promise<void> {
   for (const node of nodes) {
     const runtimeName = runtimeNameOf(clusterId, node.nodeId);
-    await claimPorts(tx, [node.hostPort, ...(node.busPort === undefined ? [] : [node.busPort])].map((port) => ({ port, owner: owners.node(runtimeName) })));
+    // A TLS port and a cluster bus port are the node's too: released with its other port.
+    const ports = [node.hostPort, ...(node.tlsPort === undefined ? [] : [node.tlsPort]), ...(node.busPort === undefined ? [] : [node.busPort])];
+    await claimPorts(tx, ports.map((port) => ({ port, owner: owners.node(runtimeName) })));
     try {
       await tx.cacheNode.create({
-        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, busPort: node.busPort, runtimeName, az: node.az },
+        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, tlsPort: node.tlsPort, busPort: node.busPort, runtimeName, az: node.az },
       });
     } catch (error) {
       throw translateUnique(error, "cache-cluster", clusterId);

@@ -5,6 +5,8 @@
 import type { NewEvent } from "../domain/events.ts";
 import type { Address, CacheNode, Role } from "../domain/model.ts";
 import type { Engine } from "../domain/catalog.ts";
+import type { NodeSecurity } from "../domain/security.ts";
+import { securityOf } from "./security-columns.ts";
 import type { Db } from "./database.ts";
 import { writeEvents } from "./events.ts";
 import { claimPorts, owners, releasePorts } from "./ports.ts";
@@ -18,6 +20,8 @@ export interface NodePlacement {
   runtimeId: string;
   admin: Address;
   peer: Address;
+  /** Transit encryption "preferred": where its TLS listener is reached. */
+  tls?: { admin: Address; peer: Address };
 }
 
 /** A node the health monitor probes, with what it needs to judge the answer. */
@@ -26,6 +30,10 @@ export interface ProbedNode extends NodeKey {
   engine: Engine;
   admin: Address;
   peer?: Address;
+  /** Transit encryption "preferred": where the other nodes reach its TLS listener. */
+  tlsPeer?: Address;
+  /** Its cluster's transit encryption and tokens. */
+  security?: NodeSecurity;
   role?: Role;
   /** The node group it belongs to, as "<replication group>/<node group>". */
   nodeGroup?: string;
@@ -37,6 +45,10 @@ const placementData = (placement: NodePlacement) => ({
   adminPort: placement.admin.port,
   peerHost: placement.peer.host,
   peerPort: placement.peer.port,
+  tlsAdminHost: placement.tls?.admin.host ?? null,
+  tlsAdminPort: placement.tls?.admin.port ?? null,
+  tlsPeerHost: placement.tls?.peer.host ?? null,
+  tlsPeerPort: placement.tls?.peer.port ?? null,
 });
 
 export class NodeRepository {
@@ -62,7 +74,14 @@ export class NodeRepository {
   async markFailedIfAvailable(key: NodeKey, events: NewEvent[]): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       const { count } = await tx.cacheNode.updateMany({
-        where: { ...key, status: "available", cluster: { NOT: { nodeGroup: { is: { failoverPhase: { not: null } } } } } },
+        // Not a node going away on purpose (its cluster or group deleted, the node removed): it
+        // stops because it was asked to, and that is no failure.
+        where: {
+          ...key,
+          status: "available",
+          desired: "present",
+          cluster: { status: { not: "deleting" }, NOT: { nodeGroup: { is: { failoverPhase: { not: null } } } } },
+        },
         data: { status: "failed" },
       });
       if (count > 0) await writeEvents(tx, events);
@@ -74,9 +93,9 @@ export class NodeRepository {
   async movePort(node: CacheNode, port: number): Promise<void> {
     await this.db.$transaction(async (tx) => {
       await releasePorts(tx, [owners.node(node.runtimeName)]);
-      await claimPorts(tx, [{ port, owner: owners.node(node.runtimeName) }]);
-      // The cluster bus port has the same owner: it stays the node's.
-      if (node.busPort !== undefined) await claimPorts(tx, [{ port: node.busPort, owner: owners.node(node.runtimeName) }]);
+      // The TLS and cluster bus ports have the same owner: they stay the node's.
+      const ports = [port, ...(node.tlsPort === undefined ? [] : [node.tlsPort]), ...(node.busPort === undefined ? [] : [node.busPort])];
+      await claimPorts(tx, ports.map((claimed) => ({ port: claimed, owner: owners.node(node.runtimeName) })));
       await tx.cacheNode.update({ where: { clusterId_nodeId: { clusterId: node.clusterId, nodeId: node.nodeId } }, data: { hostPort: port } });
     });
   }
@@ -103,7 +122,21 @@ export class NodeRepository {
         adminPort: true,
         peerHost: true,
         peerPort: true,
-        cluster: { select: { engine: true, role: true, replicationGroupId: true, nodeGroupId: true } },
+        tlsPeerHost: true,
+        tlsPeerPort: true,
+        cluster: {
+          select: {
+            engine: true,
+            role: true,
+            replicationGroupId: true,
+            nodeGroupId: true,
+            transitEncryption: true,
+            transitEncryptionMode: true,
+            authTokens: true,
+            previousAuthTokens: true,
+            authTokenLastModified: true,
+          },
+        },
       },
     });
     return rows.map((row) => ({
@@ -113,6 +146,8 @@ export class NodeRepository {
       engine: row.cluster.engine as Engine,
       admin: { host: row.adminHost!, port: row.adminPort! },
       peer: row.peerHost !== null && row.peerPort !== null ? { host: row.peerHost, port: row.peerPort } : undefined,
+      tlsPeer: row.tlsPeerHost !== null && row.tlsPeerPort !== null ? { host: row.tlsPeerHost, port: row.tlsPeerPort } : undefined,
+      security: securityOf(row.cluster),
       role: (row.cluster.role ?? undefined) as Role | undefined,
       nodeGroup: row.cluster.replicationGroupId && row.cluster.nodeGroupId ? `${row.cluster.replicationGroupId}/${row.cluster.nodeGroupId}` : undefined,
     }));

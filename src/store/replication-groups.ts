@@ -14,6 +14,10 @@ import { bump, type Db, type Tx } from "./database.ts";
 import { QuotaError, StaleWriteError, translateUnique, unlessStale } from "./errors.ts";
 import { failoverColumns, noFailover } from "./failover-columns.ts";
 import { countEvents, writeEvents } from "./events.ts";
+import { applyGroupTo, type ApplyAs } from "./parameter-groups.ts";
+import { insertSnapshot, type NewSnapshot } from "./snapshot-rows.ts";
+import { securityColumns } from "./security-columns.ts";
+import type { NodeSecurity } from "../domain/security.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
 import { claimPorts, owners, releasePorts, releasePortsStartingWith } from "./ports.ts";
 import { queryIn, readGroups, type Query } from "./joined-reads.ts";
@@ -48,6 +52,8 @@ export interface GroupSettingsChange {
   snapshotWindow?: string;
   /** A new node type: every member changes with it and the reconciler applies it. */
   cacheNodeType?: string;
+  /** Another parameter group: every member takes its values, live or at the next reboot. */
+  parameterGroup?: { name: string; applyAs: ApplyAs };
 }
 
 /** Writes the group row only if it still has the version the caller read. */
@@ -93,12 +99,12 @@ export class ReplicationGroupRepository {
 
   /** The group with its node groups, members, nodes, ports, tags and events, or nothing. */
   create(group: NewReplicationGroup): Promise<ReplicationGroup> {
-    const { nodeGroups, adopt, tags, events, maxNodes, ...row } = group;
+    const { nodeGroups, adopt, tags, events, maxNodes, security, ...row } = group;
     return this.db.$transaction(
       async (tx) => {
         // The group row first: a duplicate is reported as the group's, even when its members exist too.
         try {
-          await tx.replicationGroup.create({ data: { ...row, status: "creating" } });
+          await tx.replicationGroup.create({ data: { ...row, ...securityColumns(security), status: "creating" } });
         } catch (error) {
           throw translateUnique(error, "replication-group", group.id);
         }
@@ -124,11 +130,28 @@ export class ReplicationGroupRepository {
     );
   }
 
+  /**
+   * New security settings (AUTH tokens) of an available group and all its members: they become
+   * modifying until the reconciler has applied them to every node, and keep the tokens the nodes
+   * had as previousAuthTokens meanwhile (cleared by markAvailable).
+   */
+  changeSecurity(id: string, version: number, security: NodeSecurity, events: NewEvent[]): Promise<ReplicationGroup> {
+    return this.db.$transaction(async (tx) => {
+      const columns = securityColumns(security);
+      await updateGroupAt(tx, id, version, { ...columns, status: "modifying" });
+      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { ...columns, status: "modifying", ...bump } });
+      await writeEvents(tx, events);
+      return (await loadGroup(tx, id))!;
+    });
+  }
+
   /** Settings of an available group; a new node type makes the group and its members modifying. */
   modify(id: string, version: number, change: GroupSettingsChange, events: NewEvent[]): Promise<ReplicationGroup> {
     return this.db.$transaction(async (tx) => {
+      const { parameterGroup, ...settings } = change;
       const resize = change.cacheNodeType !== undefined;
-      await updateGroupAt(tx, id, version, { ...change, status: resize ? "modifying" : undefined });
+      await updateGroupAt(tx, id, version, { ...settings, parameterGroupName: parameterGroup?.name, status: resize ? "modifying" : undefined });
+      if (parameterGroup) await applyGroupTo(tx, { replicationGroupId: id }, parameterGroup.name, parameterGroup.applyAs);
       if (resize) {
         await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { cacheNodeType: change.cacheNodeType, status: "modifying", ...bump } });
       }
@@ -141,9 +164,11 @@ export class ReplicationGroupRepository {
    * The group and its members go to deleting (the reconciler removes them); a retained primary
    * leaves the group first and lives on as a standalone cluster.
    */
-  markDeleting(id: string, version: number, retainPrimary: string | undefined, events: NewEvent[]): Promise<ReplicationGroup> {
+  markDeleting(id: string, version: number, retainPrimary: string | undefined, events: NewEvent[], finalSnapshot?: NewSnapshot): Promise<ReplicationGroup> {
     return this.db.$transaction(async (tx) => {
       await updateGroupAt(tx, id, version, { status: "deleting" });
+      // FinalSnapshotIdentifier: taken by the snapshot controller before the nodes go.
+      if (finalSnapshot) await insertSnapshot(tx, finalSnapshot);
       if (retainPrimary !== undefined) {
         await tx.cacheCluster.update({ where: { id: retainPrimary }, data: { replicationGroupId: null, nodeGroupId: null, role: null, ...bump } });
       }
@@ -271,7 +296,9 @@ export class ReplicationGroupRepository {
   ): Promise<boolean> {
     return unlessStale(
       this.db.$transaction(async (tx) => {
-        await updateGroupAt(tx, id, version, { status: "available" });
+        // Every node has the group's tokens now: the ones they replaced are no longer tried.
+        await updateGroupAt(tx, id, version, { status: "available", previousAuthTokens: null });
+        await tx.cacheCluster.updateMany({ where: { replicationGroupId: id, previousAuthTokens: { not: null } }, data: { previousAuthTokens: null } });
         for (const node of settled.nodes) {
           await tx.cacheNode.update({ where: { clusterId_nodeId: node }, data: { status: "available" } });
         }

@@ -7,6 +7,7 @@ import type { Engine } from "../domain/catalog.ts";
 import type { CacheCluster, CacheNode, ClusterSettings, Desired, NodeGroup, ReplicationGroup, Role, SubnetGroup } from "../domain/model.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { failoverOf } from "./failover-columns.ts";
+import { securityOf } from "./security-columns.ts";
 
 export const subnetGroupInclude = { subnets: { orderBy: { subnetId: "asc" } } } satisfies Prisma.CacheSubnetGroupInclude;
 
@@ -15,7 +16,11 @@ type ClusterRow = Prisma.CacheClusterGetPayload<object> & { nodes: NodeRow[] };
 type NodeGroupRow = Prisma.NodeGroupGetPayload<object> & { members: ClusterRow[] };
 type GroupRow = Prisma.ReplicationGroupGetPayload<object> & { nodeGroups: NodeGroupRow[] };
 type SubnetGroupRow = Prisma.CacheSubnetGroupGetPayload<{ include: typeof subnetGroupInclude }>;
-type ClusterSettingsRow = Pick<ClusterRow, "engine" | "engineVersion" | "cacheNodeType" | "port" | "subnetGroupName" | "parameterGroupName" | "snapshotRetentionLimit" | "snapshotWindow">;
+type ClusterSettingsRow = Pick<
+  ClusterRow,
+  | "engine" | "engineVersion" | "cacheNodeType" | "port" | "subnetGroupName" | "parameterGroupName" | "snapshotRetentionLimit" | "snapshotWindow"
+  | "transitEncryption" | "transitEncryptionMode" | "authTokens" | "previousAuthTokens" | "authTokenLastModified"
+>;
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
@@ -30,6 +35,7 @@ function settingsOf(row: ClusterSettingsRow): ClusterSettings {
     parameterGroupName: row.parameterGroupName,
     snapshotRetentionLimit: row.snapshotRetentionLimit,
     snapshotWindow: orUndefined(row.snapshotWindow),
+    security: securityOf(row),
   };
 }
 
@@ -45,6 +51,9 @@ export function toNode(row: NodeRow): CacheNode {
     runtimeId: orUndefined(row.runtimeId),
     admin: row.adminHost !== null && row.adminPort !== null ? { host: row.adminHost, port: row.adminPort } : undefined,
     peer: row.peerHost !== null && row.peerPort !== null ? { host: row.peerHost, port: row.peerPort } : undefined,
+    tlsPort: orUndefined(row.tlsPort),
+    tlsAdmin: row.tlsAdminHost !== null && row.tlsAdminPort !== null ? { host: row.tlsAdminHost, port: row.tlsAdminPort } : undefined,
+    tlsPeer: row.tlsPeerHost !== null && row.tlsPeerPort !== null ? { host: row.tlsPeerHost, port: row.tlsPeerPort } : undefined,
     az: row.az,
     createdAt: row.createdAt,
   };
@@ -62,6 +71,9 @@ export function toCluster(row: ClusterRow): CacheCluster {
     preferredAz: row.preferredAz,
     configEndpointPort: orUndefined(row.configEndpointPort),
     configVersion: row.configVersion,
+    dataFile: orUndefined(row.dataFile),
+    parameters: JSON.parse(row.parameters) as Record<string, string>,
+    parameterApplyStatus: row.parameterApplyStatus,
     version: row.version,
     createdAt: row.createdAt,
     nodes: row.nodes.map(toNode),
@@ -96,6 +108,7 @@ export function toReplicationGroup(row: GroupRow): ReplicationGroup {
       row.reshardTarget === null
         ? undefined
         : { target: JSON.parse(row.reshardTarget) as Record<string, string>, removing: JSON.parse(row.reshardRemoving ?? "[]") as string[], progress: row.reshardProgress ?? 0 },
+    kmsKeyId: orUndefined(row.kmsKeyId),
     version: row.version,
     createdAt: row.createdAt,
     nodeGroups: row.nodeGroups.map(toNodeGroup),

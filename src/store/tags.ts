@@ -74,9 +74,11 @@ export class TagRepository {
       case "subnetgroup":
         return (await this.db.cacheSubnetGroup.count({ where: { name: id } })) > 0;
       case "parametergroup":
-        return id.startsWith("default.");
+        return id.startsWith("default.") || (await this.db.cacheParameterGroup.count({ where: { name: id } })) > 0;
+      case "snapshot":
+        return (await this.db.snapshot.count({ where: { name: id } })) > 0;
       default:
-        // Snapshots, users and user groups do not exist here yet.
+        // Users and user groups do not exist here yet.
         return false;
     }
   }

@@ -8,3 +8,4 @@ export {
   type IssuedCertificate,
 } from "./certificate-authority.ts";
 export { redisTls, TLS_FILES, type RedisTls } from "./redis-tls.ts";
+export { nodeCertificates, type NodeCertificateIssuer } from "./node-certificates.ts";

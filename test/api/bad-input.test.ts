@@ -51,7 +51,7 @@ const restCases: Case[] = [
   { name: "reserved tag key", method: "POST", path: group, body: body({ Tags: [{ Key: "aws:x", Value: "x" }] }), contentType: json, code: "InvalidParameterValue", status: 400 },
   { name: "bad name", method: "POST", path: group, body: body({ CacheSubnetGroupName: "no_underscores" }), contentType: json, code: "InvalidParameterValue", status: 400 },
   { name: "name too long", method: "POST", path: group, body: body({ CacheSubnetGroupName: "a".repeat(256) }), contentType: json, code: "InvalidParameterValue", status: 400 },
-  { name: "bad subnet id", method: "POST", path: group, body: body({ SubnetIds: ["subnet-XYZ"] }), contentType: json, code: "InvalidSubnet", status: 400 },
+  { name: "bad subnet id", method: "POST", path: group, body: body({ SubnetIds: ["sub-123"] }), contentType: json, code: "InvalidSubnet", status: 400 },
   { name: "too many subnets", method: "POST", path: group, body: body({ SubnetIds: Array.from({ length: 21 }, (_, i) => `subnet-${String(i).padStart(8, "0")}`) }), contentType: json, code: "SubnetQuotaExceededFault", status: 400 },
   { name: "duplicate of an existing group", method: "POST", path: group, body: body({ CacheSubnetGroupName: "KEPT" }), contentType: json, code: "CacheSubnetGroupAlreadyExists", status: 400 },
   { name: "malformed JSON", method: "POST", path: group, body: "{\"CacheSubnetGroupName\":", contentType: json, code: "SerializationException", status: 400 },

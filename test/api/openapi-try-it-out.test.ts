@@ -64,12 +64,18 @@ async function statuses(): Promise<string[]> {
   return [...groups.ReplicationGroups.map((group: Json) => group.Status), ...clusters.CacheClusters.map((cluster: Json) => cluster.CacheClusterStatus)];
 }
 
-/** Waits until no replication group or cache cluster is creating, modifying, deleting or rebooting. */
+/** Snapshots being taken, copied or deleted. */
+async function snapshotWork(): Promise<string[]> {
+  const snapshots = (await (await fetch(`${server.url}/v1/snapshots`)).json()) as Json;
+  return snapshots.Snapshots.map((snapshot: Json) => snapshot.SnapshotStatus).filter((status: string) => status !== "available");
+}
+
+/** Waits until no replication group or cache cluster is creating, modifying, deleting or rebooting, and no snapshot is in the works. */
 async function settle(after: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const current = await statuses();
-    if (!current.some((status) => TRANSITIONAL_STATUSES.has(status))) return;
+    const current = [...(await statuses()), ...(await snapshotWork())];
+    if (!current.some((status) => TRANSITIONAL_STATUSES.has(status) || status === "copying" || status === "failed")) return;
     if (Date.now() > deadline) throw new Error(`resources did not settle after ${after}: ${current.join(", ")}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

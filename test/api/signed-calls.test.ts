@@ -301,6 +301,8 @@ describe("the secrets", () => {
     expect(environ).toContain("PATH=");
     expect(environ).not.toContain("ECL_CREDENTIALS=");
     expect(environ).not.toContain(SECRET);
+    // A node may run before its cluster is recorded available; a delete is accepted only then.
+    await aws.waitUntilCacheClusterAvailable({ client, maxWaitTime: 60, minDelay: 1 }, { CacheClusterId: "env-check" });
     await client.send(new aws.DeleteCacheClusterCommand({ CacheClusterId: "env-check" }));
   });
 });

@@ -98,9 +98,10 @@ describe.each(["http", "aws-sdk", "aws-cli", "sdk-shim"])("cache subnet groups t
     );
     expect(badName.code).toBe("InvalidParameterValue");
     const badSubnet = await failure(
-      call("CreateCacheSubnetGroup", { CacheSubnetGroupName: `${name}-x`, CacheSubnetGroupDescription: "d", SubnetIds: ["subnet-zz"] }),
+      call("CreateCacheSubnetGroup", { CacheSubnetGroupName: `${name}-x`, CacheSubnetGroupDescription: "d", SubnetIds: ["subnet-a_b"] }),
     );
     expect(badSubnet.code).toBe("InvalidSubnet");
+    expect(badSubnet.message).toContain("accepts 'subnet-' followed by 1 to 64 letters or digits");
   });
 
   it("deletes the group, then it is gone with a 400 not-found", async () => {

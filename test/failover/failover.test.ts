@@ -17,13 +17,13 @@ import {
   runtimesUnderTest,
   startNodeServer,
   waitForLinkUp,
+  waitSettled,
   type NodeServer,
   type RuntimeKind,
 } from "../helpers/nodes.ts";
 import { ContinuousWriter } from "../helpers/writer.ts";
 
 const runtimes = await runtimesUnderTest();
-
 
 async function createGroup(target: NodeServer, id: string, extra: Record<string, unknown> = {}) {
   const { ReplicationGroup } = await target.api.ok("POST", "/v1/replication-groups?wait=true", {
@@ -35,21 +35,6 @@ async function createGroup(target: NodeServer, id: string, extra: Record<string,
   });
   expect(ReplicationGroup.Status).toBe("available");
   return ReplicationGroup;
-}
-
-/** Waits until the group is available with every member healthy and linked again. */
-async function settled(target: NodeServer, id: string) {
-  return eventually(
-    async () => {
-      const group = await target.api.group(id);
-      const members = group.NodeGroups[0].NodeGroupMembers;
-      const clusters = await Promise.all(members.map((member: any) => target.api.cluster(member.CacheClusterId)));
-      const allAvailable = clusters.every((cluster: any) => cluster.CacheNodes?.every((node: any) => node.CacheNodeStatus === "available"));
-      return group.Status === "available" && allAvailable && group;
-    },
-    30_000,
-    `group ${id} settled`,
-  );
 }
 
 const messages = (events: { Message: string }[]) => events.map((event) => event.Message);
@@ -86,7 +71,7 @@ describe.each(runtimes)("failover with the %s runtime", (runtime: RuntimeKind) =
     await eventually(async () => writer.report.ackTimes.filter((time) => time > resumedAt).length > 20, 10_000, "writes after the failover");
     const report = await writer.stop();
 
-    const group = await settled(target, "orders");
+    const group = await waitSettled(target, "orders");
     const after = endpointsOf(group);
     const newPrimary = group.NodeGroups[0].NodeGroupMembers.find((member: any) => member.CurrentRole === "primary");
     expect(newPrimary.CacheClusterId).not.toBe("orders-001");
@@ -118,14 +103,14 @@ describe.each(runtimes)("failover with the %s runtime", (runtime: RuntimeKind) =
   });
 
   it("runs TestFailover through the AWS SDK with AWS's event sequence", async () => {
-    const group = await settled(target, "orders");
+    const group = await waitSettled(target, "orders");
     const oldPrimary = group.NodeGroups[0].NodeGroupMembers.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
     const startedAt = new Date();
     const { ReplicationGroup } = await target.api.send("TestFailover", { ReplicationGroupId: "orders", NodeGroupId: "0001" });
     expect(ReplicationGroup.ReplicationGroupId).toBe("orders");
     const after = await eventually(
       async () => {
-        const current = await settled(target, "orders");
+        const current = await waitSettled(target, "orders");
         const primary = current.NodeGroups[0].NodeGroupMembers.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
         return primary !== oldPrimary && current;
       },
@@ -149,21 +134,21 @@ describe.each(runtimes)("failover with the %s runtime", (runtime: RuntimeKind) =
   });
 
   it("runs TestFailover through the AWS CLI, and refuses one while the group is not available", async () => {
-    await settled(target, "orders");
+    await waitSettled(target, "orders");
     const reply = await awsCli(target.server.url, "TestFailover", { ReplicationGroupId: "orders", NodeGroupId: "0001" });
     expect(reply.ReplicationGroup.Status).toBe("modifying");
-    await settled(target, "orders");
+    await waitSettled(target, "orders");
     // Two at once: the first one wins, the second finds the group modifying.
     const attempts = await Promise.all(
       [1, 2].map(() => target.api.rest("POST", "/v1/replication-groups/orders/test-failover", { NodeGroupId: "0001" })),
     );
     expect(attempts.map((attempt) => attempt.status).sort()).toEqual([200, 400]);
     expect(attempts.find((attempt) => attempt.status === 400)!.body.Error.Code).toBe("InvalidReplicationGroupState");
-    await settled(target, "orders");
+    await waitSettled(target, "orders");
   });
 
   it("spreads reader endpoint connections over the replicas", async () => {
-    const group = await settled(target, "orders");
+    const group = await waitSettled(target, "orders");
     const { reader, members } = endpointsOf(group);
     const replicaPorts = Object.values(members)
       .filter((member) => member.role === "replica")
@@ -182,7 +167,7 @@ describe.each(runtimes)("failover with the %s runtime", (runtime: RuntimeKind) =
   });
 
   it("fails over when two of three nodes die at once", async () => {
-    const group = await settled(target, "orders");
+    const group = await waitSettled(target, "orders");
     const members = group.NodeGroups[0].NodeGroupMembers;
     const primary = members.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
     const replica = members.find((member: any) => member.CurrentRole === "replica").CacheClusterId;
@@ -193,7 +178,7 @@ describe.each(runtimes)("failover with the %s runtime", (runtime: RuntimeKind) =
     crashNode(target, `${replica}-0001`);
     const after = await eventually(
       async () => {
-        const current = await settled(target, "orders");
+        const current = await waitSettled(target, "orders");
         const now = current.NodeGroups[0].NodeGroupMembers.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
         return now === survivor && current;
       },
@@ -213,7 +198,7 @@ describe.each(runtimes)("failover with the %s runtime", (runtime: RuntimeKind) =
       const events = messages(await target.api.events("replication-group", "nofo"));
       return events.some((message) => message.includes("restarting it in place because automatic failover is disabled"));
     }, 20_000, "the restart-in-place event");
-    const after = await settled(target, "nofo");
+    const after = await waitSettled(target, "nofo");
     expect(endpointsOf(after).members["nofo-001"].role).toBe("primary");
     expect((await redisInfo(endpointsOf(after).primary)).role).toBe("master");
     await redis(endpointsOf(after).primary).set("again", "1");
@@ -222,21 +207,21 @@ describe.each(runtimes)("failover with the %s runtime", (runtime: RuntimeKind) =
   });
 
   it("does not fail over on a customer reboot of the primary", async () => {
-    const group = await settled(target, "nofo");
+    const group = await waitSettled(target, "nofo");
     await target.api.ok("POST", "/v1/cache-clusters/nofo-001/reboot?wait=true", { CacheNodeIdsToReboot: ["0001"] });
-    const after = await settled(target, "nofo");
+    const after = await waitSettled(target, "nofo");
     expect(endpointsOf(after).members["nofo-001"].role).toBe("primary");
     expect(after.NodeGroups[0].PrimaryEndpoint).toEqual(group.NodeGroups[0].PrimaryEndpoint);
   });
 
   it("finishes a failover after the control plane is killed in the middle of it", async () => {
-    const group = await settled(target, "orders");
+    const group = await waitSettled(target, "orders");
     const before = group.NodeGroups[0].NodeGroupMembers.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
     await target.api.send("TestFailover", { ReplicationGroupId: "orders", NodeGroupId: "0001" });
     await target.restart({ kill: true });
     const after = await eventually(
       async () => {
-        const current = await settled(target, "orders");
+        const current = await waitSettled(target, "orders");
         const primaries = current.NodeGroups[0].NodeGroupMembers.filter((member: any) => member.CurrentRole === "primary");
         return primaries.length === 1 && primaries[0].CacheClusterId !== before && current;
       },

@@ -1,4 +1,4 @@
-/** For tables of pure input rules: "<AWS code> <HTTP status>" of what `fn` throws, or "no error". */
+/** The AWS code and HTTP status a synchronous rule throws ("InvalidParameterValue 400"), or "no error". */
 import { AwsError } from "../../src/aws/errors.ts";
 
 export function codeOf(fn: () => unknown): string {

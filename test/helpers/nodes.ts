@@ -16,11 +16,13 @@ import { Api } from "./clients.ts";
 import { eventually } from "./eventually.ts";
 import { dockerLines, nodeProcessesUnder, pidAlive, removeEverything } from "./cleanup.ts";
 import { startServer, type RunningServer, type StartOptions } from "./server.ts";
+import { removeSwarmObjects } from "./swarm.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
 
-export type RuntimeKind = "process" | "docker";
+/** "swarm" needs an active swarm: its tests make one (helpers/swarm.ts: useSwarm). */
+export type RuntimeKind = "process" | "docker" | "swarm";
 export const onCI = process.env.CI === "true";
 
 /* ------------------------------------------------------------------------------------------ */
@@ -76,7 +78,7 @@ export async function runtimesUnderTest(): Promise<RuntimeKind[]> {
 
 /** Throws (fails the suite) when the runtime cannot run here. */
 export async function requireRuntime(runtime: RuntimeKind): Promise<void> {
-  if (runtime !== "docker") return;
+  if (runtime === "process") return;
   const problem = await dockerProblem();
   if (problem) throw new Error(`Docker runtime tests cannot run: ${problem}`);
 }
@@ -157,7 +159,9 @@ export async function startNodeServer(runtime: RuntimeKind, options: NodeServerO
     async destroy() {
       handle.api.close();
       await server.stop().catch(() => undefined);
-      await removeEverything({ dataDir: handle.dataDir, dockerPrefix: runtime === "docker" ? `${instance}-` : undefined });
+      // Swarm services first: their tasks would otherwise come back as the containers are removed.
+      if (runtime === "swarm") await removeSwarmObjects(`${instance}-`);
+      await removeEverything({ dataDir: handle.dataDir, dockerPrefix: runtime === "process" ? undefined : `${instance}-` });
     },
   };
   return handle;
@@ -403,6 +407,32 @@ export async function containerIdentity(instance: string, node: string, installa
   }
 }
 
+/** Kills a node the way a crash would: SIGKILL of the process, or docker kill of the container. */
+export function crashNode(target: NodeServer, node: string): void {
+  if (target.runtime === "process") {
+    const pid = pidFileOf(target.dataDir, node);
+    if (!pid) throw new Error(`no pid for ${node}`);
+    process.kill(pid, "SIGKILL");
+  } else {
+    execFileSync("docker", ["kill", containerName(target, node)], { stdio: "ignore" });
+  }
+}
+
+/** Waits until the group is available with every node of every member available. */
+export async function waitSettled(target: NodeServer, id: string, timeoutMs = 30_000): Promise<any> {
+  return eventually(
+    async () => {
+      const group = await target.api.group(id);
+      const members = group.NodeGroups[0].NodeGroupMembers;
+      const clusters = await Promise.all(members.map((member: any) => target.api.cluster(member.CacheClusterId)));
+      const allAvailable = clusters.every((cluster: any) => cluster.CacheNodes?.every((node: any) => node.CacheNodeStatus === "available"));
+      return group.Status === "available" && allAvailable && group;
+    },
+    timeoutMs,
+    `group ${id} settled`,
+  );
+}
+
 /**
  * The runtime's identity of a node: "pid:<n>" (process) or "container:<id>@<start time>" (docker);
  * undefined when the node does not run.
@@ -453,14 +483,3 @@ export function portOpen(port: number): Promise<boolean> {
 }
 
 export type { RunningServer, StartOptions };
-
-/** Kills a node the way a crash would: SIGKILL of the process, or docker kill of the container. `node` is its runtime name. */
-export function crashNode(target: NodeServer, node: string): void {
-  if (target.runtime === "process") {
-    const pid = pidFileOf(target.dataDir, node);
-    if (!pid) throw new Error(`no pid for ${node}`);
-    process.kill(pid, "SIGKILL");
-  } else {
-    execFileSync("docker", ["kill", containerName(target, node)], { stdio: "ignore" });
-  }
-}

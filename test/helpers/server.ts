@@ -66,7 +66,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // An upper bound, not a speed check: on a machine loaded by other work a start has taken over 30 s.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     try {

@@ -3,7 +3,7 @@
  * SET k<i> <i> in a loop over ioredis, reconnecting on its own; it remembers which writes were
  * acknowledged and when writes failed and resumed.
  */
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
 export interface WriterReport {
   acked: number[];
@@ -16,16 +16,28 @@ export interface WriterReport {
   failureTimes: number[];
 }
 
+export interface WriterOptions extends Pick<RedisOptions, "tls" | "password"> {
+  pauseMs?: number;
+}
+
 export class ContinuousWriter {
   readonly client: Redis;
   private running = true;
   private readonly loop: Promise<void>;
+  private readonly pauseMs: number;
   readonly report: WriterReport = { acked: [], failures: 0, ackTimes: [], sentTimes: [], failureTimes: [] };
 
-  constructor(port: number, host = "127.0.0.1", readonly prefix = "w") {
+  /**
+   * `options.pauseMs`: a pause after each acknowledged write, for writers that run long beside others;
+   * `options.tls` / `options.password`: for a group with transit encryption and an AUTH token.
+   */
+  constructor(port: number, host = "127.0.0.1", readonly prefix = "w", options: WriterOptions = {}) {
+    const { pauseMs = 0, ...secure } = options;
+    this.pauseMs = pauseMs;
     this.client = new Redis({
       host,
       port,
+      ...secure,
       // Reconnect at once and fail fast while disconnected: the loop itself retries.
       retryStrategy: () => 10,
       maxRetriesPerRequest: 0,
@@ -45,6 +57,7 @@ export class ContinuousWriter {
         this.report.acked.push(i);
         this.report.ackTimes.push(performance.now());
         this.report.sentTimes.push(sentAt);
+        if (this.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
       } catch {
         this.report.failures++;
         this.report.failureTimes.push(performance.now());

@@ -198,6 +198,13 @@ describe.each(RUNTIMES)("deletes leave nothing (%s runtime)", (runtime) => {
     for (let port = range[0]; port <= range[1]; port++) expect(await portOpen(port), `port ${port}`).toBe(false);
   });
 
+  it("no delete was told as a failure: no warning in the log, no 'failed its health checks' event", async () => {
+    const events = (await target.api.ok("GET", "/v1/events?Duration=1440")).Events as { Message: string }[];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.filter((event) => /failed its health checks|failed/i.test(event.Message))).toEqual([]);
+    expect(target.server.output()).not.toMatch(/"level":40|"level":50|failed its health checks/);
+  });
+
   // Docker only: registered for that runtime alone, so no run shows it as skipped.
   if (runtime === "docker") it("deleting a cache subnet group after its clusters removes its Docker network", async () => {
     await target.api.ok("POST", "/v1/cache-subnet-groups", { CacheSubnetGroupName: "net-del", CacheSubnetGroupDescription: "d", SubnetIds: ["subnet-0000aaaa"] });

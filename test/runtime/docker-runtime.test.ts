@@ -141,6 +141,30 @@ describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
     await rt2.close();
   });
 
+  it("a running container whose engine never got its configuration is replaced, not adopted", async () => {
+    const [port] = await freePorts(1);
+    const name = "dk-unconf";
+    const first = await rt.start(spec(name, "redis", port));
+    const container = docker.getContainer(rt.containerName(name));
+    await container.stop({ t: 0 });
+    // Started with nothing attached to its stdin, `redis-server -` waits for a configuration that
+    // never comes: what a control plane killed between the container's start and writing the
+    // configuration leaves. Docker's port proxy accepts connections on the port and closes them.
+    await container.start();
+    const rt2 = new DockerRuntime({ images, installationId, namePrefix: PREFIX, readyTimeoutMs: 3_000 });
+    try {
+      expect((await rt2.list()).find((node) => node.name === name)).toMatchObject({ running: true, runtimeId: first.runtimeId });
+      const handle = await rt2.start(spec(name, "redis", port));
+      expect(handle.runtimeId).not.toBe(first.runtimeId);
+      expect(await redisClient(port).ping()).toBe("PONG");
+      const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.node}=${name}`, `${LABEL.prefix}=${PREFIX}`] } });
+      expect(all.map((entry) => entry.Id)).toEqual([handle.runtimeId]);
+    } finally {
+      await rt2.close();
+      await rt.remove(name);
+    }
+  });
+
   it("restart() keeps the container and its port", async () => {
     const before = (await rt.list()).find((n) => n.name === "dk-r1")!;
     const startedAt = (await docker.getContainer(rt.containerName("dk-r1")).inspect()).State.StartedAt;
@@ -287,14 +311,17 @@ describe.skipIf(Boolean(dockerError) && !onCI)("DockerRuntime", () => {
     await rt.remove("dk-bad");
   });
 
-  it("a missing image that cannot be pulled names the image and the build script", async () => {
-    const rtMissing = new DockerRuntime({ images: resolveImageTable({ memcached: "localhost:1/ecl-missing:0" }), installationId, namePrefix: PREFIX });
+  it("a missing image that cannot be pulled names the image and the build script, and the log tells the pull", async () => {
+    const told: string[] = [];
+    const logger = { debug() {}, info: (_: object, msg: string) => void told.push(msg), warn: (_: object, msg: string) => void told.push(msg) };
+    const rtMissing = new DockerRuntime({ images: resolveImageTable({ memcached: "localhost:1/ecl-missing:0" }), installationId, namePrefix: PREFIX, logger });
     const [port] = await freePorts(1);
     const err = await rtMissing.start(spec("dk-missing", "memcached", port)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as RuntimeError).code).toBe("ImageUnavailable");
     expect((err as Error).message).toContain("localhost:1/ecl-missing:0");
     expect((err as Error).message).toContain("bash scripts/build-images.sh");
+    expect(told).toEqual(expect.arrayContaining([expect.stringMatching(/^pulling image localhost:1\/ecl-missing:0/), "image localhost:1/ecl-missing:0 could not be pulled"]));
     await rtMissing.close();
   });
 

@@ -1,7 +1,8 @@
 /**
- * One NodeRuntime of either kind for the tests both runtimes must pass (node-runtime.test.ts),
+ * One NodeRuntime of any kind for the tests every runtime must pass (node-runtime.test.ts),
  * with what differs between them: where a node's metadata can be seen from outside (to prove no
  * secret is there), whether its storage exists, and another installation's runtime beside it.
+ * The Swarm harness makes a one-node swarm when none is active and undoes it at cleanup.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -12,9 +13,11 @@ import Docker from "dockerode";
 import { DockerRuntime } from "../../src/runtime/docker/index.ts";
 import { LOCAL_IMAGES, resolveImageTable } from "../../src/runtime/images.ts";
 import { ProcessRuntime } from "../../src/runtime/process/index.ts";
+import { SwarmRuntime } from "../../src/runtime/swarm/index.ts";
 import type { NodeRuntime } from "../../src/runtime/types.ts";
 import { dockerProblem, type RuntimeKind } from "../helpers/nodes.ts";
 import { removeDockerObjects } from "../helpers/cleanup.ts";
+import { removeSwarmObjects, useSwarm } from "../helpers/swarm.ts";
 
 export interface Harness {
   kind: RuntimeKind;
@@ -29,6 +32,7 @@ export interface Harness {
 }
 
 export async function makeHarness(kind: RuntimeKind, tag: string): Promise<Harness> {
+  if (kind === "swarm") return swarmHarness(tag);
   return kind === "process" ? processHarness() : dockerHarness(tag);
 }
 
@@ -100,6 +104,39 @@ async function dockerHarness(tag: string): Promise<Harness> {
     async cleanup() {
       await closeAll();
       await removeDockerObjects(prefix);
+    },
+  };
+}
+
+async function swarmHarness(tag: string): Promise<Harness> {
+  const problem = await dockerProblem();
+  if (problem) throw new Error(`Swarm runtime tests cannot run: ${problem}`);
+  const swarm = await useSwarm();
+  const docker = new Docker();
+  const prefix = `ecl-test-${tag}${Math.random().toString(36).slice(2, 6)}-`;
+  const { runtime, otherInstallation, closeAll } = installations(
+    (installationId) => new SwarmRuntime({ images: resolveImageTable(LOCAL_IMAGES), installationId, namePrefix: prefix }),
+  );
+  const byNode = (name: string) => ({ label: [`elasticache-local.prefix=${prefix}`, `elasticache-local.node=${name}`] });
+  return {
+    kind: "swarm",
+    runtime,
+    otherInstallation,
+    async exposed(name) {
+      // The service (spec, labels), and each task container's metadata and output.
+      const parts = [JSON.stringify(await docker.getService(runtime.serviceName(name)).inspect())];
+      for (const info of await docker.listContainers({ all: true, filters: byNode(name) })) {
+        const container = docker.getContainer(info.Id);
+        const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+        parts.push(JSON.stringify(await container.inspect()), logs.toString("latin1"));
+      }
+      return parts.join("\n");
+    },
+    storageExists: async (name) => ((await docker.listVolumes({ filters: byNode(name) })).Volumes ?? []).length > 0,
+    async cleanup() {
+      await closeAll();
+      await removeSwarmObjects(prefix);
+      await swarm.release();
     },
   };
 }

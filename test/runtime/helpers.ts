@@ -7,12 +7,16 @@ import { memcachedGet, memcachedRaw, memcachedSet, memcachedStats } from "../hel
 
 const handedOut = new Set<number>();
 
-/** `n` distinct free ports on 127.0.0.1 from a random window (never the same port twice in a run). */
-export async function freePorts(n: number): Promise<number[]> {
+/**
+ * `n` distinct free ports on `host` from a random window (never the same port twice in a run),
+ * below the kernel's ephemeral ports (32768+), which any outgoing connection may take at any time.
+ * Swarm publishes on every address of the host: check "0.0.0.0" for its nodes.
+ */
+export async function freePorts(n: number, host = "127.0.0.1"): Promise<number[]> {
   const out: number[] = [];
-  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  const base = 20_000 + Math.floor(Math.random() * 7_000);
   for (let i = 0; i < n; i++) {
-    const port = await pickFreePort("127.0.0.1", [base, base + 5_000], handedOut);
+    const port = await pickFreePort(host, [base, base + 5_000], handedOut);
     handedOut.add(port);
     out.push(port);
   }

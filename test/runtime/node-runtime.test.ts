@@ -1,6 +1,6 @@
 /**
- * What both NodeRuntimes must do, run against each (processes always; Docker when it works, and
- * always on CI): secrets that reach the engine and nothing else, TLS-only nodes, extra ports, data
+ * What every NodeRuntime must do, run against each (processes always; Docker, and Docker Swarm on
+ * a one-node swarm made for the run, when Docker works, and always on CI): secrets that reach the engine and nothing else, TLS-only nodes, extra ports, data
  * files in and out, nodes that start as replicas and follow a new primary across restarts, and
  * nodes of another installation left alone. Real redis-server and memcached, real clients.
  */
@@ -15,10 +15,10 @@ import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { probeOnce } from "../../src/runtime/readiness.ts";
 import type { NodeHandle, NodeSpec } from "../../src/runtime/types.ts";
 import { makeCertificates } from "../helpers/tls.ts";
-import { runtimesUnderTest } from "../helpers/nodes.ts";
+import { runtimesUnderTest, type RuntimeKind } from "../helpers/nodes.ts";
 import { makeHarness, type Harness } from "./harness.ts";
 import { eventually } from "../helpers/eventually.ts";
-import { closeRedisClients, freePorts } from "./helpers.ts";
+import { closeRedisClients, freePorts as freePortsOn } from "./helpers.ts";
 
 /** A password no shell, config file or label would carry unharmed. */
 const PASSWORD = 'p4ss word "quoted" \\ back é';
@@ -62,10 +62,13 @@ async function bgsave(profile: ConnectionProfile): Promise<void> {
   }, 20_000, "BGSAVE done");
 }
 
-const kinds = await runtimesUnderTest();
+const underTest = await runtimesUnderTest();
+const kinds: RuntimeKind[] = underTest.includes("docker") ? [...underTest, "swarm"] : underTest;
 
 describe.each(kinds)("NodeRuntime contract (%s)", (kind) => {
   let h: Harness;
+  // Swarm publishes on every address of the host: a port must be free on all of them.
+  const freePorts = (n: number) => freePortsOn(n, kind === "swarm" ? "0.0.0.0" : "127.0.0.1");
 
   beforeAll(async () => {
     h = await makeHarness(kind, "rc");
@@ -192,7 +195,7 @@ describe.each(kinds)("NodeRuntime contract (%s)", (kind) => {
     expect(roles).toEqual(new Set(["slave"]));
     expect([info.master_host, Number(info.master_port)]).toEqual([p2.peerAddress.host, p2.peerAddress.port]);
     expect(await admin.call(withPassword(restarted), "GET", "from")).toBe("p2");
-    if (kind === "docker") expect(restarted.runtimeId).toBe(r.runtimeId); // the same container
+    if (kind !== "process") expect(restarted.runtimeId).toBe(r.runtimeId); // the same container or service
     expect(await h.storageExists("repl-r")).toBe(true);
   });
 
@@ -201,8 +204,8 @@ describe.each(kinds)("NodeRuntime contract (%s)", (kind) => {
     const mine = await h.runtime.start(spec("own-1", port));
     const other = h.otherInstallation();
     expect((await other.list()).map((n) => n.name)).not.toContain("own-1");
-    if (kind === "docker") {
-      // Its own node of the same name is another container; removing it leaves ours.
+    if (kind !== "process") {
+      // Its own node of the same name is another container or service; removing it leaves ours.
       const theirs = await other.start(spec("own-1", otherPort));
       expect(theirs.runtimeId).not.toBe(mine.runtimeId);
       await other.remove("own-1");

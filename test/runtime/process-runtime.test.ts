@@ -2,8 +2,9 @@
  * ProcessRuntime against real redis-server and memcached processes (binaries from PATH, or
  * REDIS_SERVER / MEMCACHED to override). Every node lives under a temp dataDir removed at the end.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -13,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisAdmin } from "../../src/engines/redis-admin.ts";
 import { RuntimeError } from "../../src/runtime/errors.ts";
-import { ProcessRuntime } from "../../src/runtime/process/index.ts";
+import { ProcessRuntime, isAlive } from "../../src/runtime/process/index.ts";
 import type { NodeSpec } from "../../src/runtime/types.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { closeRedisClients, enginePids, freePorts, memcachedSetGet, memcachedStatsOf, memcachedVersion, ms, redisClient, timingLog } from "./helpers.ts";
@@ -176,6 +177,40 @@ describe("ProcessRuntime", () => {
     expect(adopted.runtimeId).toBe(started.runtimeId);
     await rt.remove("proc-orphan");
     expect(enginePids("redis-server", port)).toEqual([]);
+  });
+
+  // What a control plane killed between spawning a Redis node and writing its configuration to the
+  // node's stdin leaves: a redis-server in the node's directory, alive, waiting for a configuration
+  // that never comes (or, once its stdin closes, serving defaults on another port). Earlier code wrote
+  // the pid file at spawn, so such a process was adopted and waited on at every reconcile pass.
+  it.each([
+    ["no pid file names it (a kill before the configuration was delivered)", false],
+    ["its pid file names it (left by earlier code)", true],
+  ])("a node process that never got its configuration is not adopted, start() replaces it: %s", async (_case, named) => {
+    const [port] = await freePorts(1);
+    const name = named ? "proc-unconf-named" : "proc-unconf";
+    await rt.start(spec(name, "redis", port));
+    await rt.kill(name);
+    const stray = spawn(redisServerPath, ["-"], { cwd: path.join(dataDir, "nodes", name, "data"), stdio: ["pipe", "ignore", "ignore"], detached: true });
+    await once(stray, "spawn");
+    const strayPid = stray.pid!;
+    if (named) writeFileSync(path.join(dataDir, "nodes", name, "pid"), `${strayPid}\n`);
+    const fresh = new ProcessRuntime({ dataDir, installationId, redisServerPath, memcachedPath, readyTimeoutMs: 3_000 });
+    try {
+      expect((await fresh.list()).find((node) => node.name === name)).toMatchObject({ running: named });
+      const handle = await fresh.start(spec(name, "redis", port));
+      expect(handle.runtimeId).not.toBe(String(strayPid));
+      await eventually(() => (isAlive(strayPid) ? undefined : true), 5_000, "the unconfigured process is gone");
+      expect(enginePids("redis-server", port)).toEqual([Number(handle.runtimeId)]);
+      expect(await redisClient(port).ping()).toBe("PONG");
+      expect((await fresh.list()).find((node) => node.name === name)).toMatchObject({ running: true, runtimeId: handle.runtimeId });
+    } finally {
+      // Killed before its stdin closes: an unconfigured Redis must never start on the default port.
+      if (isAlive(strayPid)) process.kill(strayPid, "SIGKILL");
+      stray.stdin?.destroy();
+      await fresh.close();
+      await rt.remove(name);
+    }
   });
 
   it("remove() leaves no process and no directory; removing again is fine", async () => {

@@ -18,8 +18,21 @@ import { Store } from "../../src/store/index.ts";
 const migrations = path.resolve(import.meta.dirname, "../../prisma/migrations");
 /** The last migration of each previous version, and what is left to apply from there, in order. */
 const VERSIONS = [
-  { previous: "20261126010000_failover_and_node_addresses", pending: ["20261130000000_installation", "20261201000000_node_group_unit", "20261201100000_cluster_mode"] },
-  { previous: "20261130000000_installation", pending: ["20261201000000_node_group_unit", "20261201100000_cluster_mode"] },
+  {
+    previous: "20261126010000_failover_and_node_addresses",
+    pending: [
+      "20261130000000_installation",
+      "20261201000000_node_group_unit",
+      "20261201020000_snapshots",
+      "20261201030000_parameter_groups",
+      "20261201100000_security",
+      "20261201200000_cluster_mode",
+    ],
+  },
+  {
+    previous: "20261130000000_installation",
+    pending: ["20261201000000_node_group_unit", "20261201020000_snapshots", "20261201030000_parameter_groups", "20261201100000_security", "20261201200000_cluster_mode"],
+  },
 ];
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-upgrade-"));
@@ -91,6 +104,12 @@ it.each(VERSIONS)("a database whose last migration is $previous migrates, keepin
       ["orders-002", "primary", "available"],
     ]);
     expect(nodeGroup.members[1].nodes[0].admin).toEqual({ host: "127.0.0.1", port: 21004 });
+    // Made before transit encryption and AUTH tokens: neither, on the group, its members and nodes.
+    expect(group.security).toBeUndefined();
+    expect(nodeGroup.members.map((member) => [member.security, member.nodes[0].tlsPort])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
 
     // The group and the Memcached cluster share an id: deleting the group releases only its own ports.
     await store.replicationGroups.remove("orders", "arn:orders", []);

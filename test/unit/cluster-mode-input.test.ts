@@ -51,6 +51,14 @@ describe("cluster mode enabled in CreateReplicationGroup", () => {
     expect(parse({}).parameterGroupName).toBe("default.redis7");
   });
 
+  it("is on with a user's parameter group that has cluster-enabled yes, which it keeps", () => {
+    const input = { ...base, CacheParameterGroupName: "my-cluster-params" } as InputOf<"CreateReplicationGroup">;
+    const plan = parseCreateReplicationGroup(input, catalog, "us-east-1", { groupEnablesClusterMode: true });
+    expect(plan.shards?.length).toBe(1);
+    expect(plan.parameterGroupName).toBe("my-cluster-params");
+    expect(parseCreateReplicationGroup(input, catalog, "us-east-1", { groupEnablesClusterMode: false }).shards).toBeUndefined();
+  });
+
   it("plans shards 0001… with even slots and ReplicasPerNodeGroup replicas each", () => {
     const plan = parse({ NumNodeGroups: 3, ReplicasPerNodeGroup: 2 });
     expect(plan.shards).toEqual([
@@ -95,7 +103,8 @@ describe("cluster mode enabled in CreateReplicationGroup", () => {
     [{ NumNodeGroups: 2, NumCacheClusters: 2 }, "InvalidParameterCombination 400"],
     [{ NumNodeGroups: 2, ClusterMode: "disabled" }, "InvalidParameterCombination 400"],
     [{ NumNodeGroups: 2, CacheParameterGroupName: "default.redis7" }, "InvalidParameterCombination 400"],
-    [{ NumNodeGroups: 2, CacheParameterGroupName: "custom" }, "CacheParameterGroupNotFound 404"],
+    // A group not known to enable cluster mode (the service looks it up: unknown is CacheParameterGroupNotFound there)
+    [{ NumNodeGroups: 2, CacheParameterGroupName: "custom" }, "InvalidParameterCombination 400"],
     [{ NumNodeGroups: 2, ReplicasPerNodeGroup: 0, MultiAZEnabled: true }, "InvalidParameterCombination 400"],
     [{ NumNodeGroups: 2, NodeGroupConfiguration: "0-5" }, "InvalidParameterValue 400"],
   ])("%o -> %s", (input, expected) => {

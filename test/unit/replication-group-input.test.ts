@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { codeOf } from "../helpers/aws-code.ts";
 import { offer, type Catalog } from "../../src/domain/catalog.ts";
 import { resolveEngine } from "../../src/elasticache/catalog.ts";
-import { codeOf } from "../helpers/aws-code.ts";
 import type { InputOf } from "../../src/aws/operations.ts";
 import { parseCreateReplicationGroup } from "../../src/elasticache/replication-group-input.ts";
 
@@ -9,7 +9,6 @@ const catalog: Catalog = { engines: [offer("memcached", "1.6.18"), offer("redis"
 const base = { ReplicationGroupId: "Orders", ReplicationGroupDescription: "orders cache" };
 // Deliberately loose: the parser checks every value, whatever the protocol layer handed it.
 const parse = (input: Record<string, unknown>) => parseCreateReplicationGroup({ ...base, ...input } as InputOf<"CreateReplicationGroup">, catalog, "us-east-1");
-
 
 describe("CreateReplicationGroup rules", () => {
   it("defaults: one redis node of the newest version, lowercase id, default subnet and parameter group", () => {
@@ -48,17 +47,36 @@ describe("CreateReplicationGroup rules", () => {
     [{ EngineVersion: "5.0" }, "InvalidParameterValue 400"],
     [{ EngineVersion: "seven" }, "InvalidParameterValue 400"],
     [{ CacheNodeType: "cache.x1.huge" }, "InvalidParameterValue 400"],
-    [{ CacheParameterGroupName: "custom" }, "CacheParameterGroupNotFound 404"],
+    [{ SnapshotName: "a", SnapshotArns: ["arn:aws:s3:::b/k"] }, "InvalidParameterCombination 400"],
     [{ NumCacheClusters: 2, PreferredCacheClusterAZs: ["us-east-1a"] }, "InvalidParameterValue 400"],
     [{ PreferredCacheClusterAZs: ["eu-west-1a"] }, "InvalidParameterValue 400"],
     [{ NumNodeGroups: 2, ClusterMode: "disabled" }, "InvalidParameterCombination 400"],
-    [{ TransitEncryptionEnabled: true }, "InvalidParameterValue 400"],
+    [{ AuthToken: "0123456789abcdef" }, "InvalidParameterCombination 400"],
+    [{ TransitEncryptionMode: "preferred" }, "InvalidParameterCombination 400"],
+    [{ TransitEncryptionEnabled: true, TransitEncryptionMode: "optional" }, "InvalidParameterValue 400"],
+    [{ TransitEncryptionEnabled: true, AuthToken: "short" }, "InvalidParameterValue 400"],
+    [{ KmsKeyId: "alias/cache" }, "InvalidParameterCombination 400"],
     [{ SnapshotWindow: "25:00-26:00" }, "InvalidParameterValue 400"],
     [{ SnapshotRetentionLimit: 36 }, "InvalidParameterValue 400"],
     [{ Port: 80 }, "InvalidParameterValue 400"],
     [{ NumCacheClusters: "3" }, "InvalidParameterValue 400"],
   ])("%o -> %s", (input, expected) => {
     expect(codeOf(() => parse(input))).toBe(expected);
+  });
+
+  it("keeps the parameter group and restore source it is given; whether they exist is the service's check (with the store)", () => {
+    expect(parse({ CacheParameterGroupName: "custom", SnapshotName: "nightly" })).toMatchObject({ parameterGroupName: "custom", restore: { snapshotName: "nightly" } });
+    expect(parse({ SnapshotArns: ["arn:aws:s3:::bucket/key.rdb"] }).restore).toEqual({ arns: ["arn:aws:s3:::bucket/key.rdb"] });
+  });
+
+  it("takes transit encryption (required by default), an AuthToken and at-rest encryption with a KMS key", () => {
+    expect(parse({ TransitEncryptionEnabled: true, AuthToken: "0123456789abcdef", AtRestEncryptionEnabled: true, KmsKeyId: "alias/cache" })).toMatchObject({
+      security: { transitEncryption: true, transitEncryptionMode: "required", authTokens: ["0123456789abcdef"] },
+      atRestEncryption: true,
+      kmsKeyId: "alias/cache",
+    });
+    expect(parse({ TransitEncryptionEnabled: true, TransitEncryptionMode: "preferred" }).security).toMatchObject({ transitEncryptionMode: "preferred", authTokens: [] });
+    expect(parse({ TransitEncryptionEnabled: false }).security).toBeUndefined();
   });
 
   it("accepts automatic failover with a replica, Multi-AZ with failover, and matching zones", () => {

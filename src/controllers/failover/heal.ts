@@ -10,10 +10,11 @@ import type { CacheCluster, NodeGroup, ReplicationGroup } from "../../domain/mod
 import { nodeOf, primaryOf } from "../../domain/topology.ts";
 import type { NodeGroupKey } from "../../store/index.ts";
 import type { ControllerContext } from "../context.ts";
-import { nodeSpecOf } from "../node-spec.ts";
+import { addressesOfNode, loggedIn, replicationPeerOf, specOf } from "../node-access.ts";
 import { placementOf } from "../nodes.ts";
 import { waitForReplicaLinks } from "../replication.ts";
 import { shardReplicationOf } from "../shard-replication.ts";
+import type { ConnectionProfile } from "../../engines/connection.ts";
 import type { FailoverDecision } from "./decide.ts";
 
 type Decision<A extends FailoverDecision["action"]> = Extract<FailoverDecision, { action: A }>;
@@ -29,6 +30,7 @@ function member(nodeGroup: NodeGroup, id: string): CacheCluster {
 /** elect: the choice is recorded (phase promote); the group is modifying. */
 export async function recordElection(work: ControllerContext, nodeGroup: NodeGroup, decision: Decision<"elect">): Promise<void> {
   await work.store.failovers.elect(keyOf(nodeGroup), { from: decision.from, to: decision.to, test: decision.test }, decision.expected, []);
+  work.timings?.elected(decision.from);
 }
 
 /**
@@ -40,11 +42,15 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
   const failed = member(nodeGroup, decision.from);
   const elected = member(nodeGroup, decision.to);
   const electedNode = nodeOf(elected);
-  if (!electedNode?.admin || !electedNode.peer) throw new Error(`elected replica ${elected.id} has no recorded address`);
+  const electedAddresses = addressesOfNode(electedNode);
+  if (!electedAddresses) throw new Error(`elected replica ${elected.id} has no recorded address`);
+  const electedPeer = replicationPeerOf(elected, electedAddresses);
   await work.runtime.kill(nodeOf(failed)!.runtimeName);
   const replication = shardReplicationOf(work, group);
+  let electedProfile: ConnectionProfile;
   try {
-    await replication.promote(electedNode.admin);
+    electedProfile = await loggedIn(work.redis, work.certificates, elected, electedAddresses.admin);
+    await replication.promote(electedProfile);
   } catch {
     await abandon(work, group, nodeGroup, { action: "abandon", phase: "promote", reason: "elected-died", failed: [elected.id], settle: false });
     return;
@@ -53,7 +59,11 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
   await Promise.all(
     others.map(async (other) => {
       const admin = nodeOf(other)?.admin;
-      if (admin) await replication.follow(admin, { admin: electedNode.admin!, peer: electedNode.peer! }).catch(() => undefined);
+      if (admin) {
+        await loggedIn(work.redis, work.certificates, other, admin)
+          .then((profile) => replication.follow(profile, { admin: electedProfile, peer: electedPeer }))
+          .catch(() => undefined);
+      }
     }),
   );
   const message = `Failover from primary node ${failed.id} to replica node ${elected.id} completed`;
@@ -62,17 +72,29 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
     event("replication-group", group.id, message),
     event("cache-cluster", failed.id, `Recovering cache nodes ${failed.nodes.map((node) => node.nodeId).join(",")}`),
   ]);
-  work.onTopology?.(group.id);
+  work.timings?.promoted(failed.id);
+  void Promise.resolve(work.onTopology?.(group.id)).then(() =>
+    work.timings?.switched(failed.id, { replicationGroup: group.id, nodeGroup: nodeGroup.id, to: elected.id, test: decision.test }),
+  );
 }
 
-/** recover: the old primary starts again (stopped first if it still runs) and syncs as a replica of the new one. */
+/**
+ * recover: the old primary starts again as a replica of the new one (from its first moment: it
+ * never answers as a master with an empty dataset) and syncs. REPLICAOF after the start covers a
+ * node that was still running and was adopted as it was.
+ */
 export async function recover(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, decision: Decision<"recover">): Promise<void> {
   const recovering = member(nodeGroup, decision.from);
-  const primaryNode = nodeOf(member(nodeGroup, decision.to))!;
+  const primary = member(nodeGroup, decision.to);
+  const primaryAddresses = addressesOfNode(nodeOf(primary));
+  if (!primaryAddresses) throw new Error(`primary ${primary.id} has no recorded address`);
   const node = nodeOf(recovering)!;
-  const handle = await work.runtime.start(nodeSpecOf(recovering, node, work.announceHost));
-  await shardReplicationOf(work, group).follow(handle.adminAddress, { admin: primaryNode.admin!, peer: primaryNode.peer! });
-  if (!(await waitForReplicaLinks(work.redis, [handle], work.syncTimeoutMs))) {
+  const peer = replicationPeerOf(primary, primaryAddresses);
+  const handle = await work.runtime.start(await specOf(work.certificates, recovering, node, { replicaOf: peer, announceHost: work.announceHost }));
+  const profile = await loggedIn(work.redis, work.certificates, recovering, handle.adminAddress);
+  const primaryProfile = await loggedIn(work.redis, work.certificates, primary, primaryAddresses.admin);
+  await shardReplicationOf(work, group).follow(profile, { admin: primaryProfile, peer });
+  if (!(await waitForReplicaLinks(work.redis, [profile], work.syncTimeoutMs))) {
     throw new Error(`recovered node ${node.runtimeName} did not sync with ${decision.to}`);
   }
   await work.store.failovers.recovered(keyOf(nodeGroup), { clusterId: recovering.id, nodeId: node.nodeId }, placementOf(handle), [
@@ -101,13 +123,17 @@ export async function restartInPlace(work: ControllerContext, group: Replication
 
 /** steady with replicas that claim to be primaries: they follow the primary again. */
 export async function demote(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, ids: string[]): Promise<void> {
-  const primary = nodeOf(primaryOf(nodeGroup)!);
-  if (!primary?.peer || !primary.admin) return;
+  const primary = primaryOf(nodeGroup)!;
+  const addresses = addressesOfNode(nodeOf(primary));
+  if (!addresses) return;
+  const peer = replicationPeerOf(primary, addresses);
+  const primaryProfile = await loggedIn(work.redis, work.certificates, primary, addresses.admin);
   const replication = shardReplicationOf(work, group);
   await Promise.all(
     ids.map(async (id) => {
-      const admin = nodeOf(member(nodeGroup, id))?.admin;
-      if (admin) await replication.follow(admin, { admin: primary.admin!, peer: primary.peer! });
+      const demoted = member(nodeGroup, id);
+      const admin = nodeOf(demoted)?.admin;
+      if (admin) await replication.follow(await loggedIn(work.redis, work.certificates, demoted, admin), { admin: primaryProfile, peer });
     }),
   );
 }

@@ -8,6 +8,7 @@ import type { NodeGroup, ReplicationGroup } from "../../domain/model.ts";
 import { nodeOf } from "../../domain/topology.ts";
 import type { ControllerContext, Observed } from "../context.ts";
 import type { MemberView, NodeGroupObservation } from "./observation.ts";
+import { loggedIn } from "../node-access.ts";
 
 export async function observeNodeGroup(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, observed: Observed): Promise<NodeGroupObservation> {
   const members = await Promise.all(
@@ -22,7 +23,9 @@ export async function observeNodeGroup(work: ControllerContext, group: Replicati
         node: node && { status: node.status, desired: node.desired, running, addressed },
       };
       if (node?.admin && addressed && running && node.status === "available" && node.desired === "present") {
-        const info = await work.redis.infoReplication(node.admin).catch(() => undefined);
+        const info = await loggedIn(work.redis, work.certificates, member, node.admin)
+          .then((profile) => work.redis.infoReplication(profile))
+          .catch(() => undefined);
         if (info) view.replication = { role: info.role, offset: info.role === "slave" ? info.slaveReplOffset ?? 0 : 0 };
       }
       return view;

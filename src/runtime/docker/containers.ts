@@ -22,6 +22,8 @@ export interface ContainerSummary {
   id: string;
   labels: Record<string, string>;
   running: boolean;
+  /** Creation time, seconds since the epoch. */
+  created: number;
 }
 
 export interface ContainerCreate {
@@ -30,13 +32,13 @@ export interface ContainerCreate {
   cmd: string[];
   labels: Record<string, string>;
   /** Published ports: internal port -> host address and port. */
-  publish: { internal: number; hostIp: string; hostPort: number }[];
-  /** Network id to attach to, with the aliases the container answers to there; "host": the host's network (nothing is published). */
-  network: { id: string; aliases: string[] } | "host";
+  publish?: { internal: number; hostIp: string; hostPort: number }[];
+  /** Network id to attach to, with the aliases the container answers to there; "host": the host's network (nothing is published); none: no network at all. */
+  network?: { id: string; aliases: string[] } | "host";
   /** Volumes by name, mounted at a path in the container. */
   mounts: { volume: string; target: string }[];
   /** The engine reads its configuration from stdin at every start (startWithInput). */
-  stdin: boolean;
+  stdin?: boolean;
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers when there is no TTY) -> text. */
@@ -64,7 +66,7 @@ export class Containers {
   async create(c: ContainerCreate): Promise<string> {
     const exposed: Record<string, object> = {};
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-    for (const p of c.publish) {
+    for (const p of c.publish ?? []) {
       exposed[`${p.internal}/tcp`] = {};
       bindings[`${p.internal}/tcp`] = [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }];
     }
@@ -79,10 +81,10 @@ export class Containers {
         HostConfig: {
           PortBindings: bindings,
           RestartPolicy: { Name: "no" },
-          NetworkMode: c.network === "host" ? "host" : c.network.id,
+          NetworkMode: c.network === "host" ? "host" : (c.network?.id ?? "none"),
           Mounts: c.mounts.map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target })),
         },
-        ...(c.network === "host" ? {} : { NetworkingConfig: { EndpointsConfig: { [c.network.id]: { Aliases: c.network.aliases } } } }),
+        ...(c.network && c.network !== "host" ? { NetworkingConfig: { EndpointsConfig: { [c.network.id]: { Aliases: c.network.aliases } } } } : {}),
       }),
     );
     return container.id;
@@ -141,7 +143,7 @@ export class Containers {
 
   async list(labelFilters: string[]): Promise<ContainerSummary[]> {
     const list = await this.api.call("container.list", {}, (docker) => docker.listContainers({ all: true, filters: { label: labelFilters } }));
-    return list.map((c) => ({ id: c.Id, labels: c.Labels ?? {}, running: c.State === "running" }));
+    return list.map((c) => ({ id: c.Id, labels: c.Labels ?? {}, running: c.State === "running", created: c.Created }));
   }
 
   /** The last lines of the container's output, for error messages. */

@@ -28,11 +28,16 @@ export async function dockerAnswers(socketPath: string): Promise<boolean> {
  * out of the box. Valkey is left alone: the local image runs the Redis binary.
  */
 export async function localImageOverrides(socketPath: string, images: ImageOverrides): Promise<ImageOverrides> {
-  const present = new Set((await client(socketPath).listImages()).flatMap((image) => image.RepoTags ?? []));
+  const present = await presentImages(socketPath);
   const overrides: ImageOverrides = { ...images };
   for (const engine of ["redis", "memcached"] as const) {
     const officialPresent = Object.values(DEFAULT_IMAGES[engine]).some((image) => present.has(image));
     if (!officialPresent && present.has(LOCAL_IMAGES[engine])) overrides[engine] = LOCAL_IMAGES[engine];
   }
   return overrides;
+}
+
+/** The image tags the Docker engine holds (e.g. "redis:7.0"). */
+export async function presentImages(socketPath: string): Promise<Set<string>> {
+  return new Set((await client(socketPath).listImages()).flatMap((image) => image.RepoTags ?? []));
 }

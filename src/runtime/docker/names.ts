@@ -25,11 +25,14 @@ export function encodeName(raw: string): string {
   return out;
 }
 
-/** `name` when it fits MAX_NAME, else its head and a hash of the whole. */
-export function fitName(name: string): string {
-  if (name.length <= MAX_NAME) return name;
+/**
+ * `name` when it fits `max`, else its head and a hash of the whole, joined by `separator` ("-" for
+ * names that must be DNS labels, such as Swarm service names).
+ */
+export function fitName(name: string, max = MAX_NAME, separator = "."): string {
+  if (name.length <= max) return name;
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
-  return `${name.slice(0, MAX_NAME - hash.length - 1)}.${hash}`;
+  return `${name.slice(0, max - hash.length - 1)}${separator}${hash}`;
 }
 
 /** First 8 letters and digits of the installation id, lowercase (a UUID's first group). */
@@ -39,7 +42,8 @@ export function shortInstallationId(installationId: string): string {
 
 /** How one runtime names its Docker objects. */
 export class DockerNames {
-  private readonly base: string;
+  /** `<instance prefix><installation>-`: the head of every name. */
+  readonly base: string;
 
   constructor(prefix: string, installationId: string) {
     this.base = `${prefix}${shortInstallationId(installationId)}-`;

@@ -1,5 +1,7 @@
 /**
- * One bridge network per subnet group, where nodes reach each other by alias. Creation is
+ * One network per subnet group, where nodes reach each other by alias: a bridge network for
+ * containers, an attachable overlay network for Swarm services (the driver is the runtime's
+ * choice; a network of the other driver is never used, so the two runtimes never share one). Creation is
  * serialized per network name across every runtime of this process (a module-level keyed mutex):
  * Docker's own duplicate check is best effort, and two networks of one name make "network is
  * ambiguous" errors for whoever attaches by name. Networks are found by label and used by id,
@@ -10,13 +12,19 @@ import { KeyedMutex } from "../mutex.ts";
 import type { RuntimeLogger } from "../logger.ts";
 import { ignoreStatus, type DockerApi } from "./docker-api.ts";
 import { LABEL, ownerFilters, ownerLabels, type Owner } from "./labels.ts";
-import type { DockerNames } from "./names.ts";
 
 const creation = new KeyedMutex();
 
 interface NetworkSummary {
   id: string;
   created: string;
+}
+
+/** How a runtime's networks are made and named. */
+export interface NetworkKind {
+  driver: "bridge" | "overlay";
+  /** The Docker name of a subnet group's network. */
+  name(network: string): string;
 }
 
 export class Networks {
@@ -26,7 +34,7 @@ export class Networks {
   constructor(
     private readonly api: DockerApi,
     private readonly owner: Owner,
-    private readonly names: DockerNames,
+    private readonly kind: NetworkKind,
     private readonly log: RuntimeLogger,
   ) {}
 
@@ -34,7 +42,7 @@ export class Networks {
   ensure(network: string): Promise<string> {
     let p = this.known.get(network);
     if (!p) {
-      p = creation.run(this.names.network(network), () => this.findOrCreate(network));
+      p = creation.run(this.kind.name(network), () => this.findOrCreate(network));
       this.known.set(network, p);
       p.catch(() => this.known.delete(network));
     }
@@ -53,7 +61,7 @@ export class Networks {
   /** Removes the network if no container is attached; "not found" and "in use" are not errors. */
   remove(network: string): Promise<void> {
     this.known.delete(network);
-    return creation.run(this.names.network(network), async () => {
+    return creation.run(this.kind.name(network), async () => {
       for (const net of await this.find(network)) await this.removeUnused(network, net.id);
     });
   }
@@ -61,12 +69,13 @@ export class Networks {
   private async findOrCreate(network: string): Promise<string> {
     let found = await this.find(network);
     if (found.length === 0) {
-      const name = this.names.network(network);
+      const name = this.kind.name(network);
       const created = await this.api.call("network.create", { network, name }, (docker) =>
         docker.createNetwork({
           Name: name,
           CheckDuplicate: true,
-          Driver: "bridge",
+          Driver: this.kind.driver,
+          ...(this.kind.driver === "overlay" ? { Attachable: true } : {}),
           Labels: { ...ownerLabels(this.owner), [LABEL.network]: network },
         }),
       );
@@ -89,7 +98,7 @@ export class Networks {
       docker.listNetworks({ filters: { label: ownerFilters(this.owner, { [LABEL.network]: network }) } }),
     );
     return list
-      .filter((net) => net.Labels?.[LABEL.network] === network)
+      .filter((net) => net.Labels?.[LABEL.network] === network && net.Driver === this.kind.driver)
       .map((net) => ({ id: net.Id, created: net.Created }));
   }
 }

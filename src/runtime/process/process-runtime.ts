@@ -111,13 +111,22 @@ export class ProcessRuntime implements NodeRuntime {
         if (layoutOf(state.spec) === layoutOf(spec) && state.binary === this.binaries[spec.engine]) {
           // Adopt. Record the new spec (labels, settings) for list(); live settings are the
           // caller's business (CONFIG SET): a restart here would lose the node's data.
-          await this.writeState(spec.name, { ...state, installation: this.installationId, spec: recorded(spec) });
-          await this.waitReady(spec, pid);
-          this.log.debug({ node: spec.name, pid }, "adopted running node process");
-          return this.handle(spec, pid);
+          // Adopted only when it answers on the spec's port: a process that does not (it never
+          // got its configuration, or hangs) is replaced, never waited on pass after pass.
+          try {
+            await this.waitReady(spec, pid);
+            await this.writeState(spec.name, { ...state, installation: this.installationId, spec: recorded(spec) });
+            this.log.debug({ node: spec.name, pid }, "adopted running node process");
+            return this.handle(spec, pid);
+          } catch (error) {
+            if (!(error instanceof RuntimeError)) throw error;
+            this.log.warn?.({ node: spec.name, pid, err: error.message }, "running node process does not answer as its spec says; replacing it");
+          }
+        } else {
+          this.log.debug({ node: spec.name, pid }, "node ports or engine changed; replacing its process");
         }
-        this.log.debug({ node: spec.name, pid }, "node ports or engine changed; replacing its process");
         await stopPid(pid, 0);
+        await this.reaped(spec.name, pid);
       }
       return this.spawnNode(spec);
     });
@@ -290,6 +299,10 @@ export class ProcessRuntime implements NodeRuntime {
     // writing its pid) would hold the port and outlive every removal: find it by its working
     // directory, which is inside the node's own, and stop it first.
     for (const stray of processesWithin(dir)) await stopPid(stray, 0);
+    // The pid file of an earlier process goes first: until the new one has its configuration,
+    // no pid file names any process of this node.
+    await fs.rm(path.join(dir, "pid"), { force: true });
+    this.pidCache.delete(spec.name);
     const fd = openSync(logFile, "a");
     const t0 = performance.now();
     let child: ChildProcess;
@@ -300,21 +313,15 @@ export class ProcessRuntime implements NodeRuntime {
         stdio: [launch.config === undefined ? "ignore" : "pipe", fd, fd],
         ...(this.engineUser ?? {}),
       });
-      // Synchronously, before anything can interrupt us: the pid is the only handle on the process.
-      if (child.pid !== undefined) {
-        writeFileSync(path.join(dir, "pid"), `${child.pid}\n`);
-        this.pidCache.set(spec.name, child.pid);
-      }
     } finally {
       closeSync(fd);
     }
-    child.stdin?.on("error", () => undefined); // an engine that dies at once closes its stdin early
-    child.stdin?.end(launch.config);
     let exited: string | undefined;
     child.once("exit", (code, signal) => {
       exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
       if (this.children.get(spec.name) === child) this.children.delete(spec.name);
     });
+    const delivered = deliverConfig(child, launch.config);
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
       child.once("error", (err) =>
@@ -324,6 +331,17 @@ export class ProcessRuntime implements NodeRuntime {
     const pid = child.pid!;
     child.unref();
     this.children.set(spec.name, child);
+    // A Redis that reads an early end of its stdin (the control plane died before the whole
+    // configuration was written) starts with defaults: another port, every interface, no
+    // replicaof, no secrets. So the pid file, what makes a process this node's and adoptable,
+    // is written only once the configuration is in the engine's pipe; a control plane that dies
+    // before leaves a process no pid file names, which the next start finds by its working
+    // directory and stops (processesWithin above).
+    await delivered;
+    if (!exited) {
+      writeFileSync(path.join(dir, "pid"), `${pid}\n`);
+      this.pidCache.set(spec.name, pid);
+    }
 
     const readTail = async () => {
       const text = await fs.readFile(logFile, "utf8").catch(() => "");
@@ -427,6 +445,21 @@ export class ProcessRuntime implements NodeRuntime {
       return undefined;
     }
   }
+}
+
+/**
+ * Writes a Redis configuration into the engine's stdin and resolves once it is all in the pipe
+ * (or the engine is gone: its pipe closed early, which the readiness wait reports). Memcached has
+ * no stdin: nothing to deliver.
+ */
+function deliverConfig(child: ChildProcess, config: string | undefined): Promise<void> {
+  const stdin = child.stdin;
+  if (config === undefined || !stdin) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    stdin.on("error", () => resolve()); // an engine that dies at once closes its stdin early
+    child.once("error", () => resolve()); // no process at all (spawn failed)
+    stdin.end(config, () => resolve());
+  });
 }
 
 function recorded(spec: NodeSpec): RecordedSpec {

@@ -39,10 +39,46 @@ export type {
   DeleteCacheClusterCommandOutput,
   RebootCacheClusterCommandInput,
   RebootCacheClusterCommandOutput,
+  CreateSnapshotCommandInput,
+  CreateSnapshotCommandOutput,
+  DescribeSnapshotsCommandInput,
+  DescribeSnapshotsCommandOutput,
+  DeleteSnapshotCommandInput,
+  DeleteSnapshotCommandOutput,
+  CopySnapshotCommandInput,
+  CopySnapshotCommandOutput,
+  CreateCacheParameterGroupCommandInput,
+  CreateCacheParameterGroupCommandOutput,
+  DescribeCacheParameterGroupsCommandInput,
+  DescribeCacheParameterGroupsCommandOutput,
+  ModifyCacheParameterGroupCommandInput,
+  ModifyCacheParameterGroupCommandOutput,
+  ResetCacheParameterGroupCommandInput,
+  ResetCacheParameterGroupCommandOutput,
+  DeleteCacheParameterGroupCommandInput,
+  DeleteCacheParameterGroupCommandOutput,
+  DescribeCacheParametersCommandInput,
+  DescribeCacheParametersCommandOutput,
+  DescribeEngineDefaultParametersCommandInput,
+  DescribeEngineDefaultParametersCommandOutput,
   DescribeEventsCommandInput,
   DescribeEventsCommandOutput,
   DescribeCacheEngineVersionsCommandInput,
   DescribeCacheEngineVersionsCommandOutput,
+  ListAllowedNodeTypeModificationsCommandInput,
+  ListAllowedNodeTypeModificationsCommandOutput,
+  DescribeReservedCacheNodesCommandInput,
+  DescribeReservedCacheNodesCommandOutput,
+  DescribeReservedCacheNodesOfferingsCommandInput,
+  DescribeReservedCacheNodesOfferingsCommandOutput,
+  DescribeServiceUpdatesCommandInput,
+  DescribeServiceUpdatesCommandOutput,
+  DescribeUpdateActionsCommandInput,
+  DescribeUpdateActionsCommandOutput,
+  DescribeGlobalReplicationGroupsCommandInput,
+  DescribeGlobalReplicationGroupsCommandOutput,
+  DescribeCacheSecurityGroupsCommandInput,
+  DescribeCacheSecurityGroupsCommandOutput,
   ListTagsForResourceCommandInput,
   ListTagsForResourceCommandOutput,
   AddTagsToResourceCommandInput,
@@ -131,6 +167,61 @@ export class RebootCacheClusterCommand extends Command<aws.RebootCacheClusterCom
   readonly operation = "RebootCacheCluster";
 }
 
+/** CreateSnapshot over the REST API; input and output as @aws-sdk/client-elasticache's CreateSnapshotCommand. */
+export class CreateSnapshotCommand extends Command<aws.CreateSnapshotCommandInput, aws.CreateSnapshotCommandOutput> {
+  readonly operation = "CreateSnapshot";
+}
+
+/** DescribeSnapshots over the REST API; input and output as @aws-sdk/client-elasticache's DescribeSnapshotsCommand. */
+export class DescribeSnapshotsCommand extends Command<aws.DescribeSnapshotsCommandInput, aws.DescribeSnapshotsCommandOutput> {
+  readonly operation = "DescribeSnapshots";
+}
+
+/** DeleteSnapshot over the REST API; input and output as @aws-sdk/client-elasticache's DeleteSnapshotCommand. */
+export class DeleteSnapshotCommand extends Command<aws.DeleteSnapshotCommandInput, aws.DeleteSnapshotCommandOutput> {
+  readonly operation = "DeleteSnapshot";
+}
+
+/** CopySnapshot over the REST API; input and output as @aws-sdk/client-elasticache's CopySnapshotCommand. */
+export class CopySnapshotCommand extends Command<aws.CopySnapshotCommandInput, aws.CopySnapshotCommandOutput> {
+  readonly operation = "CopySnapshot";
+}
+
+/** CreateCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's CreateCacheParameterGroupCommand. */
+export class CreateCacheParameterGroupCommand extends Command<aws.CreateCacheParameterGroupCommandInput, aws.CreateCacheParameterGroupCommandOutput> {
+  readonly operation = "CreateCacheParameterGroup";
+}
+
+/** DescribeCacheParameterGroups over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheParameterGroupsCommand. */
+export class DescribeCacheParameterGroupsCommand extends Command<aws.DescribeCacheParameterGroupsCommandInput, aws.DescribeCacheParameterGroupsCommandOutput> {
+  readonly operation = "DescribeCacheParameterGroups";
+}
+
+/** ModifyCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's ModifyCacheParameterGroupCommand. */
+export class ModifyCacheParameterGroupCommand extends Command<aws.ModifyCacheParameterGroupCommandInput, aws.ModifyCacheParameterGroupCommandOutput> {
+  readonly operation = "ModifyCacheParameterGroup";
+}
+
+/** ResetCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's ResetCacheParameterGroupCommand. */
+export class ResetCacheParameterGroupCommand extends Command<aws.ResetCacheParameterGroupCommandInput, aws.ResetCacheParameterGroupCommandOutput> {
+  readonly operation = "ResetCacheParameterGroup";
+}
+
+/** DeleteCacheParameterGroup over the REST API; input and output as @aws-sdk/client-elasticache's DeleteCacheParameterGroupCommand. */
+export class DeleteCacheParameterGroupCommand extends Command<aws.DeleteCacheParameterGroupCommandInput, aws.DeleteCacheParameterGroupCommandOutput> {
+  readonly operation = "DeleteCacheParameterGroup";
+}
+
+/** DescribeCacheParameters over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheParametersCommand. */
+export class DescribeCacheParametersCommand extends Command<aws.DescribeCacheParametersCommandInput, aws.DescribeCacheParametersCommandOutput> {
+  readonly operation = "DescribeCacheParameters";
+}
+
+/** DescribeEngineDefaultParameters over the REST API; input and output as @aws-sdk/client-elasticache's DescribeEngineDefaultParametersCommand. */
+export class DescribeEngineDefaultParametersCommand extends Command<aws.DescribeEngineDefaultParametersCommandInput, aws.DescribeEngineDefaultParametersCommandOutput> {
+  readonly operation = "DescribeEngineDefaultParameters";
+}
+
 /** DescribeEvents over the REST API; input and output as @aws-sdk/client-elasticache's DescribeEventsCommand. */
 export class DescribeEventsCommand extends Command<aws.DescribeEventsCommandInput, aws.DescribeEventsCommandOutput> {
   readonly operation = "DescribeEvents";
@@ -139,6 +230,41 @@ export class DescribeEventsCommand extends Command<aws.DescribeEventsCommandInpu
 /** DescribeCacheEngineVersions over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheEngineVersionsCommand. */
 export class DescribeCacheEngineVersionsCommand extends Command<aws.DescribeCacheEngineVersionsCommandInput, aws.DescribeCacheEngineVersionsCommandOutput> {
   readonly operation = "DescribeCacheEngineVersions";
+}
+
+/** ListAllowedNodeTypeModifications over the REST API; input and output as @aws-sdk/client-elasticache's ListAllowedNodeTypeModificationsCommand. */
+export class ListAllowedNodeTypeModificationsCommand extends Command<aws.ListAllowedNodeTypeModificationsCommandInput, aws.ListAllowedNodeTypeModificationsCommandOutput> {
+  readonly operation = "ListAllowedNodeTypeModifications";
+}
+
+/** DescribeReservedCacheNodes over the REST API; input and output as @aws-sdk/client-elasticache's DescribeReservedCacheNodesCommand. */
+export class DescribeReservedCacheNodesCommand extends Command<aws.DescribeReservedCacheNodesCommandInput, aws.DescribeReservedCacheNodesCommandOutput> {
+  readonly operation = "DescribeReservedCacheNodes";
+}
+
+/** DescribeReservedCacheNodesOfferings over the REST API; input and output as @aws-sdk/client-elasticache's DescribeReservedCacheNodesOfferingsCommand. */
+export class DescribeReservedCacheNodesOfferingsCommand extends Command<aws.DescribeReservedCacheNodesOfferingsCommandInput, aws.DescribeReservedCacheNodesOfferingsCommandOutput> {
+  readonly operation = "DescribeReservedCacheNodesOfferings";
+}
+
+/** DescribeServiceUpdates over the REST API; input and output as @aws-sdk/client-elasticache's DescribeServiceUpdatesCommand. */
+export class DescribeServiceUpdatesCommand extends Command<aws.DescribeServiceUpdatesCommandInput, aws.DescribeServiceUpdatesCommandOutput> {
+  readonly operation = "DescribeServiceUpdates";
+}
+
+/** DescribeUpdateActions over the REST API; input and output as @aws-sdk/client-elasticache's DescribeUpdateActionsCommand. */
+export class DescribeUpdateActionsCommand extends Command<aws.DescribeUpdateActionsCommandInput, aws.DescribeUpdateActionsCommandOutput> {
+  readonly operation = "DescribeUpdateActions";
+}
+
+/** DescribeGlobalReplicationGroups over the REST API; input and output as @aws-sdk/client-elasticache's DescribeGlobalReplicationGroupsCommand. */
+export class DescribeGlobalReplicationGroupsCommand extends Command<aws.DescribeGlobalReplicationGroupsCommandInput, aws.DescribeGlobalReplicationGroupsCommandOutput> {
+  readonly operation = "DescribeGlobalReplicationGroups";
+}
+
+/** DescribeCacheSecurityGroups over the REST API; input and output as @aws-sdk/client-elasticache's DescribeCacheSecurityGroupsCommand. */
+export class DescribeCacheSecurityGroupsCommand extends Command<aws.DescribeCacheSecurityGroupsCommandInput, aws.DescribeCacheSecurityGroupsCommandOutput> {
+  readonly operation = "DescribeCacheSecurityGroups";
 }
 
 /** ListTagsForResource over the REST API; input and output as @aws-sdk/client-elasticache's ListTagsForResourceCommand. */

@@ -5,10 +5,19 @@
 
 import type * as aws from "@aws-sdk/client-elasticache";
 import { paginatorOf, type Paginate } from "../paginators.js";
-import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand } from "./commands.js";
+import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeSnapshotsCommand, DescribeCacheParameterGroupsCommand, DescribeCacheParametersCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand, DescribeReservedCacheNodesCommand, DescribeReservedCacheNodesOfferingsCommand, DescribeServiceUpdatesCommand, DescribeUpdateActionsCommand, DescribeGlobalReplicationGroupsCommand, DescribeCacheSecurityGroupsCommand } from "./commands.js";
 
 export const paginateDescribeCacheSubnetGroups: Paginate<aws.DescribeCacheSubnetGroupsCommandInput, aws.DescribeCacheSubnetGroupsCommandOutput> = paginatorOf(DescribeCacheSubnetGroupsCommand);
 export const paginateDescribeReplicationGroups: Paginate<aws.DescribeReplicationGroupsCommandInput, aws.DescribeReplicationGroupsCommandOutput> = paginatorOf(DescribeReplicationGroupsCommand);
 export const paginateDescribeCacheClusters: Paginate<aws.DescribeCacheClustersCommandInput, aws.DescribeCacheClustersCommandOutput> = paginatorOf(DescribeCacheClustersCommand);
+export const paginateDescribeSnapshots: Paginate<aws.DescribeSnapshotsCommandInput, aws.DescribeSnapshotsCommandOutput> = paginatorOf(DescribeSnapshotsCommand);
+export const paginateDescribeCacheParameterGroups: Paginate<aws.DescribeCacheParameterGroupsCommandInput, aws.DescribeCacheParameterGroupsCommandOutput> = paginatorOf(DescribeCacheParameterGroupsCommand);
+export const paginateDescribeCacheParameters: Paginate<aws.DescribeCacheParametersCommandInput, aws.DescribeCacheParametersCommandOutput> = paginatorOf(DescribeCacheParametersCommand);
 export const paginateDescribeEvents: Paginate<aws.DescribeEventsCommandInput, aws.DescribeEventsCommandOutput> = paginatorOf(DescribeEventsCommand);
 export const paginateDescribeCacheEngineVersions: Paginate<aws.DescribeCacheEngineVersionsCommandInput, aws.DescribeCacheEngineVersionsCommandOutput> = paginatorOf(DescribeCacheEngineVersionsCommand);
+export const paginateDescribeReservedCacheNodes: Paginate<aws.DescribeReservedCacheNodesCommandInput, aws.DescribeReservedCacheNodesCommandOutput> = paginatorOf(DescribeReservedCacheNodesCommand);
+export const paginateDescribeReservedCacheNodesOfferings: Paginate<aws.DescribeReservedCacheNodesOfferingsCommandInput, aws.DescribeReservedCacheNodesOfferingsCommandOutput> = paginatorOf(DescribeReservedCacheNodesOfferingsCommand);
+export const paginateDescribeServiceUpdates: Paginate<aws.DescribeServiceUpdatesCommandInput, aws.DescribeServiceUpdatesCommandOutput> = paginatorOf(DescribeServiceUpdatesCommand);
+export const paginateDescribeUpdateActions: Paginate<aws.DescribeUpdateActionsCommandInput, aws.DescribeUpdateActionsCommandOutput> = paginatorOf(DescribeUpdateActionsCommand);
+export const paginateDescribeGlobalReplicationGroups: Paginate<aws.DescribeGlobalReplicationGroupsCommandInput, aws.DescribeGlobalReplicationGroupsCommandOutput> = paginatorOf(DescribeGlobalReplicationGroupsCommand);
+export const paginateDescribeCacheSecurityGroups: Paginate<aws.DescribeCacheSecurityGroupsCommandInput, aws.DescribeCacheSecurityGroupsCommandOutput> = paginatorOf(DescribeCacheSecurityGroupsCommand);

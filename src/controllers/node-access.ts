@@ -1,0 +1,129 @@
+/**
+ * How the controllers reach a secured node and how it is started secured: its connection profile
+ * (TLS with the installation's CA on a TLS-only client port, the AUTH token), the address other
+ * nodes replicate from (its TLS listener when transit encryption is on: the nodes run with
+ * `tls-replication yes`), and the TLS files, settings and `default` user of its spec. Everything
+ * here follows the node's own cluster's NodeSecurity, so a node added later or recovered after a
+ * failover is secured the same way.
+ */
+import type { Address, CacheCluster, CacheNode } from "../domain/model.ts";
+import { loginTokens, NO_SECURITY, tlsBesidePlain, tlsOnly, type NodeSecurity } from "../domain/security.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
+import type { RedisAdmin } from "../engines/redis-admin.ts";
+import type { NodeHandle, NodeSpec } from "../runtime/types.ts";
+import type { NodeCertificates } from "./context.ts";
+import { nodeSpecOf, type NodeSpecOptions } from "./node-spec.ts";
+
+/** Name of a node's TLS listener beside its plain port (transit encryption "preferred"). */
+export const TLS_PORT_NAME = "tls";
+
+/** A node's addresses as recorded in the store or returned by the runtime. */
+export interface NodeAddresses {
+  admin: Address;
+  peer: Address;
+  tlsAdmin?: Address;
+  tlsPeer?: Address;
+}
+
+export const addressesOfHandle = (handle: NodeHandle): NodeAddresses => ({
+  admin: handle.adminAddress,
+  peer: handle.peerAddress,
+  tlsAdmin: handle.ports[TLS_PORT_NAME]?.admin,
+  tlsPeer: handle.ports[TLS_PORT_NAME]?.peer,
+});
+
+export function addressesOfNode(node: CacheNode | undefined): NodeAddresses | undefined {
+  if (!node?.admin || !node.peer) return undefined;
+  return { admin: node.admin, peer: node.peer, tlsAdmin: node.tlsAdmin, tlsPeer: node.tlsPeer };
+}
+
+const securityOf = (cluster: { security?: NodeSecurity }) => cluster.security ?? NO_SECURITY;
+
+/** Where the other nodes replicate from: the TLS listener when transit encryption is on. */
+export function replicationPeerOf(cluster: { security?: NodeSecurity }, addresses: NodeAddresses): Address {
+  const security = securityOf(cluster);
+  if (tlsBesidePlain(security)) {
+    if (!addresses.tlsPeer) throw new Error(`node at ${addresses.peer.host}:${addresses.peer.port} has no TLS listener recorded`);
+    return addresses.tlsPeer;
+  }
+  return addresses.peer;
+}
+
+/**
+ * The control plane's profile for a node: its admin address (TLS verified with the CA when the
+ * client port speaks TLS only; in "preferred" mode the plain port), logging in with the newest token.
+ */
+export function profileOf(certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address): ConnectionProfile {
+  return profileWith(certificates, cluster, admin, securityOf(cluster).authTokens[0]);
+}
+
+/** The same with a given password (undefined: none). */
+function profileWith(certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address, password: string | undefined): ConnectionProfile {
+  const tls = tlsOnly(securityOf(cluster));
+  if (tls && !certificates) throw new Error("transit encryption needs the installation's certificate authority");
+  return { ...admin, ...(tls ? { tls: { ca: certificates!.caPem } } : {}), ...(password !== undefined ? { password } : {}) };
+}
+
+/** Refusals of a login (a token the node does not have, or a token given to a node without one). */
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password|invalid username-password|without any password configured/i;
+
+/**
+ * A profile that logs in to the node now. Only while a change of tokens is applied can a node
+ * accept another token than the newest (a node not changed yet, or one with no token before a
+ * first ROTATE): then each token is tried in turn, and no token at all last.
+ */
+export async function loggedIn(redis: RedisAdmin, certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address): Promise<ConnectionProfile> {
+  const security = securityOf(cluster);
+  // Settled: every node accepts the newest token.
+  if (security.previousAuthTokens === undefined) return profileOf(certificates, cluster, admin);
+  const tokens = loginTokens(security);
+  let lastError: unknown;
+  for (const token of tokens) {
+    const profile = profileWith(certificates, cluster, admin, token);
+    try {
+      await redis.ping(profile);
+      return profile;
+    } catch (error) {
+      lastError = error;
+      // A refused login leaves no pooled connection behind (RedisAdmin drops it).
+      if (!AUTH_REFUSED.test(String((error as Error).message))) throw error;
+    }
+  }
+  throw lastError;
+}
+
+/** The `default` user's ACL rules for the cluster's tokens (all commands, keys and channels, as ElastiCache's AUTH user). */
+export function defaultUserRules(tokens: string[]): string {
+  const passwords = tokens.length === 0 ? ["nopass"] : tokens.map((token) => `>${token}`);
+  return ["on", ...passwords, "~*", "&*", "+@all"].join(" ");
+}
+
+/**
+ * The node's runtime spec with its security: TLS files and settings from the CA (a TLS-only client
+ * port for "required", a TLS listener on the node's TLS port beside the plain one for "preferred"),
+ * the `default` user with the tokens and `masterauth` for replication.
+ */
+export async function specOf(certificates: NodeCertificates | undefined, cluster: CacheCluster, node: CacheNode, options: NodeSpecOptions = {}): Promise<NodeSpec> {
+  const spec = nodeSpecOf(cluster, node, options);
+  const security = securityOf(cluster);
+  if (spec.engine === "memcached") return spec;
+  if (security.transitEncryption) {
+    if (!certificates) throw new Error("transit encryption needs the installation's certificate authority");
+    const material = await certificates.forNode(node.runtimeName);
+    spec.files = { ...spec.files, ...material.files };
+    spec.settings = { ...spec.settings, ...material.settings };
+    if (tlsOnly(security)) spec.tlsOnly = true;
+    else {
+      if (node.tlsPort === undefined) throw new Error(`node ${node.runtimeName} has no TLS port allocated`);
+      spec.extraPorts = [...(spec.extraPorts ?? []), { name: TLS_PORT_NAME, hostPort: node.tlsPort, setting: "tls-port" }];
+    }
+    // A Redis Cluster node speaks TLS on its cluster bus too, and announces its TLS port: clients
+    // that connect with TLS get TLS addresses in CLUSTER SLOTS/SHARDS and MOVED (plain ones, the
+    // plain port, in "preferred" mode). Redis takes the announced TLS port from tls-port itself.
+    if (spec.settings?.["cluster-enabled"] === "yes") spec.settings = { ...spec.settings, "tls-cluster": "yes" };
+  }
+  if (security.authTokens.length > 0) {
+    spec.secretSettings = { ...spec.secretSettings, "user default": defaultUserRules(security.authTokens), masterauth: security.authTokens[0] };
+  }
+  return spec;
+}

@@ -1,0 +1,42 @@
+/**
+ * The security settings' format in the database: five columns on ReplicationGroup and on
+ * CacheCluster (members copy their group's), the tokens as JSON arrays. This module is the only
+ * code that knows them; everything else sees a NodeSecurity (domain/security.ts).
+ */
+import type { NodeSecurity, TransitEncryptionMode } from "../domain/security.ts";
+
+export interface SecurityColumns {
+  transitEncryption: boolean;
+  transitEncryptionMode: string | null;
+  authTokens: string | null;
+  previousAuthTokens: string | null;
+  authTokenLastModified: Date | null;
+}
+
+const tokensOf = (json: string | null): string[] => (json === null ? [] : (JSON.parse(json) as string[]));
+const tokensColumn = (tokens: string[]): string | null => (tokens.length === 0 ? null : JSON.stringify(tokens));
+
+/** undefined for a resource with neither transit encryption nor a token. */
+export function securityOf(row: SecurityColumns): NodeSecurity | undefined {
+  const authTokens = tokensOf(row.authTokens);
+  const previousAuthTokens = row.previousAuthTokens === null ? undefined : tokensOf(row.previousAuthTokens);
+  if (!row.transitEncryption && authTokens.length === 0 && previousAuthTokens === undefined && row.authTokenLastModified === null) return undefined;
+  return {
+    transitEncryption: row.transitEncryption,
+    transitEncryptionMode: (row.transitEncryptionMode ?? undefined) as TransitEncryptionMode | undefined,
+    authTokens,
+    previousAuthTokens,
+    authTokenLastModified: row.authTokenLastModified ?? undefined,
+  };
+}
+
+export function securityColumns(security: NodeSecurity | undefined): SecurityColumns {
+  return {
+    transitEncryption: security?.transitEncryption ?? false,
+    transitEncryptionMode: security?.transitEncryptionMode ?? null,
+    authTokens: tokensColumn(security?.authTokens ?? []),
+    // "[]" is meaningful here: a change is applied to nodes that had no token.
+    previousAuthTokens: security?.previousAuthTokens === undefined ? null : JSON.stringify(security.previousAuthTokens),
+    authTokenLastModified: security?.authTokenLastModified ?? null,
+  };
+}
