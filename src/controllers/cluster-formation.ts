@@ -4,7 +4,8 @@
  * longer has are forgotten, each shard's primary serves the shard's slots (ADDSLOTSRANGE for the
  * slots nobody serves yet, i.e. at creation; slots that moved are never taken back), and each
  * replica replicates its shard's primary (CLUSTER REPLICATE). Then it waits until every node sees
- * the same slot map, so a client bootstrapping from any node sees the whole cluster. Every step
+ * the same slot map and reports cluster_state:ok, so a client bootstrapping from any node sees the
+ * whole cluster and can use it. Every step
  * looks first and only sends what differs, so a pass interrupted anywhere is finished by the next.
  */
 import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
@@ -81,6 +82,11 @@ export async function formCluster(
     }),
   );
   if (!(await until(() => agreed(cluster, live, primaries), work.syncTimeoutMs))) return undefined;
+  // A primary reports cluster_state:fail for its first 2 s (Redis' CLUSTER_WRITABLE_DELAY) and
+  // answers CLUSTERDOWN meanwhile; cluster clients that check the state (ioredis' ready check)
+  // reconnect on it. Available means usable: wait until every node says ok.
+  const stateOk = async () => (await Promise.all(live.map((entry) => cluster.info(entry.admin)))).every((info) => info.cluster_state === "ok");
+  if (!(await until(stateOk, work.syncTimeoutMs))) return undefined;
   return replicas.map((entry) => entry.admin);
 }
 

@@ -104,8 +104,11 @@ export class ClusterAdmin {
     return (await this.redis.call(node, "CLUSTER", "GETKEYSINSLOT", slot, count)) as string[];
   }
 
-  /** MIGRATE keys to `target` (its address as the source node reaches it); REPLACE so a retried batch never fails on keys that arrived. */
-  /** `password`: the target's AUTH token, when it has one (MIGRATE logs in to it as `default`). */
+  /**
+   * MIGRATE keys to `target` (its address as the source node reaches it); REPLACE so a retried
+   * batch never fails on keys that arrived. `password`: the target's AUTH token, when it has one
+   * (MIGRATE logs in to it as `default`).
+   */
   async migrate(node: ConnectionProfile, target: { host: string; port: number }, keys: string[], timeoutMs: number, password?: string): Promise<void> {
     if (keys.length === 0) return;
     const auth = password === undefined ? [] : ["AUTH", password];

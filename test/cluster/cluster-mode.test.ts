@@ -4,8 +4,10 @@
  * ConfigurationEndpoint and no per-shard endpoints); ioredis Cluster and redis-py RedisCluster
  * bootstrap from the configuration endpoint and reach every shard; a shard primary killed while a
  * cluster client writes (every acknowledged write readable after); TestFailover of one shard
- * through the AWS SDK and of another through the AWS CLI; bad slot configurations refused with
- * AWS's codes; deleting leaves no node and no endpoint.
+ * through the AWS SDK and of another through the AWS CLI; replicas added per shard over REST and
+ * removed through the AWS CLI; bad slot configurations refused with AWS's codes; deleting leaves
+ * no node and no endpoint; resharding 2 -> 3 over REST and 3 -> 2 through the AWS CLI under
+ * steady writes.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -19,14 +21,22 @@ const runtimes = await runtimesUnderTest();
 const run = promisify(execFile);
 
 
-/** An ioredis Cluster client that knows only the configuration endpoint, as an application would. */
-function clusterClient(endpoint: { Address: string; Port: number }, commandTimeout = 5000): Cluster {
+/**
+ * An ioredis Cluster client that knows only the configuration endpoint, as an application would,
+ * once it is ready. ioredis sends CLUSTER commands before it is ready straight to a connection of
+ * its pool, which at first is the bootstrap connection to the configuration endpoint: that one it
+ * drops as soon as the slot map arrives (the endpoint is not a node of the map), failing such a
+ * command with "Connection is closed". Waiting for ready is what an application does too.
+ */
+async function clusterClient(endpoint: { Address: string; Port: number }, commandTimeout = 5000): Promise<Cluster> {
   const client = new Cluster([{ host: endpoint.Address, port: endpoint.Port }], {
     clusterRetryStrategy: () => 50,
     redisOptions: { connectTimeout: 1000, commandTimeout, maxRetriesPerRequest: 0 },
     slotsRefreshTimeout: 1000,
+    lazyConnect: true,
   });
   client.on("error", () => undefined);
+  await client.connect();
   return client;
 }
 
@@ -107,7 +117,7 @@ describe.each(runtimes)("cluster mode enabled with the %s runtime", (runtime: Ru
   });
 
   it("serves the whole cluster to ioredis Cluster through the configuration endpoint, keys on every shard", async () => {
-    const client = clusterClient(group.ConfigurationEndpoint);
+    const client = await clusterClient(group.ConfigurationEndpoint);
     clients.push(client);
     for (let i = 0; i < 300; i++) await client.set(`key:${i}`, String(i));
     for (let i = 0; i < 300; i++) expect(await client.get(`key:${i}`)).toBe(String(i));
@@ -145,7 +155,7 @@ print(len(client.get_nodes()), len(client.get_primaries()))
   });
 
   it("fails over a shard whose primary is killed while a cluster client writes; acknowledged writes survive", async () => {
-    const client = clusterClient(group.ConfigurationEndpoint);
+    const client = await clusterClient(group.ConfigurationEndpoint);
     clients.push(client);
     const acked: string[] = [];
     let writing = true;
@@ -186,8 +196,12 @@ print(len(client.get_nodes()), len(client.get_primaries()))
     const events = (await target.api.events("replication-group", "shop")).map((event) => event.Message);
     expect(events).toContain(`Failover from primary node ${victim} to replica node shop-0002-002 completed`);
     // The old primary is back as the new primary's replica, in Redis Cluster's own view too.
-    const view = String(await client.cluster("NODES"));
-    expect(view.split("\n").filter((line) => line.includes("master") && !line.includes("fail")).length).toBe(3);
+    // (Gossip carries the change: a node the client asks may take a moment to learn it.)
+    await eventually(
+      async () => String(await client.cluster("NODES")).split("\n").filter((line) => line.includes("master") && !line.includes("fail")).length === 3,
+      20_000,
+      "every node seeing 3 primaries",
+    );
     group = after;
   });
 
@@ -207,7 +221,7 @@ print(len(client.get_nodes()), len(client.get_primaries()))
     expect([missing.code, missing.status]).toEqual(["NodeGroupNotFoundFault", 404]);
 
     // The cluster serves every key still, from the new primaries.
-    const client = clusterClient(afterCli.ConfigurationEndpoint);
+    const client = await clusterClient(afterCli.ConfigurationEndpoint);
     clients.push(client);
     for (let i = 0; i < 300; i++) expect(await client.get(`key:${i}`)).toBe(String(i));
     group = afterCli;
@@ -221,13 +235,14 @@ print(len(client.get_nodes()), len(client.get_primaries()))
     const tooMany = await failure(target.api.send("IncreaseReplicaCount", { ReplicationGroupId: "shop", ApplyImmediately: true, NewReplicaCount: 6 }));
     expect([tooMany.code, tooMany.status]).toEqual(["InvalidParameterValue", 400]);
 
-    await target.api.send("IncreaseReplicaCount", { ReplicationGroupId: "shop", ApplyImmediately: true, ReplicaConfiguration: [{ NodeGroupId: "0002", NewReplicaCount: 2 }] });
+    // Over REST, waiting until the group is available again.
+    await target.api.ok("POST", "/v1/replication-groups/shop/increase-replica-count?wait=true", { ApplyImmediately: true, ReplicaConfiguration: [{ NodeGroupId: "0002", NewReplicaCount: 2 }] });
     const grown = await settled(target, "shop");
     const shard = (current: any, id: string) => current.NodeGroups.find((candidate: any) => candidate.NodeGroupId === id);
     expect(shard(grown, "0002").NodeGroupMembers.map((member: any) => member.CacheClusterId)).toEqual(["shop-0002-001", "shop-0002-002", "shop-0002-003"]);
     expect(shard(grown, "0001").NodeGroupMembers).toHaveLength(2);
     // Redis Cluster agrees: the new node replicates shard 0002's primary.
-    const client = clusterClient(grown.ConfigurationEndpoint);
+    const client = await clusterClient(grown.ConfigurationEndpoint);
     clients.push(client);
     const view = () => client.cluster("NODES").then((text) => String(text).trim().split("\n"));
     const primaryPort = await portOf(target, primaryOf(grown, "0002"));
@@ -278,7 +293,7 @@ print(len(client.get_nodes()), len(client.get_primaries()))
   it("reshards 2 -> 3 -> 2 shards online under steady writes; every acknowledged key is readable after", async () => {
     await target.api.send("CreateReplicationGroup", { ReplicationGroupId: "grow", ReplicationGroupDescription: "reshard", NumNodeGroups: 2, ReplicasPerNodeGroup: 1 });
     const created = await target.api.waitGroup("grow", "available", 90_000);
-    const client = clusterClient(created.ConfigurationEndpoint);
+    const client = await clusterClient(created.ConfigurationEndpoint);
     clients.push(client);
     for (let i = 0; i < 3000; i++) await client.set(`pre:${i}`, String(i));
     const acked: number[] = [];
@@ -297,7 +312,13 @@ print(len(client.get_nodes()), len(client.get_primaries()))
     })();
     await eventually(() => acked.length > 50, 10_000, "writes before resharding");
 
-    const { ReplicationGroup: growing } = await target.api.send("ModifyReplicationGroupShardConfiguration", { ReplicationGroupId: "grow", NodeGroupCount: 3, ApplyImmediately: true });
+    // Over REST: bad input gets AWS's codes first, then the reshard itself.
+    const shards = "/v1/replication-groups/grow/shard-configuration";
+    const noCount = await target.api.rest("POST", shards, { ApplyImmediately: true });
+    expect([noCount.body.Error?.Code, noCount.status]).toEqual(["MissingParameter", 400]);
+    const noGroup = await target.api.rest("POST", "/v1/replication-groups/nope/shard-configuration", { NodeGroupCount: 3, ApplyImmediately: true });
+    expect([noGroup.body.Error?.Code, noGroup.status]).toEqual(["ReplicationGroupNotFoundFault", 404]);
+    const { ReplicationGroup: growing } = await target.api.ok("POST", shards, { NodeGroupCount: 3, ApplyImmediately: true });
     expect(growing.Status).toBe("modifying");
     expect(growing.PendingModifiedValues.Resharding.SlotMigration.ProgressPercentage).toBe(0);
     const grown = await settled(target, "grow");
@@ -322,9 +343,18 @@ print(len(client.get_nodes()), len(client.get_primaries()))
     writing = false;
     await writer;
     expect(errors).toEqual([]);
-    const pre = await Promise.all(Array.from({ length: 3000 }, (_, i) => client.get(`pre:${i}`)));
+    // Read everything back as an application starting now would: a client bootstrapped from the
+    // configuration endpoint after the resharding, a thousand reads at a time.
+    const reader = await clusterClient(shrunk.ConfigurationEndpoint);
+    clients.push(reader);
+    const readAll = async (keys: string[]) => {
+      const values: (string | null)[] = [];
+      for (let start = 0; start < keys.length; start += 1000) values.push(...(await Promise.all(keys.slice(start, start + 1000).map((key) => reader.get(key)))));
+      return values;
+    };
+    const pre = await readAll(Array.from({ length: 3000 }, (_, i) => `pre:${i}`));
     expect(pre.filter((value, i) => value !== String(i))).toEqual([]);
-    const live = await Promise.all(acked.map((i) => client.get(`live:${i}`)));
+    const live = await readAll(acked.map((i) => `live:${i}`));
     expect(live.filter((value, index) => value !== String(acked[index]))).toEqual([]);
     const events = (await target.api.events("replication-group", "grow")).map((event) => event.Message);
     expect(events).toContain("Resharding of replication group grow to 3 node groups completed");

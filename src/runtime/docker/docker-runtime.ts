@@ -186,7 +186,7 @@ export class DockerRuntime implements NodeRuntime {
       // Adopted only when it answers on the spec's port: a container that does not (its engine
       // never got its configuration because the control plane died while writing it, or it hangs)
       // is replaced now, never waited on pass after pass.
-      const handle = this.handle(spec.name, info.id, spec.engine, spec.hostPort, blueprint.extras);
+      const handle = this.handle(spec.name, info.id, spec.engine, spec.hostPort, blueprint.extras, spec.hostNetwork);
       try {
         await this.waitReady(cname, spec, handle.adminAddress, false);
         this.kit.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: true }, "node container ready");
