@@ -85,7 +85,11 @@ async function clusterClient(endpoint: { Address: string; Port: number }, comman
     lazyConnect: true,
   });
   client.on("error", () => undefined);
-  await client.connect();
+  // The "ready" event, not connect()'s promise: when ioredis' ready check fails once (a refresh
+  // timing out under load) it reconnects, and that first promise never settles.
+  const ready = new Promise((resolve) => client.once("ready", resolve));
+  client.connect().catch(() => undefined);
+  await ready;
   return client;
 }
 
