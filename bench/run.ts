@@ -3,6 +3,7 @@
  * Pass names to run some: npm run bench -- create-group failover
  */
 import { benchApi } from "./api/describe.ts";
+import { benchCluster } from "./cluster/cluster-mode.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<string>> = {
   scale: benchScale,
   "metrics-cost": benchMetricsCost,
   "dashboard-failover": benchDashboardFailover,
+  cluster: benchCluster,
   "snapshot-restore": benchSnapshotRestore,
   "parameter-apply": benchParameterApply,
   api: () => benchApi(),

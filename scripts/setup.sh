@@ -2,7 +2,7 @@
 # Makes this machine ready to run elasticache-local (and, with --test, its tests). Idempotent and
 # quick when everything is already there; run automatically before `npm start` and `npm test`.
 #   - Debian packages: redis-server, memcached (nodes of the process runtime); with --test also
-#     awscli (the AWS CLI tests), python3-boto3 and python3-redis (boto3 and redis-py tests, run with /usr/bin/python3), docker.io
+#     awscli (the AWS CLI tests), python3-boto3 and python3-redis (boto3 tests and redis-py RedisCluster in the cluster-mode tests, run with /usr/bin/python3), docker.io
 #     (the Docker runtime tests), haproxy (benchmarks), ansible (its community.aws ElastiCache
 #     modules, driven by the tests) and chromium (the dashboard, driven headless by playwright-core)
 #   - npm packages: npm ci when node_modules was not installed from this very package-lock.json

@@ -23,6 +23,7 @@ import { observedOperations } from "./metrics/api-calls.ts";
 import { NodeMetricsBook } from "./metrics/node-book.ts";
 import { createMetrics } from "./metrics/prometheus.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
+import { announceHostOf } from "./controllers/node-spec.ts";
 import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
 import { SnapshotController } from "./controllers/snapshots.ts";
 import { AutomaticBackupController } from "./controllers/automatic-backups.ts";
@@ -138,7 +139,7 @@ export async function start(config: Config) {
     void monitor.refresh();
     return endpoints.sync();
   };
-  const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, onTopology, timings };
+  const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology, timings };
   reconciler = new Reconciler(controllerContext, {
     intervalMs: config.reconcileIntervalMs,
     logger: logger.child({ component: "reconciler" }),

@@ -28,6 +28,8 @@ export interface ControllerContext {
   certificates?: NodeCertificates;
   /** How long a pass waits for replicas to sync before leaving it to the next pass. */
   syncTimeoutMs: number;
+  /** The host address Redis Cluster nodes announce (where their host ports are: ECL_NODE_HOST, 127.0.0.1 for a wildcard). */
+  announceHost: string;
   /** Called when a resource's topology (primary, replicas, ports) may have changed; resolves once endpoints follow it. */
   onTopology?(resourceId: string): Promise<void> | void;
   /** Where each failover's time goes (a log line per failover). */

@@ -3,14 +3,22 @@
  * node group, one configuration endpoint per Memcached cluster, on the ports recorded for them
  * (so they are the same after a restart). The primary endpoint follows the member the store calls
  * primary; the reader endpoint spreads over available replicas; the configuration endpoint
- * answers Auto Discovery with the cluster's nodes and version.
+ * answers Auto Discovery with the cluster's nodes and version. A cluster-mode-enabled group has
+ * one configuration endpoint instead, forwarding each connection to one of its live nodes.
  */
 import type { Logger } from "pino";
 import type { Address } from "../domain/model.ts";
 import { isAvailable, nodeOf } from "../domain/topology.ts";
 import { NO_SECURITY, type NodeSecurity } from "../domain/security.ts";
 import type { CacheNode } from "../domain/model.ts";
-import { MemcachedConfigEndpoint, ReplicationGroupEndpoints, type ClusterConfig, type Targets, type Upstream } from "../proxy/index.ts";
+import {
+  ClusterConfigurationEndpoint,
+  MemcachedConfigEndpoint,
+  ReplicationGroupEndpoints,
+  type ClusterConfig,
+  type Targets,
+  type Upstream,
+} from "../proxy/index.ts";
 import type { Store } from "../store/index.ts";
 
 export interface EndpointSyncOptions {
@@ -65,6 +73,7 @@ export class EndpointSync {
     return counts;
   }
   private readonly configs = new Map<string, ConfigEndpoint>();
+  private readonly clusterConfigs = new Map<string, { endpoint: ClusterConfigurationEndpoint; key: string }>();
   private running?: Promise<void>;
   private queued?: Promise<void>;
   private closed = false;
@@ -98,13 +107,63 @@ export class EndpointSync {
     await this.running;
     await Promise.all([...this.groups.values()].map((group) => group.endpoints.close()));
     await Promise.all([...this.configs.values()].map((config) => config.endpoint.close()));
+    await Promise.all([...this.clusterConfigs.values()].map((config) => config.endpoint.close()));
     this.groups.clear();
     this.configs.clear();
+    this.clusterConfigs.clear();
   }
 
   private async run(): Promise<void> {
     await this.syncGroups();
     await this.syncConfigEndpoints();
+    await this.syncClusterConfigEndpoints();
+  }
+
+  /** Cluster mode enabled: one configuration endpoint per group, over its available nodes (primaries first). */
+  private async syncClusterConfigEndpoints(): Promise<void> {
+    const groups = (await this.options.store.replicationGroups.list()).filter(
+      (group) => group.clusterEnabled && group.configEndpointPort !== undefined && group.status !== "deleting",
+    );
+    const wanted = new Set(groups.map((group) => group.id));
+    for (const [id, entry] of this.clusterConfigs) {
+      if (!wanted.has(id)) {
+        this.clusterConfigs.delete(id);
+        await entry.endpoint.close();
+      }
+    }
+    for (const group of groups) {
+      const members = group.nodeGroups.flatMap((nodeGroup) => nodeGroup.members);
+      const transit = transitOf(group.security ?? NO_SECURITY);
+      const live = (role: string) =>
+        members
+          .filter((member) => member.role === role)
+          .map(nodeOf)
+          .filter((node) => node?.admin && isAvailable(node))
+          .map((node) => upstreamOf(transit, node as CacheNode & { admin: Address }))
+          .filter((upstream): upstream is Upstream => upstream !== undefined);
+      const primaries = live("primary");
+      const nodes = primaries.length > 0 ? primaries : live("replica");
+      // A new transit mode needs a new endpoint, as a new port does.
+      const key = `${group.configEndpointPort}/${transit}`;
+      let current = this.clusterConfigs.get(group.id);
+      if (current && current.key !== key) {
+        this.clusterConfigs.delete(group.id);
+        await current.endpoint.close();
+        current = undefined;
+      }
+      if (current) {
+        current.endpoint.setNodes(nodes);
+        continue;
+      }
+      const endpoint = new ClusterConfigurationEndpoint({ host: this.options.bindHost, port: group.configEndpointPort!, targets: { replicas: nodes }, transit });
+      try {
+        await endpoint.listen();
+        this.clusterConfigs.set(group.id, { endpoint, key });
+      } catch (error) {
+        this.options.logger.error({ err: error, replicationGroup: group.id }, "could not open the configuration endpoint");
+        await endpoint.close().catch(() => undefined);
+      }
+    }
   }
 
   /** Endpoints of every node group that has ports, keyed "<group>/<node group>". */

@@ -1,6 +1,7 @@
 /**
  * One reconcile pass over one replication group: remove members being deleted, make every node
- * run, point replicas at the primary, apply the node type, and once every replica is in sync,
+ * run, point replicas at the primary (cluster mode enabled: form the Redis Cluster, see
+ * cluster-formation.ts), apply the node type, and once every replica is in sync,
  * record the group and its members as available. Every step is idempotent; a pass interrupted
  * anywhere (a crash, kill -9) is finished by the next one.
  */
@@ -9,6 +10,8 @@ import { event, type NewEvent } from "../domain/events.ts";
 import type { Address, CacheCluster, NodeGroup, ReplicationGroup } from "../domain/model.ts";
 import { membersOf, nodeOf, primaryOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
+import { formCluster } from "./cluster-formation.ts";
+import { migrateSlots } from "./slot-migration.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { superviseNodeGroup } from "./failover/supervise.ts";
@@ -37,6 +40,7 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
 
   const all = membersOf(group);
   for (const member of all.filter((candidate) => candidate.status === "deleting")) await deleteCluster(work, member);
+  if (group.nodeGroups.some((nodeGroup) => nodeGroup.status === "deleting")) await work.store.replicationGroups.forgetEmptyNodeGroups(group.id);
   const handles = new Map<string, NodeHandle>();
   try {
     await Promise.all(
@@ -66,10 +70,21 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   await logIn(work, all, handles, profiles);
   const replicaProfiles: ConnectionProfile[] = [];
   const replicaIds: string[] = [];
-  for (const nodeGroup of group.nodeGroups) {
-    const replicated = await replicate(work, group, nodeGroup, handles, profiles);
-    replicaProfiles.push(...replicated.profiles);
-    replicaIds.push(...replicated.ids);
+  if (group.clusterEnabled) {
+    const formed = await formCluster(work, group, handles, profiles);
+    if (!formed) return false;
+    if (group.resharding) {
+      // The new shards are in the cluster: move the slots, then read everything again.
+      await migrateSlots(work, group, handles, profiles);
+      return true;
+    }
+    replicaProfiles.push(...formed);
+  } else {
+    for (const nodeGroup of group.nodeGroups) {
+      const replicated = await replicate(work, group, nodeGroup, handles, profiles);
+      replicaProfiles.push(...replicated.profiles);
+      replicaIds.push(...replicated.ids);
+    }
   }
   if (group.status === "modifying") {
     const maxmemory = maxmemoryOf(group.cacheNodeType);

@@ -14,7 +14,7 @@ import type { ConnectionProfile } from "../engines/connection.ts";
 import type { RedisAdmin } from "../engines/redis-admin.ts";
 import type { NodeHandle, NodeSpec } from "../runtime/types.ts";
 import type { NodeCertificates } from "./context.ts";
-import { nodeSpecOf } from "./node-spec.ts";
+import { nodeSpecOf, type NodeSpecOptions } from "./node-spec.ts";
 
 /** Name of a node's TLS listener beside its plain port (transit encryption "preferred"). */
 export const TLS_PORT_NAME = "tls";
@@ -130,8 +130,8 @@ export function defaultUserRules(tokens: string[]): string {
  * port for "required", a TLS listener on the node's TLS port beside the plain one for "preferred"),
  * the `default` user with the tokens and `masterauth` for replication.
  */
-export async function specOf(certificates: NodeCertificates | undefined, cluster: CacheCluster, node: CacheNode, replicaOf?: Address): Promise<NodeSpec> {
-  const spec = nodeSpecOf(cluster, node, replicaOf);
+export async function specOf(certificates: NodeCertificates | undefined, cluster: CacheCluster, node: CacheNode, options: NodeSpecOptions = {}): Promise<NodeSpec> {
+  const spec = nodeSpecOf(cluster, node, options);
   const security = securityOf(cluster);
   if (spec.engine === "memcached") return spec;
   if (security.transitEncryption) {
@@ -144,6 +144,10 @@ export async function specOf(certificates: NodeCertificates | undefined, cluster
       if (node.tlsPort === undefined) throw new Error(`node ${node.runtimeName} has no TLS port allocated`);
       spec.extraPorts = [...(spec.extraPorts ?? []), { name: TLS_PORT_NAME, hostPort: node.tlsPort, setting: "tls-port" }];
     }
+    // A Redis Cluster node speaks TLS on its cluster bus too, and announces its TLS port: clients
+    // that connect with TLS get TLS addresses in CLUSTER SLOTS/SHARDS and MOVED (plain ones, the
+    // plain port, in "preferred" mode). Redis takes the announced TLS port from tls-port itself.
+    if (spec.settings?.["cluster-enabled"] === "yes") spec.settings = { ...spec.settings, "tls-cluster": "yes" };
   }
   const rbac = aclUsersOf(security.accessControl);
   if (rbac) {

@@ -30,7 +30,7 @@ const sameAddress = (a: { host: string; port: number } | undefined, b: { host: s
  */
 async function startNew(work: ControllerContext, cluster: CacheCluster, node: CacheNode, replicaOf: Address | undefined): Promise<NodeHandle> {
   try {
-    return await work.runtime.start(await specOf(work.certificates, cluster, node, replicaOf));
+    return await work.runtime.start(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost }));
   } catch (error) {
     if (node.status !== "creating" || !PORT_TAKEN.test(String((error as Error).message))) throw error;
     await work.runtime.remove(node.runtimeName);
@@ -38,7 +38,7 @@ async function startNew(work: ControllerContext, cluster: CacheCluster, node: Ca
     if (!picked) throw error;
     await work.store.nodes.movePort(node, picked[0]);
     node.hostPort = picked[0];
-    return work.runtime.start(await specOf(work.certificates, cluster, node, replicaOf));
+    return work.runtime.start(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost }));
   }
 }
 
@@ -60,7 +60,7 @@ export async function ensureNodes(
         const seen = observed.get(node.runtimeName);
         let handle: NodeHandle;
         if (node.status === "rebooting") {
-          const spec = await specOf(work.certificates, cluster, node, replicaOf);
+          const spec = await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost });
           handle = seen?.running ? await work.runtime.restart(spec) : await work.runtime.start(spec);
           const placement = placementOf(handle);
           await work.store.nodes.setStatus(keyOf(node), "available", [event("cache-cluster", cluster.id, `Cache node ${node.nodeId} restarted`)], placement);
@@ -70,7 +70,7 @@ export async function ensureNodes(
         } else if (seen?.running && node.status === "creating") {
           // Started by an earlier pass (or a control plane that died since) but never seen serving:
           // the runtime adopts it only if it answers as its spec says, and replaces it otherwise.
-          handle = await work.runtime.start(await specOf(work.certificates, cluster, node, replicaOf));
+          handle = await work.runtime.start(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost }));
         } else if (seen?.running && node.status !== "failed") {
           handle = seen;
         } else {
@@ -80,7 +80,7 @@ export async function ensureNodes(
             await work.store.nodes.setStatus(keyOf(node), "failed", [event("cache-cluster", cluster.id, `Recovering cache nodes ${node.nodeId}`)]);
             node.status = "failed";
           }
-          handle = seen?.running ? await work.runtime.restart(await specOf(work.certificates, cluster, node, replicaOf)) : await startNew(work, cluster, node, replicaOf);
+          handle = seen?.running ? await work.runtime.restart(await specOf(work.certificates, cluster, node, { replicaOf, announceHost: work.announceHost })) : await startNew(work, cluster, node, replicaOf);
         }
         const placement = placementOf(handle);
         const recorded =

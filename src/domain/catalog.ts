@@ -73,3 +73,6 @@ export const DEFAULT_NODE_TYPE = "cache.t3.micro";
 export function memoryOf(nodeType: string): number | undefined {
   return Object.hasOwn(NODE_TYPES, nodeType) ? NODE_TYPES[nodeType] : undefined;
 }
+
+/** The default parameter group with `cluster-enabled yes` (`default.redis7.cluster.on`): naming it asks for cluster mode. */
+export const clusterParameterGroupOf = (engineOffer: EngineOffer) => `${defaultParameterGroupOf(engineOffer)}.cluster.on`;

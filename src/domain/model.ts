@@ -23,6 +23,8 @@ export interface CacheNode {
   /** "absent" while the node is being removed. */
   desired: Desired;
   hostPort: number;
+  /** Cluster mode enabled: host port of the node's cluster bus. */
+  busPort?: number;
   /** Name of the node in the runtime (container, process directory). */
   runtimeName: string;
   runtimeId?: string;
@@ -98,6 +100,8 @@ export interface NodeGroup {
   status: string;
   primaryEndpointPort?: number;
   readerEndpointPort?: number;
+  /** Cluster mode enabled: the hash slots the shard serves, as AWS writes them ("0-5460"). */
+  slots?: string;
   failover?: FailoverRecord;
   /** Member clusters, by id. */
   members: CacheCluster[];
@@ -112,10 +116,23 @@ export interface ReplicationGroupSettings extends ClusterSettings {
   atRestEncryption: boolean;
   /** Given with AtRestEncryptionEnabled: recorded and reported only. */
   kmsKeyId?: string;
+  /** Cluster mode enabled: the nodes run Redis Cluster, node groups are shards with slots. */
+  clusterEnabled: boolean;
+}
+
+/** An online resharding: the slots each node group ends with, the node groups that go, and progress (0–100). */
+export interface Resharding {
+  target: Record<string, string>;
+  removing: string[];
+  progress: number;
 }
 
 export interface ReplicationGroup extends ReplicationGroupSettings {
   status: string;
+  /** Cluster mode enabled: the port of the group's configuration endpoint. */
+  configEndpointPort?: number;
+  /** Online resharding in progress. */
+  resharding?: Resharding;
   /** Bumped on every write of the group's own row; conditional writes name the version they read. */
   version: number;
   createdAt: Date;

@@ -23,6 +23,9 @@ export function memberIdOf(groupId: string, index: number, nodeGroupId?: string)
   return nodeGroupId === undefined ? `${groupId}-${pad(index, 3)}` : `${groupId}-${nodeGroupId}-${pad(index, 3)}`;
 }
 
+/** The member number at the end of a member id ("shop-0002-003" -> 3). */
+export const memberNumberOf = (memberId: string) => Number(/(\d+)$/.exec(memberId)?.[1] ?? 0);
+
 /** Cache node ids within a cluster: "0001"…. */
 export const nodeIdOf = (index: number) => pad(index, 4);
 

@@ -134,6 +134,9 @@ export class CacheClusterService {
   private async joinGroup(id: string, groupId: string, input: InputOf<"CreateCacheCluster">, tags: Tag[]): Promise<CacheCluster> {
     const group = await loadGroup(this.ctx, groupId);
     requireAvailable(group);
+    if (group.clusterEnabled) {
+      throw errors.invalidParameterCombination(`Replication group ${groupId} has cluster mode enabled; add replicas with IncreaseReplicaCount.`);
+    }
     const nodeGroup = onlyNodeGroup(group);
     const numNodes = optionalInt(input.NumCacheNodes, "NumCacheNodes", 1, 1000) ?? 1;
     if (numNodes !== 1) throw errors.invalidParameterValue("A cache cluster in a replication group has exactly one node.");
@@ -272,6 +275,9 @@ export class CacheClusterService {
           throw new AwsError("InvalidCacheClusterState", `Cache cluster ${id} is the primary of replication group ${owner.id}; delete the group instead.`);
         }
         requireAvailable(owner);
+        if (owner.clusterEnabled) {
+          throw errors.invalidParameterCombination(`Cache cluster ${id} is a member of cluster-mode-enabled group ${owner.id}; remove it with DecreaseReplicaCount.`);
+        }
         if (owner.automaticFailover && replicasOf(onlyNodeGroup(owner)).length <= 1) {
           throw errors.invalidParameterValue(`Replication group ${owner.id} has automatic failover and needs at least one replica.`);
         }

@@ -61,29 +61,38 @@ export class ParameterGroupService {
 
   /**
    * The parameter group a new or modified cluster or group uses: the default of its engine's
-   * family when none is named; a named one must exist and be of that family (AWS's
-   * InvalidParameterCombination otherwise). Cluster mode (cluster-enabled yes) is refused until
-   * cluster mode exists.
+   * family when none is named (default.<family>.cluster.on in cluster mode); a named one must
+   * exist and be of that family (AWS's InvalidParameterCombination otherwise), and its
+   * cluster-enabled must match the group's cluster mode.
    */
-  async resolveFor(engine: EngineOffer, requested: string | undefined): Promise<string> {
-    if (requested === undefined) return `default.${engine.family}`;
+  async resolveFor(engine: EngineOffer, requested: string | undefined, clusterMode = false): Promise<string> {
+    if (requested === undefined) return clusterMode ? `default.${engine.family}.cluster.on` : `default.${engine.family}`;
     const group = await this.load(requested);
     if (group.family !== engine.family) {
       throw errors.invalidParameterCombination(`Expected a parameter group of family ${engine.family} but found one of family ${group.family}.`);
     }
-    if (group.values["cluster-enabled"] === "yes") {
-      throw errors.invalidParameterCombination(`Parameter group ${group.name} enables cluster mode, which elasticache-local does not run yet.`);
+    const enables = group.values["cluster-enabled"] === "yes";
+    if (enables && !clusterMode) {
+      throw errors.invalidParameterCombination(`Parameter group ${group.name} has cluster-enabled yes; it is for replication groups with cluster mode enabled.`);
+    }
+    if (!enables && clusterMode) {
+      throw errors.invalidParameterCombination(`Cluster mode needs a parameter group with cluster-enabled yes; ${group.name} has cluster-enabled no.`);
     }
     return group.name;
+  }
+
+  /** Whether a named group turns cluster mode on (cluster-enabled yes); CacheParameterGroupNotFound for an unknown one. */
+  async enablesClusterMode(name: string): Promise<boolean> {
+    return (await this.load(name)).values["cluster-enabled"] === "yes";
   }
 
   /**
    * CacheParameterGroupName on a modify: the group to switch to and how its values apply (live,
    * or at the next reboot when a reboot-only value differs); undefined when nothing changes.
    */
-  async switchTo(engine: EngineOffer, current: string, requested: string | undefined): Promise<{ name: string; applyAs: ApplyAs } | undefined> {
+  async switchTo(engine: EngineOffer, current: string, requested: string | undefined, clusterMode = false): Promise<{ name: string; applyAs: ApplyAs } | undefined> {
     if (requested === undefined) return undefined;
-    const name = await this.resolveFor(engine, requested);
+    const name = await this.resolveFor(engine, requested, clusterMode);
     if (name === current) return undefined;
     const [before, after] = [(await this.load(current)).values, (await this.load(name)).values];
     const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => before[key] !== after[key]);
@@ -185,8 +194,8 @@ export class ParameterGroupService {
       if (!parameter.modifiable) throw errors.invalidParameterValue(`Parameter ${name} is not modifiable.`);
       const why = invalidValue(parameter, value);
       if (why) throw errors.invalidParameterValue(`Invalid value "${value}" for parameter ${name}: ${why}.`);
-      if (name === "cluster-enabled" && value === "yes" && (await this.inUse(group.name))) {
-        throw errors.invalidParameterCombination(`Parameter group ${group.name} is used by clusters that are not in cluster mode; cluster-enabled cannot change.`);
+      if (name === "cluster-enabled" && (await this.inUse(group.name))) {
+        throw errors.invalidParameterCombination(`Parameter group ${group.name} is in use; cluster-enabled cannot change while clusters use it.`);
       }
       values[name] = value;
     }

@@ -6,6 +6,7 @@ import { DEFAULT_NODE_TYPE, type Catalog, type EngineOffer } from "../domain/cat
 import { nodeTypeMemory, parameterGroupFor, resolveEngine } from "./catalog.ts";
 import { errors } from "../aws/errors.ts";
 import type { InputOf } from "../aws/operations.ts";
+import { parseClusterMode, type ShardPlan } from "./cluster-mode-input.ts";
 import { parseTags, type Tag } from "./tags.ts";
 import type { NodeSecurity } from "../domain/security.ts";
 import { parseAtRest, parseCreateSecurity } from "./security-input.ts";
@@ -50,6 +51,8 @@ export interface ReplicationGroupPlan {
   /** VPC security group ids (security-group-ids.ts); undefined: the default group. */
   securityGroupIds?: string[];
   tags: Tag[];
+  /** Cluster mode enabled: the shards (numCacheClusters and preferredAzs are then unused). */
+  shards?: ShardPlan[];
   /** Restore: start from a snapshot (SnapshotName) or from exported files (SnapshotArns). */
   restore?: RestoreSource;
 }
@@ -74,7 +77,12 @@ export function parseAvailabilityZones(value: unknown, param: string, region: st
   return zones;
 }
 
-export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGroup">, catalog: Catalog, region: string): ReplicationGroupPlan {
+export interface CreateOptions {
+  /** Whether the named CacheParameterGroupName has cluster-enabled yes (undefined: none named); it turns cluster mode on. */
+  groupEnablesClusterMode?: boolean;
+}
+
+export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGroup">, catalog: Catalog, region: string, options: CreateOptions = {}): ReplicationGroupPlan {
   const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
   const description = requiredString(input.ReplicationGroupDescription, "ReplicationGroupDescription");
   if (description.length > 255) throw errors.invalidParameterValue("ReplicationGroupDescription must be at most 255 characters.");
@@ -87,12 +95,7 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64) ?? DEFAULT_NODE_TYPE;
   nodeTypeMemory(cacheNodeType);
 
-  const numNodeGroups = optionalInt(input.NumNodeGroups, "NumNodeGroups", 1, 500);
-  const nodeGroupConfiguration = input.NodeGroupConfiguration as unknown[] | undefined;
-  const clusterMode = oneOf(input.ClusterMode, "ClusterMode", ["enabled", "disabled", "compatible"] as const);
-  if ((numNodeGroups ?? 1) > 1 || (nodeGroupConfiguration?.length ?? 0) > 1 || (clusterMode && clusterMode !== "disabled")) {
-    throw notSupported("Cluster mode enabled (more than one node group)");
-  }
+  const clusterMode = parseClusterMode(input, engine, (value, param) => parseAvailabilityZones(value, param, region), options.groupEnablesClusterMode);
   for (const field of ["GlobalReplicationGroupId", "ServerlessCacheSnapshotName"] as const) {
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
@@ -101,6 +104,17 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   const userGroupId = parseUserGroupIds(input.UserGroupIds, "UserGroupIds", security);
   if (userGroupId !== undefined && input.PrimaryClusterId !== undefined) {
     throw errors.invalidParameterCombination("UserGroupIds cannot be combined with PrimaryClusterId.");
+  }
+
+  if (clusterMode.enabled) {
+    return {
+      ...common(input, id, description, engine, cacheNodeType, security, userGroupId),
+      numCacheClusters: clusterMode.shards.reduce((sum, shard) => sum + 1 + shard.replicaCount, 0),
+      automaticFailover: true,
+      multiAz: optionalBool(input.MultiAZEnabled, "MultiAZEnabled") ?? false,
+      parameterGroupName: clusterMode.parameterGroupName,
+      shards: clusterMode.shards,
+    };
   }
 
   const numCacheClusters = optionalInt(input.NumCacheClusters, "NumCacheClusters", 1, MAX_CACHE_CLUSTERS);
@@ -128,19 +142,34 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   }
 
   return {
+    ...common(input, id, description, engine, cacheNodeType, security, userGroupId),
+    numCacheClusters: total,
+    automaticFailover,
+    multiAz,
+    parameterGroupName: parameterGroupFor(engine, clusterMode.parameterGroupName),
+    preferredAzs,
+    primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
+  };
+}
+
+/** What both cluster modes read the same way. */
+function common(
+  input: InputOf<"CreateReplicationGroup">,
+  id: string,
+  description: string,
+  engine: EngineOffer,
+  cacheNodeType: string,
+  security: NodeSecurity | undefined,
+  userGroupId: string | undefined,
+) {
+  return {
     id,
     description,
     engine,
     cacheNodeType,
-    numCacheClusters: total,
-    automaticFailover,
-    multiAz,
     port: optionalInt(input.Port, "Port", 1024, 65535),
     subnetGroupName: input.CacheSubnetGroupName === undefined ? "default" : subnetGroupName(input.CacheSubnetGroupName),
-    parameterGroupName: parameterGroupFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255)),
-    preferredAzs,
-    primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
-    ...parseCreateBackup(input, id, engineName),
+    ...parseCreateBackup(input, id, engine.engine),
     ...parseAtRest(input),
     security,
     userGroupId,

@@ -9,10 +9,12 @@ import { arnOf } from "../domain/arn.ts";
 import { parseSecurityGroupIds } from "./security-group-ids.ts";
 import { offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
-import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
-import { firstNodeGroupId, memberIdOf, normalizeNodeGroupId } from "../domain/names.ts";
+import type { CacheCluster, ClusterSettings, NodeGroup, ReplicationGroup } from "../domain/model.ts";
+import { firstNodeGroupId, memberIdOf, memberNumberOf, normalizeNodeGroupId } from "../domain/names.ts";
 import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
+import { clusterNodeGroups, nodesOfShards, portsPerClusterNode, portTaker, shardMembers } from "./cluster-layout.ts";
+import type { ShardPlan } from "./cluster-mode-input.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
@@ -29,6 +31,9 @@ import { ParameterGroupService } from "./parameter-groups.ts";
 import { resolveRestore } from "./restore.ts";
 import { snapshotName, snapshotOfGroup } from "./snapshots.ts";
 import { toReplicationGroup } from "./shapes.ts";
+import { parseReplicaCounts, resolveReplicaCounts } from "./replica-counts.ts";
+import { startResharding } from "./resharding.ts";
+import { groupNotFound, loadGroup, requireAvailable } from "./group-lookup.ts";
 import { retrying } from "./store-errors.ts";
 import { tagsFor } from "./tags.ts";
 import { optionalBool, optionalInt, optionalString, resourceId, stringList } from "./validate.ts";
@@ -38,19 +43,7 @@ import type { InputOf, OutputOf } from "../aws/operations.ts";
 export const TEST_FAILOVERS_PER_DAY = 15;
 const TEST_FAILOVER_EVENT = "Test Failover API called for node group";
 
-export const groupNotFound = (id: string) => new AwsError("ReplicationGroupNotFoundFault", `ReplicationGroup ${id} not found.`);
-
-export async function loadGroup(ctx: ServiceContext, id: string): Promise<ReplicationGroup> {
-  const group = await ctx.store.replicationGroups.get(id);
-  if (!group) throw groupNotFound(id);
-  return group;
-}
-
-export function requireAvailable(group: { id: string; status: string }): void {
-  if (group.status !== "available") {
-    throw new AwsError("InvalidReplicationGroupState", `Replication group ${group.id} is ${group.status}, not available.`);
-  }
-}
+export { groupNotFound, loadGroup, requireAvailable } from "./group-lookup.ts";
 
 /** The node group of a cluster-mode-disabled group. */
 export function onlyNodeGroup(group: ReplicationGroup) {
@@ -67,6 +60,22 @@ function securityChangeMessage(id: string, before: NodeSecurity | undefined, aft
   return `Updating AUTH token of replication group ${id} (${strategy})`;
 }
 
+/** The settings every member of a new group inherits. */
+function settingsOfPlan(plan: ReplicationGroupPlan): ClusterSettings {
+  return {
+    engine: plan.engine.engine,
+    engineVersion: plan.engine.version,
+    cacheNodeType: plan.cacheNodeType,
+    port: plan.port ?? 6379,
+    subnetGroupName: plan.subnetGroupName,
+    parameterGroupName: plan.parameterGroupName,
+    snapshotRetentionLimit: plan.snapshotRetentionLimit,
+    snapshotWindow: plan.snapshotWindow,
+    securityGroupIds: plan.securityGroupIds,
+    security: plan.security,
+  };
+}
+
 export class ReplicationGroupService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -77,10 +86,17 @@ export class ReplicationGroupService {
   }
 
   async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
-    const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
+    const parameterGroups = new ParameterGroupService(this.ctx);
+    // A named parameter group with cluster-enabled yes turns cluster mode on (as default.redis7.cluster.on does).
+    const requestedGroup = typeof input.CacheParameterGroupName === "string" && input.CacheParameterGroupName !== "" ? input.CacheParameterGroupName : undefined;
+    const groupEnablesClusterMode = requestedGroup === undefined ? undefined : await parameterGroups.enablesClusterMode(requestedGroup);
+    const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region, { groupEnablesClusterMode });
     plan.securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
-    plan.parameterGroupName = await new ParameterGroupService(this.ctx).resolveFor(plan.engine, input.CacheParameterGroupName || undefined);
+    if (plan.restore && plan.shards) {
+      throw errors.invalidParameterValue("Restoring a snapshot into a group with cluster mode enabled is not supported by elasticache-local yet.");
+    }
+    plan.parameterGroupName = await parameterGroups.resolveFor(plan.engine, requestedGroup, plan.shards !== undefined);
     const restore = await resolveRestore(this.ctx, plan.restore);
     // As on AWS, a restore keeps the snapshot's node type unless another is asked for.
     if (restore?.snapshot && input.CacheNodeType === undefined) plan.cacheNodeType = restore.snapshot.cacheNodeType;
@@ -88,6 +104,7 @@ export class ReplicationGroupService {
     // RBAC: the nodes start with the user group's users and the control plane's own user.
     if (plan.userGroupId !== undefined) plan.security = await this.withUserGroup(plan.security!, plan.userGroupId, plan.engine.engine);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
+    if (plan.shards) return this.changed(await retrying(() => this.insertSharded(plan, plan.shards!, zones)));
     const group = await retrying(async () => {
       const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId, plan.security) : undefined;
       const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
@@ -163,18 +180,7 @@ export class ReplicationGroupService {
     const memberIds = existingPrimaryId
       ? await nextMemberIds(this.ctx.store, plan.id, newMembers)
       : Array.from({ length: newMembers }, (_, index) => memberIdOf(plan.id, index + 1));
-    const settings = {
-      engine: plan.engine.engine,
-      engineVersion: plan.engine.version,
-      cacheNodeType: plan.cacheNodeType,
-      port: plan.port ?? 6379,
-      subnetGroupName: plan.subnetGroupName,
-      parameterGroupName: plan.parameterGroupName,
-      snapshotRetentionLimit: plan.snapshotRetentionLimit,
-      snapshotWindow: plan.snapshotWindow,
-      securityGroupIds: plan.securityGroupIds,
-      security: plan.security,
-    };
+    const settings = settingsOfPlan(plan);
     const primaryId = existingPrimaryId ?? memberIds[0];
     const offset = existingPrimaryId ? 1 : 0;
     const members = memberIds.map((id, index) => ({
@@ -190,19 +196,41 @@ export class ReplicationGroupService {
       dataFile: id === primaryId ? dataFile : undefined,
     }));
     return this.ctx.store.replicationGroups.create({
-      ...settings,
+      ...this.newGroupOf(plan),
+      nodeGroups: [{ id: nodeGroupId, primaryEndpointPort, readerEndpointPort, members }],
+      adopt: existingPrimaryId ? { clusterId: existingPrimaryId, nodeGroupId } : undefined,
+    });
+  }
+
+  /** Cluster mode enabled: shards with slots, two ports per node (client, cluster bus; a third for a TLS listener), one configuration endpoint. */
+  private async insertSharded(plan: ReplicationGroupPlan, shards: ShardPlan[], zones: string[]): Promise<ReplicationGroup> {
+    const nodes = nodesOfShards(shards);
+    await requireNodeQuota(this.ctx.store, nodes);
+    if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
+    const picked = await pickPorts(this.ctx.store, nodes * portsPerClusterNode(plan.security) + (plan.port === undefined ? 1 : 0));
+    const configEndpointPort = plan.port ?? picked.pop()!;
+    return this.ctx.store.replicationGroups.create({
+      ...this.newGroupOf(plan),
+      configEndpointPort,
+      nodeGroups: clusterNodeGroups(settingsOfPlan(plan), plan.id, shards, picked, zones),
+    });
+  }
+
+  /** The group row's part of a new group, for both cluster modes. */
+  private newGroupOf(plan: ReplicationGroupPlan) {
+    return {
+      ...settingsOfPlan(plan),
       id: plan.id,
       description: plan.description,
       automaticFailover: plan.automaticFailover,
       multiAz: plan.multiAz,
       atRestEncryption: plan.atRestEncryption,
+      clusterEnabled: plan.shards !== undefined,
       kmsKeyId: plan.kmsKeyId,
-      nodeGroups: [{ id: nodeGroupId, primaryEndpointPort, readerEndpointPort, members }],
-      adopt: existingPrimaryId ? { clusterId: existingPrimaryId, nodeGroupId } : undefined,
       tags: tagsFor(arnOf(this.ctx.account, "replicationgroup", plan.id), plan.tags),
       events: [groupEvent(plan.id, `Replication group ${plan.id} created`)],
       maxNodes: NODE_QUOTA,
-    });
+    };
   }
 
   async describe(input: InputOf<"DescribeReplicationGroups">): Promise<OutputOf<"DescribeReplicationGroups">> {
@@ -240,6 +268,9 @@ export class ReplicationGroupService {
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
+      if (current.clusterEnabled && automaticFailover === false) {
+        throw errors.invalidParameterCombination("Redis with cluster mode enabled requires AutomaticFailoverEnabled.");
+      }
       // New AUTH tokens or user groups: the group is modifying until every node has them (without a restart).
       const security = await this.securityChange(input, current);
       if (security) {
@@ -252,7 +283,7 @@ export class ReplicationGroupService {
       requireSnapshottingCluster(input, current);
       const members = onlyNodeGroup(current).members.length;
       const failover = automaticFailover ?? current.automaticFailover;
-      if (failover && members < 2) {
+      if (failover && members < 2 && !current.clusterEnabled) {
         throw errors.invalidParameterCombination("Automatic failover needs at least one replica; add replicas first.");
       }
       if ((multiAz ?? current.multiAz) && !failover) {
@@ -261,7 +292,7 @@ export class ReplicationGroupService {
       // A new node type changes every node's memory: the reconciler applies it, then the group is available again.
       const resize = cacheNodeType !== undefined && cacheNodeType !== current.cacheNodeType;
       const engine = offer(current.engine, current.engineVersion);
-      const parameterGroup = await new ParameterGroupService(this.ctx).switchTo(engine, current.parameterGroupName, parameterGroupName);
+      const parameterGroup = await new ParameterGroupService(this.ctx).switchTo(engine, current.parameterGroupName, parameterGroupName, current.clusterEnabled);
       return this.ctx.store.replicationGroups.modify(
         id,
         current.version,
@@ -281,6 +312,9 @@ export class ReplicationGroupService {
       if (current.status !== "available" && current.status !== "create-failed") {
         throw new AwsError("InvalidReplicationGroupState", `Replication group ${id} is ${current.status}; it can be deleted when available.`);
       }
+      if (retainPrimary && current.clusterEnabled) {
+        throw errors.invalidParameterCombination("RetainPrimaryCluster is not supported for a group with cluster mode enabled.");
+      }
       // The primary leaves the group and lives on as a standalone cluster.
       const retained = retainPrimary ? primaryOf(onlyNodeGroup(current))?.id : undefined;
       if (finalName !== undefined && current.status !== "available") {
@@ -294,45 +328,69 @@ export class ReplicationGroupService {
 
   async increaseReplicaCount(input: InputOf<"IncreaseReplicaCount">): Promise<OutputOf<"IncreaseReplicaCount">> {
     const id = resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
-    const wanted = this.newReplicaCount(input);
+    const request = parseReplicaCounts(input);
     if (optionalBool(input.ApplyImmediately, "ApplyImmediately") === undefined) throw errors.missingParameter("ApplyImmediately");
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
-      const nodeGroup = onlyNodeGroup(current);
-      const replicas = replicasOf(nodeGroup).length;
-      if (wanted <= replicas) {
-        throw errors.invalidParameterValue(`NewReplicaCount ${wanted} must be greater than the current ${replicas} replicas.`);
+      const wanted = resolveReplicaCounts(current, request);
+      const growing = current.nodeGroups.filter((nodeGroup) => wanted.has(nodeGroup.id));
+      for (const nodeGroup of growing) {
+        const count = wanted.get(nodeGroup.id)!;
+        const replicas = replicasOf(nodeGroup).length;
+        if (count <= replicas) {
+          throw errors.invalidParameterValue(`NewReplicaCount ${count} of node group ${nodeGroup.id} must be greater than its current ${replicas} replicas.`);
+        }
+        if (count > MAX_REPLICAS) {
+          throw errors.invalidParameterValue(`NewReplicaCount ${count} is above the ${MAX_REPLICAS} replicas a node group can have.`);
+        }
       }
-      if (wanted > MAX_REPLICAS) {
-        throw errors.invalidParameterValue(`NewReplicaCount ${wanted} is above the ${MAX_REPLICAS} replicas a node group can have.`);
-      }
-      const adding = wanted - replicas;
+      const adding = growing.reduce((sum, nodeGroup) => sum + wanted.get(nodeGroup.id)! - replicasOf(nodeGroup).length, 0);
       await requireNodeQuota(this.ctx.store, adding);
       const zones = await zonesOf(this.ctx.store, current.subnetGroupName);
-      const ports = await pickPorts(this.ctx.store, adding);
-      const tlsPorts = await pickTlsPorts(this.ctx.store, current.security, adding, ports);
-      const ids = await nextMemberIds(this.ctx.store, id, adding);
-      const members = ids.map((memberId, index) =>
-        newMember(settingsOf(current), {
-          id: memberId,
-          replicationGroupId: id,
-          nodeGroupId: nodeGroup.id,
-          role: "replica",
-          az: zones[(nodeGroup.members.length + index) % zones.length],
-          hostPort: ports[index],
-          tlsPort: tlsPorts?.[index],
-        }),
-      );
+      const members = current.clusterEnabled
+        ? await this.newShardReplicas(current, growing, wanted, zones)
+        : await this.newReplicas(current, growing[0], wanted.get(growing[0].id)! - replicasOf(growing[0]).length, zones);
+      const counts = growing.map((nodeGroup) => wanted.get(nodeGroup.id)).join(", ");
       return this.ctx.store.replicationGroups.addMembers(
         id,
         current.version,
         members,
-        [groupEvent(id, `Increasing replica count of replication group ${id} to ${wanted}`)],
+        [groupEvent(id, `Increasing replica count of replication group ${id} to ${counts}`)],
         NODE_QUOTA,
       );
     });
     return this.changed(group);
+  }
+
+  /** Cluster mode disabled: replicas <group>-00N numbered after the ids in use. */
+  private async newReplicas(group: ReplicationGroup, nodeGroup: NodeGroup, adding: number, zones: string[]) {
+    const ports = await pickPorts(this.ctx.store, adding);
+    const tlsPorts = await pickTlsPorts(this.ctx.store, group.security, adding, ports);
+    const ids = await nextMemberIds(this.ctx.store, group.id, adding);
+    return ids.map((memberId, index) =>
+      newMember(settingsOf(group), {
+        id: memberId,
+        replicationGroupId: group.id,
+        nodeGroupId: nodeGroup.id,
+        role: "replica",
+        az: zones[(nodeGroup.members.length + index) % zones.length],
+        hostPort: ports[index],
+        tlsPort: tlsPorts?.[index],
+      }),
+    );
+  }
+
+  /** Cluster mode enabled: replicas <group>-<shard>-00N after the shard's highest member, each with a client and a bus port. */
+  private async newShardReplicas(group: ReplicationGroup, growing: NodeGroup[], wanted: Map<string, number>, zones: string[]) {
+    const adding = growing.map((nodeGroup) => wanted.get(nodeGroup.id)! - replicasOf(nodeGroup).length);
+    const perNode = portsPerClusterNode(group.security);
+    const take = portTaker(await pickPorts(this.ctx.store, adding.reduce((a, b) => a + b, 0) * perNode), perNode);
+    return growing.flatMap((nodeGroup, index) => {
+      const highest = Math.max(0, ...nodeGroup.members.map((member) => memberNumberOf(member.id)));
+      const numbers = Array.from({ length: adding[index] }, (_, offset) => ({ number: highest + offset + 1, role: "replica" as const }));
+      return shardMembers(settingsOf(group), group.id, { id: nodeGroup.id }, numbers, take, (offset) => zones[(nodeGroup.members.length + offset) % zones.length]);
+    });
   }
 
   async decreaseReplicaCount(input: InputOf<"DecreaseReplicaCount">): Promise<OutputOf<"DecreaseReplicaCount">> {
@@ -344,10 +402,11 @@ export class ReplicationGroupService {
     if (hasCount && toRemove?.length) {
       throw errors.invalidParameterCombination("Give either NewReplicaCount or ReplicasToRemove, not both.");
     }
+    const request = hasCount ? parseReplicaCounts(input) : undefined;
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
-      const replicas = replicasOf(onlyNodeGroup(current)).map((member) => member.id);
+      const replicas = current.nodeGroups.flatMap((nodeGroup) => replicasOf(nodeGroup).map((member) => member.id));
       let removing: string[];
       if (toRemove?.length) {
         const unknown = toRemove.find((clusterId) => !replicas.includes(clusterId));
@@ -356,20 +415,36 @@ export class ReplicationGroupService {
         }
         removing = [...new Set(toRemove)];
       } else {
-        const wanted = this.newReplicaCount(input);
-        if (wanted >= replicas.length) {
-          throw errors.invalidParameterValue(`NewReplicaCount ${wanted} must be less than the current ${replicas.length} replicas.`);
+        const wanted = resolveReplicaCounts(current, request!);
+        removing = current.nodeGroups.flatMap((nodeGroup) => {
+          if (!wanted.has(nodeGroup.id)) return [];
+          const count = wanted.get(nodeGroup.id)!;
+          const shardReplicas = replicasOf(nodeGroup).map((member) => member.id);
+          if (count >= shardReplicas.length) {
+            throw errors.invalidParameterValue(`NewReplicaCount ${count} of node group ${nodeGroup.id} must be less than its current ${shardReplicas.length} replicas.`);
+          }
+          return shardReplicas.slice(count).reverse();
+        });
+      }
+      // Cluster mode disabled with automatic failover, and Multi-AZ in either mode, need a replica in every node group.
+      const needsReplica = current.multiAz || (current.automaticFailover && !current.clusterEnabled);
+      for (const nodeGroup of current.nodeGroups) {
+        const left = replicasOf(nodeGroup).filter((member) => !removing.includes(member.id)).length;
+        if (needsReplica && left < 1) {
+          throw errors.invalidParameterValue(`Node group ${nodeGroup.id} needs at least one replica (automatic failover or Multi-AZ).`);
         }
-        removing = replicas.slice(wanted).reverse();
       }
-      if (current.automaticFailover && replicas.length - removing.length < 1) {
-        throw errors.invalidParameterValue("A group with automatic failover needs at least one replica.");
-      }
+      const counts = current.nodeGroups.map((nodeGroup) => replicasOf(nodeGroup).filter((member) => !removing.includes(member.id)).length).join(", ");
       return this.ctx.store.replicationGroups.removeMembers(id, current.version, removing, [
-        groupEvent(id, `Decreasing replica count of replication group ${id} to ${replicas.length - removing.length}`),
+        groupEvent(id, `Decreasing replica count of replication group ${id} to ${counts}`),
       ]);
     });
     return this.changed(group);
+  }
+
+  /** Online resharding (resharding.ts). */
+  async modifyShardConfiguration(input: InputOf<"ModifyReplicationGroupShardConfiguration">): Promise<OutputOf<"ModifyReplicationGroupShardConfiguration">> {
+    return this.changed(await startResharding(this.ctx, input));
   }
 
   /**
@@ -407,18 +482,5 @@ export class ReplicationGroupService {
       );
     });
     return this.changed(group);
-  }
-
-  /** NewReplicaCount, or the one ReplicaConfiguration entry of the only node group. */
-  private newReplicaCount(input: InputOf<"IncreaseReplicaCount"> | InputOf<"DecreaseReplicaCount">): number {
-    const direct = optionalInt(input.NewReplicaCount, "NewReplicaCount", 0, MAX_REPLICAS + 100);
-    if (direct !== undefined) return direct;
-    const shards = input.ReplicaConfiguration as { NodeGroupId?: string; NewReplicaCount?: unknown }[] | undefined;
-    if (!Array.isArray(shards) || shards.length === 0) throw errors.missingParameter("NewReplicaCount");
-    const only = firstNodeGroupId();
-    if (shards.length > 1 || (shards[0].NodeGroupId !== undefined && shards[0].NodeGroupId !== only)) {
-      throw new AwsError("NodeGroupNotFoundFault", `Only node group ${only} exists in a cluster-mode-disabled group.`);
-    }
-    return optionalInt(shards[0].NewReplicaCount, "ReplicaConfiguration.ConfigureShard.1.NewReplicaCount", 0, MAX_REPLICAS + 100)!;
   }
 }

@@ -83,6 +83,7 @@ export function servedOperations(services: Services): TypedOperations {
     IncreaseReplicaCount: translated((input) => replicationGroups.increaseReplicaCount(input)),
     DecreaseReplicaCount: translated((input) => replicationGroups.decreaseReplicaCount(input)),
     TestFailover: translated((input) => replicationGroups.testFailover(input)),
+    ModifyReplicationGroupShardConfiguration: translated((input) => replicationGroups.modifyShardConfiguration(input)),
     CreateCacheCluster: translated((input) => cacheClusters.create(input)),
     DescribeCacheClusters: translated((input) => cacheClusters.describe(input)),
     ModifyCacheCluster: translated((input) => cacheClusters.modify(input)),

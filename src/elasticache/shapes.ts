@@ -16,6 +16,22 @@ type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
 const endpoint = (ctx: Ctx, port: number | undefined): Aws.Endpoint | undefined => (port === undefined ? undefined : { Address: ctx.endpointHost, Port: port });
 
+/**
+ * Cluster mode enabled, as AWS gives it: the shard's Slots and its members, no primary or reader
+ * endpoint and no per-node ReadEndpoint (clients reach the cluster through the configuration
+ * endpoint). CurrentRole is kept so a caller can tell the shard's primary.
+ */
+function toShardShape(nodeGroup: NodeGroup): Aws.NodeGroup {
+  return {
+    NodeGroupId: nodeGroup.id,
+    Status: nodeGroup.status,
+    Slots: nodeGroup.slots,
+    NodeGroupMembers: nodeGroup.members.flatMap((member) =>
+      member.nodes.map((node) => ({ CacheClusterId: member.id, CacheNodeId: node.nodeId, PreferredAvailabilityZone: node.az, CurrentRole: member.role })),
+    ),
+  };
+}
+
 function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
   // Groups always get endpoint ports of their own; the node ports are only a fallback.
   const primary = primaryOf(nodeGroup);
@@ -62,9 +78,13 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     ReplicationGroupId: group.id,
     Description: group.description,
     Status: group.status,
-    PendingModifiedValues: pendingAuthToken(group.security),
+    PendingModifiedValues: {
+      ...pendingAuthToken(group.security),
+      ...(group.resharding ? { Resharding: { SlotMigration: { ProgressPercentage: group.resharding.progress } } } : {}),
+    },
     MemberClusters: membersOf(group).map((member) => member.id),
-    NodeGroups: group.nodeGroups.map((nodeGroup) => toNodeGroupShape(ctx, nodeGroup)),
+    NodeGroups: group.nodeGroups.map((nodeGroup) => (group.clusterEnabled ? toShardShape(nodeGroup) : toNodeGroupShape(ctx, nodeGroup))),
+    ConfigurationEndpoint: group.clusterEnabled ? endpoint(ctx, group.configEndpointPort) : undefined,
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
     MultiAZ: group.multiAz ? "enabled" : "disabled",
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
@@ -72,7 +92,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     SnapshottingClusterId: snapshottingClusterOf(group),
     UserGroupIds: userGroupOf(group.security) === undefined ? [] : [userGroupOf(group.security)!],
     LogDeliveryConfigurations: [],
-    ClusterEnabled: false,
+    ClusterEnabled: group.clusterEnabled,
     CacheNodeType: group.cacheNodeType,
     ...securityShape(group.security),
     AtRestEncryptionEnabled: group.atRestEncryption,
@@ -83,7 +103,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     AutoMinorVersionUpgrade: true,
     NetworkType: "ipv4",
     IpDiscovery: "ipv4",
-    ClusterMode: "disabled",
+    ClusterMode: group.clusterEnabled ? "enabled" : "disabled",
     Engine: group.engine,
   };
 }

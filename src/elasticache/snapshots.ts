@@ -65,7 +65,9 @@ export function snapshotOfGroup(group: ReplicationGroup, name: string, source: S
       // As AWS does: from a replica when there is a healthy one, so the primary does not fork.
       const named = memberId ? nodeGroup.members.find((member) => member.id === memberId) : undefined;
       const from = named ?? replicasOf(nodeGroup).find((member) => isAvailable(nodeOf(member))) ?? primaryOf(nodeGroup) ?? nodeGroup.members[0];
-      return { nodeGroupId: nodeGroup.id, cacheClusterId: from.id, cacheNodeId: nodeOf(from)?.nodeId ?? "0001", slots: ALL_SLOTS, file: "", bytes: 0 };
+      // Cluster mode enabled: one file per shard, with the shard's slot ranges as AWS reports them.
+      const slots = group.clusterEnabled && nodeGroup.slots ? nodeGroup.slots : ALL_SLOTS;
+      return { nodeGroupId: nodeGroup.id, cacheClusterId: from.id, cacheNodeId: nodeOf(from)?.nodeId ?? "0001", slots, file: "", bytes: 0 };
     }),
   };
 }

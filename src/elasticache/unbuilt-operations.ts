@@ -11,7 +11,6 @@
 import { AwsError } from "../aws/errors.ts";
 
 export const CAPABILITIES = {
-  clusterMode: "cluster mode (several node groups, resharding)",
   serverless: "serverless caches",
   globalDatastores: "global datastores (cross-region replication)",
   migration: "online migration from a self-managed Redis",
@@ -20,8 +19,6 @@ export const CAPABILITIES = {
 export type Capability = keyof typeof CAPABILITIES;
 
 export const UNBUILT_OPERATIONS: Readonly<Record<string, Capability>> = {
-  // cluster mode
-  ModifyReplicationGroupShardConfiguration: "clusterMode",
   // serverless (describing them works: there are none)
   CopyServerlessCacheSnapshot: "serverless",
   CreateServerlessCache: "serverless",

@@ -65,6 +65,10 @@ export const REST_ROUTES: readonly RestRoute[] = [
   waiting(GROUP_WAIT, route("IncreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/increase-replica-count`, "Replication groups", "Add replicas")),
   waiting(GROUP_WAIT, route("DecreaseReplicaCount", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/decrease-replica-count`, "Replication groups", "Remove replicas")),
   waiting(GROUP_WAIT, route("TestFailover", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/test-failover`, "Replication groups", "Fail over a node group's primary")),
+  waiting(
+    GROUP_WAIT,
+    route("ModifyReplicationGroupShardConfiguration", "POST", `${REPLICATION_GROUPS}/:ReplicationGroupId/shard-configuration`, "Replication groups", "Reshard: add or remove node groups, moving slots online"),
+  ),
 
   waiting(CLUSTER_WAIT, route("CreateCacheCluster", "POST", CACHE_CLUSTERS, "Cache clusters", "Create a cache cluster")),
   route("DescribeCacheClusters", "GET", CACHE_CLUSTERS, "Cache clusters", "List cache clusters"),

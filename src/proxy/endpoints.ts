@@ -173,3 +173,15 @@ function copyTargets(targets: Targets): Targets {
     replicas: targets.replicas.map(copyUpstream),
   };
 }
+
+/**
+ * The configuration endpoint of a cluster-mode-enabled group: each connection goes to one live
+ * node, round-robin (the nodes' own CLUSTER SLOTS / SHARDS answers, with the host addresses the
+ * nodes announce, are what a cluster-aware client discovers the cluster from; any node gives the
+ * whole map). Connections to a node no longer listed are closed, so a client reconnects elsewhere.
+ */
+export class ClusterConfigurationEndpoint extends ReaderEndpoint {
+  setNodes(nodes: Upstream[]): void {
+    this.setTargets({ replicas: nodes });
+  }
+}

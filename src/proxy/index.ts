@@ -6,6 +6,7 @@ export {
   PrimaryEndpoint,
   ReaderEndpoint,
   ReplicationGroupEndpoints,
+  ClusterConfigurationEndpoint,
   createPrimaryEndpoint,
   createReaderEndpoint,
   type Targets,

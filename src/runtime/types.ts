@@ -69,6 +69,14 @@ export interface NodeSpec {
    */
   replicaOf?: Address;
   /**
+   * The node shares the host's network: it listens on hostPort (and its extra ports' host ports)
+   * itself, as a process does, and every address of it (admin, peer, client) is a host address.
+   * Redis Cluster nodes need it in Docker: the address a node announces (gossip, replication,
+   * MOVED) must be one both the other nodes and clients on the host can reach, and a container on
+   * a bridge network cannot reach the host's loopback-published ports. Processes ignore it.
+   */
+  hostNetwork?: boolean;
+  /**
    * Availability zone of the node (e.g. "us-east-1a"). The Swarm runtime places the node on a swarm
    * node labelled with that zone, when any swarm node carries zone labels; the other runtimes run
    * every node on one host and ignore it.

@@ -16,6 +16,8 @@ export interface NewNode {
   nodeId: string;
   az: string;
   hostPort: number;
+  /** Cluster mode enabled: the cluster bus port, owned by the node like its host port. */
+  busPort?: number;
   /** Transit encryption "preferred": the port of its TLS listener. */
   tlsPort?: number;
 }
@@ -56,12 +58,12 @@ export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> 
 export async function insertNodes(tx: Tx, clusterId: string, nodes: NewNode[]): Promise<void> {
   for (const node of nodes) {
     const runtimeName = runtimeNameOf(clusterId, node.nodeId);
-    // A TLS port is the node's too: released with its other port.
-    const ports = node.tlsPort === undefined ? [node.hostPort] : [node.hostPort, node.tlsPort];
+    // A TLS port and a cluster bus port are the node's too: released with its other port.
+    const ports = [node.hostPort, ...(node.tlsPort === undefined ? [] : [node.tlsPort]), ...(node.busPort === undefined ? [] : [node.busPort])];
     await claimPorts(tx, ports.map((port) => ({ port, owner: owners.node(runtimeName) })));
     try {
       await tx.cacheNode.create({
-        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, tlsPort: node.tlsPort, runtimeName, az: node.az },
+        data: { clusterId, nodeId: node.nodeId, status: "creating", hostPort: node.hostPort, tlsPort: node.tlsPort, busPort: node.busPort, runtimeName, az: node.az },
       });
     } catch (error) {
       throw translateUnique(error, "cache-cluster", clusterId);

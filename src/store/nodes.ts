@@ -93,7 +93,8 @@ export class NodeRepository {
   async movePort(node: CacheNode, port: number): Promise<void> {
     await this.db.$transaction(async (tx) => {
       await releasePorts(tx, [owners.node(node.runtimeName)]);
-      const ports = node.tlsPort === undefined ? [port] : [port, node.tlsPort];
+      // The TLS and cluster bus ports have the same owner: they stay the node's.
+      const ports = [port, ...(node.tlsPort === undefined ? [] : [node.tlsPort]), ...(node.busPort === undefined ? [] : [node.busPort])];
       await claimPorts(tx, ports.map((claimed) => ({ port: claimed, owner: owners.node(node.runtimeName) })));
       await tx.cacheNode.update({ where: { clusterId_nodeId: { clusterId: node.clusterId, nodeId: node.nodeId } }, data: { hostPort: port } });
     });

@@ -19,6 +19,7 @@ export const owners = {
   nodeGroupEndpoint: (replicationGroupId: string, nodeGroupId: string, kind: EndpointKind) => `nodegroup:${replicationGroupId}/${nodeGroupId}:${kind}`,
   nodeGroupEndpointsOf: (replicationGroupId: string) => `nodegroup:${replicationGroupId}/`,
   configurationEndpoint: (clusterId: string) => `cluster:${clusterId}:configuration`,
+  groupConfigurationEndpoint: (replicationGroupId: string) => `replicationgroup:${replicationGroupId}:configuration`,
 };
 
 export interface PortClaim {

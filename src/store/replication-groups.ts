@@ -20,18 +20,23 @@ import { securityColumns } from "./security-columns.ts";
 import { securityGroupIdsColumn } from "./security-group-columns.ts";
 import type { NodeSecurity } from "../domain/security.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
-import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
+import { claimPorts, owners, releasePorts, releasePortsStartingWith } from "./ports.ts";
 import { queryIn, readGroups, type Query } from "./joined-reads.ts";
 import { deleteTags, writeTags } from "./tags.ts";
 
 export interface NewNodeGroup {
   id: string;
-  primaryEndpointPort: number;
-  readerEndpointPort: number;
+  /** Cluster mode disabled: the node group's endpoints. */
+  primaryEndpointPort?: number;
+  readerEndpointPort?: number;
+  /** Cluster mode enabled: the shard's hash slots ("0-5460"). */
+  slots?: string;
   members: NewCluster[];
 }
 
 export interface NewReplicationGroup extends ReplicationGroupSettings {
+  /** Cluster mode enabled: the group's configuration endpoint. */
+  configEndpointPort?: number;
   nodeGroups: NewNodeGroup[];
   /** An existing standalone cluster that becomes the primary of a node group (PrimaryClusterId). */
   adopt?: { clusterId: string; nodeGroupId: string };
@@ -62,6 +67,17 @@ export async function updateGroupAt(tx: Tx, id: string, version: number, data: R
 
 export async function loadGroup(tx: Tx, id: string): Promise<ReplicationGroup | undefined> {
   return (await readGroups(queryIn(tx), id))[0];
+}
+
+/** A node group row and its endpoint ports (cluster mode disabled), without its members. */
+export async function insertNodeGroup(tx: Tx, replicationGroupId: string, nodeGroup: NewNodeGroup): Promise<void> {
+  const { id, primaryEndpointPort, readerEndpointPort, slots } = nodeGroup;
+  await tx.nodeGroup.create({ data: { replicationGroupId, nodeGroupId: id, status: "creating", primaryEndpointPort, readerEndpointPort, slots } });
+  const claims = [
+    ...(primaryEndpointPort === undefined ? [] : [{ port: primaryEndpointPort, owner: owners.nodeGroupEndpoint(replicationGroupId, id, "primary") }]),
+    ...(readerEndpointPort === undefined ? [] : [{ port: readerEndpointPort, owner: owners.nodeGroupEndpoint(replicationGroupId, id, "reader") }]),
+  ];
+  await claimPorts(tx, claims);
 }
 
 async function requireNodeQuota(tx: Tx, maxNodes: number): Promise<void> {
@@ -95,21 +111,10 @@ export class ReplicationGroupRepository {
         } catch (error) {
           throw translateUnique(error, "replication-group", group.id);
         }
-        for (const nodeGroup of nodeGroups) {
-          await tx.nodeGroup.create({
-            data: {
-              replicationGroupId: group.id,
-              nodeGroupId: nodeGroup.id,
-              status: "creating",
-              primaryEndpointPort: nodeGroup.primaryEndpointPort,
-              readerEndpointPort: nodeGroup.readerEndpointPort,
-            },
-          });
-          await claimPorts(tx, [
-            { port: nodeGroup.primaryEndpointPort, owner: owners.nodeGroupEndpoint(group.id, nodeGroup.id, "primary") },
-            { port: nodeGroup.readerEndpointPort, owner: owners.nodeGroupEndpoint(group.id, nodeGroup.id, "reader") },
-          ]);
+        if (row.configEndpointPort !== undefined) {
+          await claimPorts(tx, [{ port: row.configEndpointPort, owner: owners.groupConfigurationEndpoint(group.id) }]);
         }
+        for (const nodeGroup of nodeGroups) await insertNodeGroup(tx, group.id, nodeGroup);
         if (adopt) {
           // Only a standalone cluster that is still available can join; checked by the write itself.
           const { count } = await tx.cacheCluster.updateMany({
@@ -227,6 +232,61 @@ export class ReplicationGroupRepository {
     });
   }
 
+  /**
+   * Online resharding starts: new node groups (no slots yet) with their members, the target slots
+   * and the node groups to remove recorded on the group, which becomes modifying.
+   */
+  startResharding(
+    id: string,
+    version: number,
+    change: { nodeGroups: NewNodeGroup[]; target: Record<string, string>; removing: string[] },
+    events: NewEvent[],
+    maxNodes: number,
+  ): Promise<ReplicationGroup> {
+    return this.db.$transaction(
+      async (tx) => {
+        await updateGroupAt(tx, id, version, { status: "modifying", reshardTarget: JSON.stringify(change.target), reshardRemoving: JSON.stringify(change.removing), reshardProgress: 0 });
+        for (const nodeGroup of change.nodeGroups) {
+          await insertNodeGroup(tx, id, nodeGroup);
+          for (const member of nodeGroup.members) await insertCluster(tx, member);
+        }
+        await tx.nodeGroup.updateMany({ where: { replicationGroupId: id, nodeGroupId: { in: change.removing } }, data: { status: "modifying" } });
+        await requireNodeQuota(tx, maxNodes);
+        await writeEvents(tx, events);
+        return (await loadGroup(tx, id))!;
+      },
+      { isolationLevel: "Serializable" },
+    );
+  }
+
+  /** How much of the slot move is done (0–100). Not a change of the group's settings: its version stays. */
+  async reshardProgress(id: string, progress: number): Promise<void> {
+    await this.db.replicationGroup.updateMany({ where: { id, reshardTarget: { not: null } }, data: { reshardProgress: progress } });
+  }
+
+  /**
+   * Every slot is where the target says: node groups record their new slots, removed node groups
+   * and their members go to deleting (the reconciler removes them), the resharding record is cleared.
+   */
+  async finishResharding(id: string, target: Record<string, string>, removing: string[], events: NewEvent[]): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.replicationGroup.update({ where: { id }, data: { reshardTarget: null, reshardRemoving: null, reshardProgress: null, ...bump } });
+      for (const [nodeGroupId, slots] of Object.entries(target)) {
+        await tx.nodeGroup.update({ where: { replicationGroupId_nodeGroupId: { replicationGroupId: id, nodeGroupId } }, data: { slots } });
+      }
+      await tx.nodeGroup.updateMany({ where: { replicationGroupId: id, nodeGroupId: { in: removing } }, data: { status: "deleting" } });
+      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id, nodeGroupId: { in: removing } }, data: { status: "deleting", ...bump } });
+      const memberIds = (await tx.cacheCluster.findMany({ where: { replicationGroupId: id, nodeGroupId: { in: removing } }, select: { id: true } })).map((row) => row.id);
+      await markNodesAbsent(tx, { clusterId: { in: memberIds } });
+      await writeEvents(tx, events);
+    });
+  }
+
+  /** Removed node groups whose members are all gone: their rows go too. */
+  async forgetEmptyNodeGroups(id: string): Promise<void> {
+    await this.db.nodeGroup.deleteMany({ where: { replicationGroupId: id, status: "deleting", members: { none: {} } } });
+  }
+
   /* The controllers' writes. */
 
   /**
@@ -267,6 +327,7 @@ export class ReplicationGroupRepository {
     await this.db.$transaction(async (tx) => {
       await deleteTags(tx, arn);
       await releasePortsStartingWith(tx, owners.nodeGroupEndpointsOf(id));
+      await releasePorts(tx, [owners.groupConfigurationEndpoint(id)]);
       await tx.replicationGroup.deleteMany({ where: { id } });
       await writeEvents(tx, events);
     });

@@ -48,6 +48,7 @@ export function toNode(row: NodeRow): CacheNode {
     status: row.status,
     desired: row.desired as Desired,
     hostPort: row.hostPort,
+    busPort: orUndefined(row.busPort),
     runtimeName: row.runtimeName,
     runtimeId: orUndefined(row.runtimeId),
     admin: row.adminHost !== null && row.adminPort !== null ? { host: row.adminHost, port: row.adminPort } : undefined,
@@ -88,6 +89,7 @@ export function toNodeGroup(row: NodeGroupRow): NodeGroup {
     status: row.status,
     primaryEndpointPort: orUndefined(row.primaryEndpointPort),
     readerEndpointPort: orUndefined(row.readerEndpointPort),
+    slots: orUndefined(row.slots),
     failover: failoverOf(row),
     members: row.members.map(toCluster),
   };
@@ -102,6 +104,12 @@ export function toReplicationGroup(row: GroupRow): ReplicationGroup {
     automaticFailover: row.automaticFailover,
     multiAz: row.multiAz,
     atRestEncryption: row.atRestEncryption,
+    clusterEnabled: row.clusterEnabled,
+    configEndpointPort: orUndefined(row.configEndpointPort),
+    resharding:
+      row.reshardTarget === null
+        ? undefined
+        : { target: JSON.parse(row.reshardTarget) as Record<string, string>, removing: JSON.parse(row.reshardRemoving ?? "[]") as string[], progress: row.reshardProgress ?? 0 },
     kmsKeyId: orUndefined(row.kmsKeyId),
     version: row.version,
     createdAt: row.createdAt,

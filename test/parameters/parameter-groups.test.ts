@@ -179,7 +179,11 @@ describe.each(RUNTIMES)("parameter groups on real nodes (%s runtime)", (runtime)
       ["DeleteCacheParameterGroup", { CacheParameterGroupName: "default.redis7" }, "InvalidCacheParameterGroupState", 400],
       ["DescribeCacheParameters", { CacheParameterGroupName: "nope" }, "CacheParameterGroupNotFound", 404],
       ["CreateReplicationGroup", { ReplicationGroupId: "wrong-family", ReplicationGroupDescription: "d", CacheParameterGroupName: "mc-params" }, "InvalidParameterCombination", 400],
-      ["CreateReplicationGroup", { ReplicationGroupId: "cluster-on", ReplicationGroupDescription: "d", CacheParameterGroupName: "default.redis7.cluster.on" }, "InvalidParameterCombination", 400],
+      // cluster-enabled yes is for cluster-mode-enabled replication groups only, and cannot change while in use
+      ["CreateCacheCluster", { CacheClusterId: "cluster-on", Engine: "redis", CacheParameterGroupName: "default.redis7.cluster.on" }, "InvalidParameterCombination", 400],
+      ["CreateReplicationGroup", { ReplicationGroupId: "cluster-off", ReplicationGroupDescription: "d", NumNodeGroups: 2, CacheParameterGroupName: "app-params" }, "InvalidParameterCombination", 400],
+      ["CreateReplicationGroup", { ReplicationGroupId: "cluster-on", ReplicationGroupDescription: "d", ClusterMode: "disabled", CacheParameterGroupName: "default.redis7.cluster.on" }, "InvalidParameterCombination", 400],
+      ["ModifyCacheParameterGroup", { CacheParameterGroupName: "app-params", ParameterNameValues: [{ ParameterName: "cluster-enabled", ParameterValue: "yes" }] }, "InvalidParameterCombination", 400],
       ["CreateCacheCluster", { CacheClusterId: "no-group", Engine: "redis", CacheParameterGroupName: "nope" }, "CacheParameterGroupNotFound", 404],
     ];
     for (const [operation, input, code, status] of cases) {

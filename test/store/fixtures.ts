@@ -41,6 +41,7 @@ export function groupSpec(id: string, port: () => number, options: { members?: n
     automaticFailover: true,
     multiAz: false,
     atRestEncryption: false,
+    clusterEnabled: false,
     nodeGroups: [
       {
         id: "0001",

@@ -50,7 +50,7 @@ describe("CreateReplicationGroup rules", () => {
     [{ SnapshotName: "a", SnapshotArns: ["arn:aws:s3:::b/k"] }, "InvalidParameterCombination 400"],
     [{ NumCacheClusters: 2, PreferredCacheClusterAZs: ["us-east-1a"] }, "InvalidParameterValue 400"],
     [{ PreferredCacheClusterAZs: ["eu-west-1a"] }, "InvalidParameterValue 400"],
-    [{ NumNodeGroups: 2 }, "InvalidParameterValue 400"],
+    [{ NumNodeGroups: 2, ClusterMode: "disabled" }, "InvalidParameterCombination 400"],
     [{ AuthToken: "0123456789abcdef" }, "InvalidParameterCombination 400"],
     [{ TransitEncryptionMode: "preferred" }, "InvalidParameterCombination 400"],
     [{ TransitEncryptionEnabled: true, TransitEncryptionMode: "optional" }, "InvalidParameterValue 400"],

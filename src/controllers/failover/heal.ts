@@ -13,6 +13,8 @@ import type { ControllerContext } from "../context.ts";
 import { addressesOfNode, loggedIn, replicationPeerOf, specOf } from "../node-access.ts";
 import { placementOf } from "../nodes.ts";
 import { waitForReplicaLinks } from "../replication.ts";
+import { shardReplicationOf } from "../shard-replication.ts";
+import type { ConnectionProfile } from "../../engines/connection.ts";
 import type { FailoverDecision } from "./decide.ts";
 
 type Decision<A extends FailoverDecision["action"]> = Extract<FailoverDecision, { action: A }>;
@@ -44,8 +46,11 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
   if (!electedAddresses) throw new Error(`elected replica ${elected.id} has no recorded address`);
   const electedPeer = replicationPeerOf(elected, electedAddresses);
   await work.runtime.kill(nodeOf(failed)!.runtimeName);
+  const replication = shardReplicationOf(work, group);
+  let electedProfile: ConnectionProfile;
   try {
-    await work.redis.promote(await loggedIn(work.redis, work.certificates, elected, electedAddresses.admin));
+    electedProfile = await loggedIn(work.redis, work.certificates, elected, electedAddresses.admin);
+    await replication.promote(electedProfile);
   } catch {
     await abandon(work, group, nodeGroup, { action: "abandon", phase: "promote", reason: "elected-died", failed: [elected.id], settle: false });
     return;
@@ -56,7 +61,7 @@ export async function promote(work: ControllerContext, group: ReplicationGroup, 
       const admin = nodeOf(other)?.admin;
       if (admin) {
         await loggedIn(work.redis, work.certificates, other, admin)
-          .then((profile) => work.redis.replicaOf(profile, electedPeer))
+          .then((profile) => replication.follow(profile, { admin: electedProfile, peer: electedPeer }))
           .catch(() => undefined);
       }
     }),
@@ -85,9 +90,10 @@ export async function recover(work: ControllerContext, group: ReplicationGroup, 
   if (!primaryAddresses) throw new Error(`primary ${primary.id} has no recorded address`);
   const node = nodeOf(recovering)!;
   const peer = replicationPeerOf(primary, primaryAddresses);
-  const handle = await work.runtime.start(await specOf(work.certificates, recovering, node, peer));
+  const handle = await work.runtime.start(await specOf(work.certificates, recovering, node, { replicaOf: peer, announceHost: work.announceHost }));
   const profile = await loggedIn(work.redis, work.certificates, recovering, handle.adminAddress);
-  await work.redis.replicaOf(profile, peer);
+  const primaryProfile = await loggedIn(work.redis, work.certificates, primary, primaryAddresses.admin);
+  await shardReplicationOf(work, group).follow(profile, { admin: primaryProfile, peer });
   if (!(await waitForReplicaLinks(work.redis, [profile], work.syncTimeoutMs))) {
     throw new Error(`recovered node ${node.runtimeName} did not sync with ${decision.to}`);
   }
@@ -116,16 +122,18 @@ export async function restartInPlace(work: ControllerContext, group: Replication
 }
 
 /** steady with replicas that claim to be primaries: they follow the primary again. */
-export async function demote(work: ControllerContext, nodeGroup: NodeGroup, ids: string[]): Promise<void> {
+export async function demote(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, ids: string[]): Promise<void> {
   const primary = primaryOf(nodeGroup)!;
   const addresses = addressesOfNode(nodeOf(primary));
   if (!addresses) return;
   const peer = replicationPeerOf(primary, addresses);
+  const primaryProfile = await loggedIn(work.redis, work.certificates, primary, addresses.admin);
+  const replication = shardReplicationOf(work, group);
   await Promise.all(
     ids.map(async (id) => {
       const demoted = member(nodeGroup, id);
       const admin = nodeOf(demoted)?.admin;
-      if (admin) await work.redis.replicaOf(await loggedIn(work.redis, work.certificates, demoted, admin), peer);
+      if (admin) await replication.follow(await loggedIn(work.redis, work.certificates, demoted, admin), { admin: primaryProfile, peer });
     }),
   );
 }

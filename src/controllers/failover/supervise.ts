@@ -26,7 +26,7 @@ export async function superviseNodeGroup(work: ControllerContext, group: Replica
     const decision = decideFailover(observation);
     switch (decision.action) {
       case "steady":
-        if (decision.demote.length > 0) await demote(work, current.nodeGroup, decision.demote);
+        if (decision.demote.length > 0) await demote(work, current.group, current.nodeGroup, decision.demote);
         return healed ? "healed" : "steady";
       case "restart-in-place":
         if (healed) return "healed";

@@ -33,8 +33,8 @@ export interface ContainerCreate {
   labels: Record<string, string>;
   /** Published ports: internal port -> host address and port. */
   publish?: { internal: number; hostIp: string; hostPort: number }[];
-  /** Network id to attach to, with the aliases the container answers to there; none: no network at all. */
-  network?: { id: string; aliases: string[] };
+  /** Network id to attach to, with the aliases the container answers to there; "host": the host's network (nothing is published); none: no network at all. */
+  network?: { id: string; aliases: string[] } | "host";
   /** Volumes by name, mounted at a path in the container. */
   mounts: { volume: string; target: string }[];
   /** The engine reads its configuration from stdin at every start (startWithInput). */
@@ -81,10 +81,10 @@ export class Containers {
         HostConfig: {
           PortBindings: bindings,
           RestartPolicy: { Name: "no" },
-          NetworkMode: c.network?.id ?? "none",
+          NetworkMode: c.network === "host" ? "host" : (c.network?.id ?? "none"),
           Mounts: c.mounts.map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target })),
         },
-        ...(c.network ? { NetworkingConfig: { EndpointsConfig: { [c.network.id]: { Aliases: c.network.aliases } } } } : {}),
+        ...(c.network && c.network !== "host" ? { NetworkingConfig: { EndpointsConfig: { [c.network.id]: { Aliases: c.network.aliases } } } } : {}),
       }),
     );
     return container.id;

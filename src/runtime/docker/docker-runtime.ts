@@ -90,7 +90,7 @@ export class DockerRuntime implements NodeRuntime {
         id = await this.createContainer(spec, blueprint);
       }
       await this.launch(cname, blueprint.launch);
-      const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+      const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras, spec.hostNetwork);
       await this.waitReady(cname, spec, handle.adminAddress, false);
       return handle;
     });
@@ -186,7 +186,7 @@ export class DockerRuntime implements NodeRuntime {
       // Adopted only when it answers on the spec's port: a container that does not (its engine
       // never got its configuration because the control plane died while writing it, or it hangs)
       // is replaced now, never waited on pass after pass.
-      const handle = this.handle(spec.name, info.id, spec.engine, spec.hostPort, blueprint.extras);
+      const handle = this.handle(spec.name, info.id, spec.engine, spec.hostPort, blueprint.extras, spec.hostNetwork);
       try {
         await this.waitReady(cname, spec, handle.adminAddress, false);
         this.kit.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: true }, "node container ready");
@@ -199,7 +199,7 @@ export class DockerRuntime implements NodeRuntime {
     }
     const id = await this.createContainer(spec, blueprint);
     await this.launch(cname, blueprint.launch);
-    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras);
+    const handle = this.handle(spec.name, id, spec.engine, spec.hostPort, blueprint.extras, spec.hostNetwork);
     await this.waitReady(cname, spec, handle.adminAddress, true);
     this.kit.log.debug({ container: cname, ms: Math.round(performance.now() - t0), adopted: false }, "node container ready");
     return handle;
@@ -208,7 +208,7 @@ export class DockerRuntime implements NodeRuntime {
   private blueprint(spec: NodeSpec): Blueprint {
     const { image, launch, extras } = this.kit.engineStart(spec, VOLUME_FILES_DIR);
     const cmd = [this.kit.commands[spec.engine], ...launch.args];
-    const shape = shapeOf([image, cmd, spec.hostPort, extras, spec.network, this.kit.addressing.publishHost]);
+    const shape = shapeOf([image, cmd, spec.hostPort, extras, spec.network, this.kit.addressing.publishHost, spec.hostNetwork === true]);
     return { image, launch, cmd, extras, labels: nodeLabels(this.kit.owner, spec, extras, shape), shape };
   }
 
@@ -219,18 +219,21 @@ export class DockerRuntime implements NodeRuntime {
     const { [LABEL.shape]: _shape, ...volumeLabels } = blueprint.labels;
     for (let attempt = 0; ; attempt++) {
       await this.kit.imageStore.ensure(blueprint.image);
-      const [networkId, freshVolume] = await Promise.all([this.networks.ensure(spec.network), this.kit.volumes.ensure(volume, volumeLabels)]);
+      const host = spec.hostNetwork === true;
+      const [networkId, freshVolume] = await Promise.all([host ? undefined : this.networks.ensure(spec.network), this.kit.volumes.ensure(volume, volumeLabels)]);
       try {
         const id = await this.kit.containers.create({
           name: cname,
           image: blueprint.image,
           cmd: blueprint.cmd,
           labels: blueprint.labels,
-          publish: [
-            { internal: INTERNAL_PORT[spec.engine], hostIp: this.kit.addressing.publishHost, hostPort: spec.hostPort },
-            ...blueprint.extras.map((extra) => ({ internal: extra.internal, hostIp: this.kit.addressing.publishHost, hostPort: extra.hostPort })),
-          ],
-          network: { id: networkId, aliases: [spec.name] },
+          publish: host
+            ? []
+            : [
+                { internal: INTERNAL_PORT[spec.engine], hostIp: this.kit.addressing.publishHost, hostPort: spec.hostPort },
+                ...blueprint.extras.map((extra) => ({ internal: extra.internal, hostIp: this.kit.addressing.publishHost, hostPort: extra.hostPort })),
+              ],
+          network: networkId === undefined ? "host" : { id: networkId, aliases: [spec.name] },
           mounts: [{ volume, target: DATA_DIR }],
           stdin: blueprint.launch.config !== undefined,
         });
@@ -302,7 +305,7 @@ export class DockerRuntime implements NodeRuntime {
     return observedFromLabels(this.kit.addressing, labels, id, running);
   }
 
-  private handle(name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[]): NodeHandle {
-    return nodeHandle(this.kit.addressing, name, id, engine, hostPort, extras);
+  private handle(name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[], hostNetwork = false): NodeHandle {
+    return nodeHandle(this.kit.addressing, name, id, engine, hostPort, extras, hostNetwork);
   }
 }

@@ -5,7 +5,7 @@
  * ports, and how an engine is started inside a node's container or task.
  */
 import Docker from "dockerode";
-import { ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, internalExtraPorts, type EngineLaunch } from "../engine-config.ts";
+import { ENGINE_COMMAND, INTERNAL_PORT, engineLaunch, isLoopback, internalExtraPorts, type EngineLaunch } from "../engine-config.ts";
 import { imageFor, type ImageTable } from "../images.ts";
 import { silentLogger, type RuntimeLogger } from "../logger.ts";
 import type { EngineKind, NodeSpec } from "../types.ts";
@@ -86,20 +86,25 @@ export class DockerKit {
 
   /**
    * The spec's engine as it runs in a node's container: on its default port on every address of
-   * the container, data in the volume at DATA_DIR, the node's files at `filesDir`.
+   * the container, data in the volume at DATA_DIR, the node's files at `filesDir`. On the host's
+   * network (spec.hostNetwork) it listens on the host ports themselves at the publish address, as a
+   * process does.
    */
   engineStart(spec: NodeSpec, filesDir: string): EngineStart {
     const image = imageFor(this.images, spec.engine, spec.engineVersion);
+    const host = spec.hostNetwork === true;
+    const extras = publishedExtras(spec);
     const launch = engineLaunch(spec, {
-      port: INTERNAL_PORT[spec.engine],
-      extraPorts: internalExtraPorts(spec),
-      bind: "0.0.0.0",
+      port: host ? spec.hostPort : INTERNAL_PORT[spec.engine],
+      extraPorts: Object.fromEntries(extras.map((extra) => [extra.name, extra.internal])),
+      bind: host ? this.addressing.publishHost : "0.0.0.0",
       dir: DATA_DIR,
       filesDir,
-      protectedMode: false, // clients arrive through published ports, from outside the container's loopback
+      // Through published ports clients arrive from outside the container's loopback; on the host's network, as to a process.
+      protectedMode: host && isLoopback(this.addressing.publishHost),
       memcachedUser: "nobody", // ignored by memcached when the image already runs as a non-root user
     });
-    return { image, launch, extras: publishedExtras(spec) };
+    return { image, launch, extras };
   }
 
   clear(): void {

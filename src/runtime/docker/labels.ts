@@ -21,6 +21,8 @@ export const LABEL = {
   /** Hash of what a container is made of (image, command, ports, network): another value means another container. */
   shape: "elasticache-local.shape",
   network: "elasticache-local.network",
+  /** The container runs in the host's network namespace (spec.hostNetwork). */
+  hostNetwork: "elasticache-local.host-network",
   /** spec.labels are stored under this prefix. */
   userPrefix: "elasticache-local.label.",
 } as const;

@@ -17,8 +17,9 @@ export interface PublishedExtra {
 }
 
 /** The spec's extra ports with the inside port each gets (engine-config.ts: internalExtraPorts). */
-export function publishedExtras(spec: Pick<NodeSpec, "extraPorts">): PublishedExtra[] {
-  const inside = internalExtraPorts(spec);
+export function publishedExtras(spec: Pick<NodeSpec, "extraPorts" | "hostNetwork">): PublishedExtra[] {
+  // On the host's network the engine listens on the host ports themselves, as a process does.
+  const inside = spec.hostNetwork ? Object.fromEntries((spec.extraPorts ?? []).map((extra) => [extra.name, extra.hostPort])) : internalExtraPorts(spec);
   return (spec.extraPorts ?? []).map((extra) => ({ name: extra.name, hostPort: extra.hostPort, internal: inside[extra.name] }));
 }
 
@@ -39,6 +40,7 @@ export function nodeLabels(owner: Owner, spec: NodeSpec, extras: PublishedExtra[
     [LABEL.network]: spec.network,
     [LABEL.shape]: shape,
     ...(spec.tlsOnly ? { [LABEL.tls]: "true" } : {}),
+    ...(spec.hostNetwork ? { [LABEL.hostNetwork]: "true" } : {}),
     ...toUserLabels(spec.labels),
   };
 }
@@ -53,15 +55,19 @@ export interface Addressing {
   inDocker: boolean;
 }
 
-export function nodeHandle(at: Addressing, name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[]): NodeHandle {
+export function nodeHandle(at: Addressing, name: string, id: string, engine: EngineKind, hostPort: number, extras: PublishedExtra[], hostNetwork = false): NodeHandle {
   const publishedHost = at.publishHost === "0.0.0.0" ? "127.0.0.1" : at.publishHost === "::" ? "::1" : at.publishHost;
   // Inside a network the node answers to its alias, the node name: one DNS label, unlike the
-  // container name, which may be longer than 63 characters.
-  const addresses = (internal: number, published: number): PortAddresses => ({
-    admin: at.inDocker ? { host: name, port: internal } : { host: publishedHost, port: published },
-    peer: { host: name, port: internal },
-    client: { host: at.advertisedHost, port: published },
-  });
+  // container name, which may be longer than 63 characters. On the host's network (spec.hostNetwork),
+  // everyone reaches it on the host.
+  const addresses = (internal: number, published: number): PortAddresses =>
+    hostNetwork
+      ? { admin: { host: publishedHost, port: published }, peer: { host: publishedHost, port: published }, client: { host: at.advertisedHost, port: published } }
+      : {
+          admin: at.inDocker ? { host: name, port: internal } : { host: publishedHost, port: published },
+          peer: { host: name, port: internal },
+          client: { host: at.advertisedHost, port: published },
+        };
   const main = addresses(INTERNAL_PORT[engine] ?? 6379, hostPort);
   const ports: Record<string, PortAddresses> = {};
   for (const extra of extras) ports[extra.name] = addresses(extra.internal, extra.hostPort);
@@ -78,6 +84,6 @@ export function observedFromLabels(at: Addressing, labels: Record<string, string
   } catch {
     // an object made before extra ports were recorded
   }
-  const handle = nodeHandle(at, name, id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]), extras);
+  const handle = nodeHandle(at, name, id, labels[LABEL.engine] as EngineKind, Number(labels[LABEL.hostPort]), extras, labels[LABEL.hostNetwork] === "true");
   return { ...handle, running, labels: fromUserLabels(labels) };
 }

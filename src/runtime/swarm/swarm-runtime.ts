@@ -170,6 +170,9 @@ export class SwarmRuntime implements NodeRuntime {
   // --- internals -------------------------------------------------------------------------------
 
   private async startLocked(spec: NodeSpec): Promise<NodeHandle> {
+    // Redis Cluster nodes announce host addresses every node and client reaches; a swarm task's
+    // published ports are on the ingress mesh, not one host, so cluster mode is not offered here.
+    if (spec.hostNetwork) throw new RuntimeError("InvalidSpec", `node ${spec.name}: the host's network (cluster mode enabled) is not supported by the Swarm runtime`);
     const blueprint = await this.blueprint(spec);
     const service = await this.services.inspect(this.serviceName(spec.name));
     if (service && !isOwnedBy(service.labels, this.kit.owner)) {

@@ -29,6 +29,8 @@ export type {
   DecreaseReplicaCountCommandOutput,
   TestFailoverCommandInput,
   TestFailoverCommandOutput,
+  ModifyReplicationGroupShardConfigurationCommandInput,
+  ModifyReplicationGroupShardConfigurationCommandOutput,
   CreateCacheClusterCommandInput,
   CreateCacheClusterCommandOutput,
   DescribeCacheClustersCommandInput,
@@ -156,6 +158,11 @@ export class DecreaseReplicaCountCommand extends Command<aws.DecreaseReplicaCoun
 /** TestFailover over the REST API; input and output as @aws-sdk/client-elasticache's TestFailoverCommand. */
 export class TestFailoverCommand extends Command<aws.TestFailoverCommandInput, aws.TestFailoverCommandOutput> {
   readonly operation = "TestFailover";
+}
+
+/** ModifyReplicationGroupShardConfiguration over the REST API; input and output as @aws-sdk/client-elasticache's ModifyReplicationGroupShardConfigurationCommand. */
+export class ModifyReplicationGroupShardConfigurationCommand extends Command<aws.ModifyReplicationGroupShardConfigurationCommandInput, aws.ModifyReplicationGroupShardConfigurationCommandOutput> {
+  readonly operation = "ModifyReplicationGroupShardConfiguration";
 }
 
 /** CreateCacheCluster over the REST API; input and output as @aws-sdk/client-elasticache's CreateCacheClusterCommand. */
