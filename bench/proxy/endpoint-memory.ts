@@ -10,8 +10,7 @@
  * Usage: npx tsx bench/proxy/endpoint-memory.ts [connections, default 2000]
  */
 import { readFileSync } from "node:fs";
-import net from "node:net";
-import { Redis } from "ioredis";
+import { closeAll, openIdle, redisClientCount } from "../../test/helpers/idle-sockets.ts";
 import { startServer } from "../../test/helpers/server.ts";
 import { createGroup } from "../lib/api.ts";
 import { fmt, table } from "../lib/measure.ts";
@@ -21,24 +20,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
-async function nodeClients(port: number): Promise<number> {
-  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true });
-  await client.connect();
-  const count = Number(/connected_clients:(\d+)/.exec(await client.info("clients"))![1]) - 1;
-  client.disconnect();
-  return count;
-}
-
-async function openIdle(port: number, count: number): Promise<net.Socket[]> {
-  const sockets: net.Socket[] = [];
-  for (let start = 0; start < count; start += 200) {
-    const batch = Array.from({ length: Math.min(200, count - start) }, () => net.connect(port, "127.0.0.1"));
-    sockets.push(...batch);
-    await Promise.all(batch.map((socket) => new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject))));
-  }
-  return sockets;
-}
-
 const server = await startServer({ env: { ECL_RUNTIME: "process", ECL_INSTANCE: `bmem${process.pid}`, ECL_PORT_RANGE: "24400-24499" } });
 const pid = server.process.pid!;
 const rows: Record<string, string | number>[] = [];
@@ -47,15 +28,15 @@ try {
   const endpoint = group.NodeGroups[0].PrimaryEndpoint.Port as number;
   const primaryMember = group.NodeGroups[0].NodeGroupMembers.find((member: any) => member.CurrentRole === "primary");
   const nodePort = primaryMember.ReadEndpoint.Port as number;
-  const row = (moment: string) => async () => rows.push({ moment, "control plane RSS MiB": fmt(rssMiB(pid), 1), "node clients": await nodeClients(nodePort) });
+  const row = (moment: string) => async () => rows.push({ moment, "control plane RSS MiB": fmt(rssMiB(pid), 1), "node clients": await redisClientCount(nodePort) });
   await sleep(2_000);
   await row("before")();
   // Three rounds: memory the process keeps for reuse shows once; a leak grows with every round.
   for (let round = 1; round <= 3; round++) {
     const sockets = await openIdle(endpoint, connections);
-    while ((await nodeClients(nodePort)) < connections) await sleep(100);
+    while ((await redisClientCount(nodePort)) < connections) await sleep(100);
     await row(`round ${round}: with ${connections} idle connections`)();
-    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once("close", resolve).destroy())));
+    await closeAll(sockets);
     await sleep(1_000);
     await row(`round ${round}: 1 s after they closed`)();
   }

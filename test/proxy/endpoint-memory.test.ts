@@ -6,10 +6,10 @@
  * 2,000 clients through a group's primary endpoint (forwarded at once) and through its reader
  * endpoint with transit "preferred" (held until their first bytes, which idle clients never send).
  */
-import net from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ReplicationGroupEndpoints } from "../../src/proxy/endpoints.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { closeAll, openIdle, redisClientCount } from "../helpers/idle-sockets.ts";
 import { type NodeProcess, redisClient, startRedis } from "./nodes.ts";
 
 const CLIENTS = 2_000;
@@ -17,33 +17,6 @@ const CLIENTS = 2_000;
 let node: NodeProcess;
 let endpoints: ReplicationGroupEndpoints;
 let ports: { primary: number };
-
-async function connectedClients(port: number): Promise<number> {
-  const client = redisClient(port);
-  try {
-    await client.connect();
-    // This client included.
-    return Number(/connected_clients:(\d+)/.exec(await client.info("clients"))![1]) - 1;
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** `count` raw sockets to `port`, each connected; they send nothing. */
-async function openIdle(port: number, count: number): Promise<net.Socket[]> {
-  const sockets: net.Socket[] = [];
-  for (let start = 0; start < count; start += 200) {
-    const batch = Array.from({ length: Math.min(200, count - start) }, () => net.connect(port, "127.0.0.1"));
-    sockets.push(...batch);
-    await Promise.all(batch.map((socket) => new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject))));
-  }
-  for (const socket of sockets) socket.on("error", () => {});
-  return sockets;
-}
-
-async function closeAll(sockets: net.Socket[]): Promise<void> {
-  await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once("close", resolve).destroy())));
-}
 
 beforeAll(async () => {
   node = await startRedis();
@@ -58,10 +31,10 @@ afterAll(async () => {
 });
 
 it(`${CLIENTS} idle clients through the primary endpoint: tracked while open, nothing left after they close`, async () => {
-  const baseline = await connectedClients(node.port);
+  const baseline = await redisClientCount(node.port);
   expect(await endpoints.primary.endpoint.tracked()).toEqual({ connections: 0, waiting: 0, sockets: 0 });
   const sockets = await openIdle(ports.primary, CLIENTS);
-  await eventually(async () => (await connectedClients(node.port)) === baseline + CLIENTS, 30_000, "every client forwarded to the node");
+  await eventually(async () => (await redisClientCount(node.port)) === baseline + CLIENTS, 30_000, "every client forwarded to the node");
   expect(await endpoints.primary.endpoint.tracked()).toEqual({ connections: CLIENTS, waiting: 0, sockets: CLIENTS });
 
   await closeAll(sockets);
@@ -70,7 +43,7 @@ it(`${CLIENTS} idle clients through the primary endpoint: tracked while open, no
     return tracked.connections === 0 && tracked.sockets === 0;
   }, 30_000, "the endpoint to forget every client");
   expect(await endpoints.primary.endpoint.tracked()).toEqual({ connections: 0, waiting: 0, sockets: 0 });
-  await eventually(async () => (await connectedClients(node.port)) === baseline, 30_000, "every upstream connection closed");
+  await eventually(async () => (await redisClientCount(node.port)) === baseline, 30_000, "every upstream connection closed");
 
   // Still serving.
   const client = redisClient(ports.primary);
