@@ -6,6 +6,8 @@ import { benchApi } from "./api/describe.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
+import { benchMetricsCost } from "./metrics-cost.ts";
+import { benchDashboardFailover } from "./dashboard-failover.ts";
 import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchParameterApply } from "./parameter-apply.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
@@ -15,6 +17,8 @@ const benches: Record<string, () => Promise<string>> = {
   "create-group": benchCreateGroup,
   failover: benchFailover,
   scale: benchScale,
+  "metrics-cost": benchMetricsCost,
+  "dashboard-failover": benchDashboardFailover,
   "snapshot-restore": benchSnapshotRestore,
   "parameter-apply": benchParameterApply,
   api: () => benchApi(),

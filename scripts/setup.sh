@@ -3,8 +3,8 @@
 # quick when everything is already there; run automatically before `npm start` and `npm test`.
 #   - Debian packages: redis-server, memcached (nodes of the process runtime); with --test also
 #     awscli (the AWS CLI tests), python3-boto3 and python3-redis (boto3 and redis-py tests, run with /usr/bin/python3), docker.io
-#     (the Docker runtime tests), haproxy (benchmarks) and ansible (its community.aws ElastiCache
-#     modules, driven by the tests)
+#     (the Docker runtime tests), haproxy (benchmarks), ansible (its community.aws ElastiCache
+#     modules, driven by the tests) and chromium (the dashboard, driven headless by playwright-core)
 #   - npm packages: npm ci when node_modules was not installed from this very package-lock.json
 #     (judged by the lockfile's hash, kept in node_modules/.ecl-lock-hash, not by file dates: a
 #     node_modules copied into a fresh clone is kept when it matches)
@@ -16,7 +16,7 @@ want_tests=false
 [[ "${1:-}" == "--test" ]] && want_tests=true
 
 packages=(redis-server memcached)
-$want_tests && packages+=(awscli python3-boto3 python3-redis docker.io haproxy redis-tools ansible)
+$want_tests && packages+=(awscli python3-boto3 python3-redis docker.io haproxy redis-tools ansible chromium)
 
 missing=()
 for package in "${packages[@]}"; do

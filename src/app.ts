@@ -8,12 +8,14 @@ import { serviceModel } from "./aws/model.ts";
 import { queryProtocol } from "./aws/query-plugin.ts";
 import type { AnyOperations } from "./aws/operations.ts";
 import { caCertificateRoute } from "./http/ca-certificate.ts";
-import { localRoutes, type Check } from "./http/local-routes.ts";
+import { dashboardRoutes, type DashboardOptions } from "./http/dashboard.ts";
+import { localRoutes, type Check, type TestClock } from "./http/local-routes.ts";
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./http/framework-errors.ts";
 import { openApiDocs } from "./http/openapi.ts";
 import { restApi } from "./http/rest-plugin.ts";
 import { requireSignatures } from "./http/signature-auth.ts";
 import { validatorCompiler } from "./http/validation.ts";
+import type { Registry } from "prom-client";
 
 export interface AppDeps {
   operations: AnyOperations;
@@ -31,6 +33,12 @@ export interface AppDeps {
   readiness?: { store: Check; runtime: Check; runtimeKind: string };
   /** POST /_elasticache-local/reset: removes every resource and node. */
   reset?: () => Promise<unknown>;
+  /** GET/POST /_elasticache-local/clock, only with ECL_TEST_CLOCK=true: the automatic-backup clock tests set. */
+  testClock?: TestClock;
+  /** The Prometheus registry served at GET /metrics (src/metrics/prometheus.ts). */
+  metrics?: Registry;
+  /** The live dashboard at /dashboard (http/dashboard.ts): the event stream and node metrics it shows. */
+  dashboard?: DashboardOptions;
   /** A pino logger; without one the app logs nothing (tests). */
   logger?: FastifyBaseLogger;
 }
@@ -67,8 +75,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     model: serviceModel().source,
     ...(deps.readiness && { checks: { store: deps.readiness.store, runtime: deps.readiness.runtime }, runtimeKind: deps.readiness.runtimeKind }),
     ...(deps.reset && { reset: deps.reset }),
+    ...(deps.testClock && { testClock: deps.testClock }),
   });
 
+  if (deps.metrics) {
+    const registry = deps.metrics;
+    // Prometheus' text format; open like /health (a scraper carries no AWS signature).
+    app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  }
+  if (deps.dashboard) await dashboardRoutes(app, deps.dashboard);
   if (deps.caCertificate !== undefined) await app.register(caCertificateRoute, { certificatePem: deps.caCertificate });
   await app.register(restApi, { operations: deps.operations });
   await app.register(queryProtocol, {

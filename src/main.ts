@@ -19,9 +19,15 @@ import { EndpointSync } from "./controllers/endpoint-sync.ts";
 import { EventLog } from "./controllers/event-log.ts";
 import { HealthMonitor } from "./controllers/health-monitor.ts";
 import { FailoverTimings } from "./controllers/failover/timings.ts";
+import { observedOperations } from "./metrics/api-calls.ts";
+import { NodeMetricsBook } from "./metrics/node-book.ts";
+import { createMetrics } from "./metrics/prometheus.ts";
 import { Reconciler } from "./controllers/reconciler.ts";
 import { SnapshotFileStore } from "./controllers/snapshot-files.ts";
 import { SnapshotController } from "./controllers/snapshots.ts";
+import { AutomaticBackupController } from "./controllers/automatic-backups.ts";
+import { SettableClock, systemClock } from "./controllers/clock.ts";
+import { AutomatedSnapshots } from "./elasticache/automatic-snapshots.ts";
 import { ParameterController } from "./controllers/parameters.ts";
 import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
@@ -100,7 +106,12 @@ export async function start(config: Config) {
   const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
-  const timings = new FailoverTimings(logger.child({ component: "failover" }));
+  // Metrics: nodes' statistics read on the probe connections, the control plane's own; GET /metrics.
+  const nodeMetrics = new NodeMetricsBook();
+  const metrics = createMetrics({ nodes: nodeMetrics, endpointConnections: () => endpoints.connectionCounts() });
+  const timings = new FailoverTimings(logger.child({ component: "failover" }), Date.now, (totalMs) =>
+    metrics.failover(totalMs === undefined ? undefined : totalMs / 1000),
+  );
   const monitor = new HealthMonitor({
     store,
     timings,
@@ -110,6 +121,7 @@ export async function start(config: Config) {
     certificates,
     intervalMs: config.healthIntervalMs,
     failureThreshold: config.healthFailureThreshold,
+    ...(config.metricsIntervalMs > 0 && { nodeMetrics: { book: nodeMetrics, intervalMs: config.metricsIntervalMs } }),
     logger: logger.child({ component: "health" }),
     onFailure: () => {
       reconciler?.kick();
@@ -127,15 +139,31 @@ export async function start(config: Config) {
     return endpoints.sync();
   };
   const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, onTopology, timings };
-  reconciler = new Reconciler(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "reconciler" }) });
+  reconciler = new Reconciler(controllerContext, {
+    intervalMs: config.reconcileIntervalMs,
+    logger: logger.child({ component: "reconciler" }),
+    onPass: metrics.reconcilePass,
+  });
   parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
   snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
+  const settableClock = config.testClock ? new SettableClock() : undefined;
+  const automaticBackups = new AutomaticBackupController(store, {
+    intervalMs: config.backupIntervalMs,
+    clock: settableClock ?? systemClock,
+    starter: new AutomatedSnapshots(ctx),
+    onSnapshotsChanged: () => snapshotter?.kick(),
+    logger: logger.child({ component: "automatic-backups" }),
+  });
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
+  await services.users.ensureDefault();
   const resetService = new ResetService(ctx);
 
+  const eventLog = new EventLog(store, logger.child({ component: "events" }));
   const app = await buildApp({
-    operations: operationRegistry(services),
+    operations: observedOperations(operationRegistry(services), metrics.apiCall),
+    metrics: metrics.registry,
+    dashboard: { subscribe: (listener) => eventLog.subscribe(listener), nodeMetrics: () => nodeMetrics.list() },
     bodyLimit: config.bodyLimit,
     accountId: config.accountId,
     credentials: config.credentials,
@@ -146,6 +174,15 @@ export async function start(config: Config) {
       logger.info(result, "reset: every resource and node removed");
       return result;
     },
+    ...(settableClock && {
+      testClock: {
+        now: () => settableClock.now(),
+        set: (at: Date) => {
+          settableClock.set(at);
+          return automaticBackups.pass();
+        },
+      },
+    }),
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -155,10 +192,12 @@ export async function start(config: Config) {
   // if one was missed. Rare, because each sync reads every group and node.
   const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
   endpointResync.unref();
-  const eventLog = new EventLog(store, logger.child({ component: "events" }));
   await eventLog.start();
   reconciler.start();
   snapshotter.start();
+  // On the test clock, passes run only when a test sets it: an interval pass at the real time of
+  // day (a restart forgets the clock set) could otherwise fall into a test group's window.
+  if (!settableClock) automaticBackups.start();
   parameterApplier.start();
   monitor.start();
   const listening = app.server.address();
@@ -178,6 +217,7 @@ export async function start(config: Config) {
       monitor.stop();
       clearInterval(endpointResync);
       await reconciler.stop();
+      await automaticBackups.stop();
       await snapshotter.stop();
       await parameterApplier.stop();
       await eventLog.stop();

@@ -9,6 +9,8 @@ const GROUP = { ReplicationGroupId: "demo" };
 const CLUSTER = { CacheClusterId: "sessions" };
 const SNAPSHOT = { SnapshotName: "demo-backup" };
 const PARAMETER_GROUP = { CacheParameterGroupName: "demo-params" };
+const USER = { UserId: "app" };
+const USER_GROUP = { UserGroupId: "apps" };
 const GROUP_ARN = { ResourceName: "arn:aws:elasticache:us-east-1:000000000000:replicationgroup:demo" };
 
 export interface RequestExample {
@@ -81,6 +83,14 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   DescribeCacheClustersOne: { params: CLUSTER },
   ModifyCacheCluster: { params: CLUSTER, body: { NumCacheNodes: 3, ApplyImmediately: true } },
   RebootCacheCluster: { params: CLUSTER, body: { CacheNodeIdsToReboot: ["0001"] } },
+  CreateUser: { body: { ...USER, UserName: "app", Engine: "redis", AccessString: "on ~app:* +@all", Passwords: ["app-password-0123456789"] } },
+  DescribeUsers: {},
+  DescribeUsersOne: { params: USER },
+  ModifyUser: { params: USER, body: { AccessString: "on ~app:* -@all +@read +@write" } },
+  CreateUserGroup: { body: { ...USER_GROUP, Engine: "redis", UserIds: ["default", "app"] } },
+  DescribeUserGroups: {},
+  DescribeUserGroupsOne: { params: USER_GROUP },
+  ModifyUserGroup: { params: USER_GROUP, body: { UserIdsToRemove: ["app"] } },
   DescribeEvents: {},
   DescribeCacheEngineVersions: {},
   GetCaCertificate: {},
@@ -95,4 +105,6 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   DeleteReplicationGroup: { params: GROUP, body: { RetainPrimaryCluster: false } },
   DeleteCacheSubnetGroup: { params: SUBNET_GROUP, body: {} },
   DeleteCacheParameterGroup: { params: PARAMETER_GROUP, body: {} },
+  DeleteUserGroup: { params: USER_GROUP, body: {} },
+  DeleteUser: { params: USER, body: {} },
 };

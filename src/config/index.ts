@@ -64,6 +64,8 @@ export interface Config {
   reconcileIntervalMs: number;
   /** ECL_HEALTH_INTERVAL_MS, ECL_HEALTH_TIMEOUT_MS, ECL_HEALTH_FAILURES: health monitor tuning. */
   healthIntervalMs: number;
+  /** ECL_METRICS_INTERVAL_MS: how often each node is asked for its statistics (INFO, stats); 0 turns node metrics off. */
+  metricsIntervalMs: number;
   healthTimeoutMs: number;
   healthFailureThreshold: number;
   /**
@@ -81,8 +83,12 @@ export interface Config {
   ephemeral: boolean;
   /** ECL_REMOVE_NODES_ON_EXIT=true (implied by ECL_EPHEMERAL): remove every resource and node when the control plane exits. */
   removeNodesOnExit: boolean;
-  /** ECL_SUBNET_IDS: "any" (any `subnet-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
+  /** ECL_SUBNET_IDS: "any" (any `subnet-` / `sg-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
   subnetIds: "any" | "strict";
+  /** ECL_TEST_CLOCK=true (tests only; off by default): the automatic-backup clock can be set through POST /_elasticache-local/clock. */
+  testClock: boolean;
+  /** ECL_BACKUP_INTERVAL_MS: how often the automatic-backup controller looks at the clock (default 60 s; windows are at least 60 minutes). */
+  backupIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -183,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     instance: instanceName(env.ECL_INSTANCE),
     reconcileIntervalMs: int(env, "ECL_RECONCILE_INTERVAL_MS", 10_000, 50, 3_600_000),
     healthIntervalMs: int(env, "ECL_HEALTH_INTERVAL_MS", 2000, 20, 60_000),
+    metricsIntervalMs: int(env, "ECL_METRICS_INTERVAL_MS", 10_000, 0, 3_600_000),
     healthTimeoutMs: int(env, "ECL_HEALTH_TIMEOUT_MS", 500, 10, 60_000),
     healthFailureThreshold: int(env, "ECL_HEALTH_FAILURES", 3, 1, 100),
     credentials,
@@ -190,5 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     ephemeral,
     removeNodesOnExit: ephemeral || bool(env, "ECL_REMOVE_NODES_ON_EXIT"),
     subnetIds: oneOf(env, "ECL_SUBNET_IDS", ["any", "strict"] as const, "any"),
+    testClock: bool(env, "ECL_TEST_CLOCK"),
+    backupIntervalMs: int(env, "ECL_BACKUP_INTERVAL_MS", 60_000, 100, 3_600_000),
   };
 }

@@ -53,6 +53,17 @@ function upstreamOf(transit: Transit, node: CacheNode & { admin: Address }): Ups
 
 export class EndpointSync {
   private readonly groups = new Map<string, GroupEndpoints>();
+
+  /** Client connections open on each endpoint now (for /metrics). */
+  connectionCounts(): Array<{ endpoint: string; kind: string; connections: number }> {
+    const counts: Array<{ endpoint: string; kind: string; connections: number }> = [];
+    for (const [key, { endpoints }] of this.groups) {
+      counts.push({ endpoint: key, kind: "primary", connections: endpoints.primary.connectionCount() });
+      counts.push({ endpoint: key, kind: "reader", connections: endpoints.reader.connectionCount() });
+    }
+    for (const [clusterId, { endpoint }] of this.configs) counts.push({ endpoint: clusterId, kind: "configuration", connections: endpoint.connectionCount() });
+    return counts;
+  }
   private readonly configs = new Map<string, ConfigEndpoint>();
   private running?: Promise<void>;
   private queued?: Promise<void>;

@@ -17,6 +17,7 @@ import { deleteCluster, ensureNodes, removeNodes } from "./nodes.ts";
 import { configureReplication, waitForReplicaLinks } from "./replication.ts";
 import { addressesOfHandle, addressesOfNode, loggedIn, replicationPeerOf } from "./node-access.ts";
 import { applyAuthTokens } from "./auth-tokens.ts";
+import { applyAccessControl } from "./access-control.ts";
 import type { ConnectionProfile } from "../engines/connection.ts";
 
 /** Returns true when the pass must run again (the group changed while it worked). */
@@ -61,40 +62,60 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
     throw error;
   }
 
-  // How the control plane logs in to each member's node (TLS, AUTH token), by member id.
   const profiles = new Map<string, ConnectionProfile>();
-  await Promise.all(
-    all
-      .filter((member) => handles.has(member.id))
-      .map(async (member) => profiles.set(member.id, await loggedIn(work.redis, work.certificates, member, handles.get(member.id)!.adminAddress))),
-  );
+  await logIn(work, all, handles, profiles);
   const replicaProfiles: ConnectionProfile[] = [];
-  for (const nodeGroup of group.nodeGroups) replicaProfiles.push(...(await replicate(work, group, nodeGroup, handles, profiles)));
+  const replicaIds: string[] = [];
+  for (const nodeGroup of group.nodeGroups) {
+    const replicated = await replicate(work, group, nodeGroup, handles, profiles);
+    replicaProfiles.push(...replicated.profiles);
+    replicaIds.push(...replicated.ids);
+  }
   if (group.status === "modifying") {
     const maxmemory = maxmemoryOf(group.cacheNodeType);
     await Promise.all([...profiles.values()].map((profile) => work.redis.configSet(profile, "maxmemory", maxmemory)));
-    // New AUTH tokens (ModifyReplicationGroup): every node takes them without a restart.
-    if (group.security?.previousAuthTokens !== undefined) await applyAuthTokens(work.redis, group.security!, [...profiles.values()]);
+    // New AUTH tokens: every node takes them without a restart.
+    if (!group.security?.accessControl && group.security?.previousAuthTokens !== undefined) await applyAuthTokens(work.redis, group.security, [...profiles.values()]);
+  }
+  // RBAC users, on every pass over the group whatever its status: a user group changed while the
+  // group was being created or recovered reaches every node too (idempotent, a few commands a node).
+  if (group.security?.accessControl) {
+    await applyAccessControl(work.redis, group.security, [...profiles.values()]);
+    // Entering or leaving RBAC changes who the control plane is on the nodes: log in afresh.
+    if (group.security.previousAuthTokens !== undefined) {
+      await logIn(work, all, handles, profiles);
+      replicaProfiles.splice(0, replicaProfiles.length, ...replicaIds.map((id) => profiles.get(id)!));
+    }
   }
   if (!(await waitForReplicaLinks(work.redis, replicaProfiles, work.syncTimeoutMs))) return false;
   return !(await markAvailable(work, group));
 }
 
-/** Points the node group's replicas at its primary; returns the replicas' profiles. */
+/** How the control plane logs in to each member's node (TLS, AUTH token or its RBAC user), by member id. */
+async function logIn(work: ControllerContext, members: CacheCluster[], handles: Map<string, NodeHandle>, profiles: Map<string, ConnectionProfile>): Promise<void> {
+  await Promise.all(
+    members
+      .filter((member) => handles.has(member.id))
+      .map(async (member) => profiles.set(member.id, await loggedIn(work.redis, work.certificates, member, handles.get(member.id)!.adminAddress))),
+  );
+}
+
+/** Points the node group's replicas at its primary; returns the replicas' profiles and member ids. */
 async function replicate(
   work: ControllerContext,
   group: ReplicationGroup,
   nodeGroup: NodeGroup,
   handles: Map<string, NodeHandle>,
   profiles: Map<string, ConnectionProfile>,
-): Promise<ConnectionProfile[]> {
+): Promise<{ profiles: ConnectionProfile[]; ids: string[] }> {
   const members = nodeGroup.members.filter((member) => member.status !== "deleting");
   const primary = members.find((member) => member.role === "primary");
   if (!primary) throw new Error(`node group ${nodeGroup.id} of replication group ${group.id} has no primary member`);
-  const replicas = members.filter((member) => member.role === "replica").map((member) => profiles.get(member.id)!);
+  const ids = members.filter((member) => member.role === "replica").map((member) => member.id);
+  const replicas = ids.map((id) => profiles.get(id)!);
   const peer = replicationPeerOf(primary, addressesOfHandle(handles.get(primary.id)!));
   await configureReplication(work.redis, { admin: profiles.get(primary.id)!, peer }, replicas);
-  return replicas;
+  return { profiles: replicas, ids };
 }
 
 /** Records the group available as read; false when it changed meanwhile (a new pass follows). */
@@ -120,7 +141,11 @@ async function markAvailable(work: ControllerContext, group: ReplicationGroup): 
     { nodes: pendingNodes.map((node) => ({ clusterId: node.clusterId, nodeId: node.nodeId })), clusterIds: pendingClusters.map((member) => member.id) },
     events,
   );
-  if (settled) work.onTopology?.(group.id);
+  if (settled) {
+    work.onTopology?.(group.id);
+    // Users and user groups this group was taking become active (or go) once it has them.
+    if (group.security?.accessControl) await work.store.accessControl.settle();
+  }
   return settled;
 }
 

@@ -12,7 +12,9 @@
  * only needs to find hung nodes, stays long and cheap (each probe is a syscall pair on both
  * sides). One probe at a time per node: a probe connection carries one request at a time.
  * Less often, replicas are also asked INFO replication: one that claims to be a primary (an old
- * primary come back) is demoted at once.
+ * primary come back) is demoted at once. Every `nodeMetrics.intervalMs`, a node that answered its
+ * probe is also asked for its statistics (INFO, Memcached `stats`) on the same connection, for the
+ * ElastiCache metrics (src/metrics): no extra connection, one request per node per interval.
  */
 import type { Logger } from "pino";
 import { event } from "../domain/events.ts";
@@ -24,6 +26,8 @@ import type { FailoverTimings } from "./failover/timings.ts";
 import type { ConnectionProfile } from "../engines/connection.ts";
 import type { NodeCertificates } from "./context.ts";
 import { profileOf, replicationPeerOf } from "./node-access.ts";
+import type { NodeMetricsBook, NodePlace } from "../metrics/node-book.ts";
+import { memcachedReading, redisReading } from "../metrics/node-samples.ts";
 
 export interface HealthMonitorOptions {
   store: Store;
@@ -40,6 +44,8 @@ export interface HealthMonitorOptions {
   onFailure(): void;
   /** Told when a node first looks dead and when it is recorded failed. */
   timings?: FailoverTimings;
+  /** Where nodes' statistics go, and how often each node is asked (ECL_METRICS_INTERVAL_MS). */
+  nodeMetrics?: { book: NodeMetricsBook; intervalMs: number };
 }
 
 interface Target {
@@ -50,7 +56,12 @@ interface Target {
   admin: ConnectionProfile;
   /** The address replicas follow (the primary's TLS listener with transit encryption) when the store says this node is a replica. */
   primaryPeer?: Address;
+  /** Which group, shard, cluster and node it is, for its metrics. */
+  place: NodePlace;
 }
+
+/** The INFO sections the ElastiCache metrics come from (several sections in one call: Redis 7). */
+const METRICS_INFO = "INFO server clients memory stats replication cpu keyspace commandstats\r\n";
 
 /** How often the list of targets is re-read besides explicit refreshes. */
 const REFRESH_EVERY_TICKS = 8;
@@ -68,6 +79,8 @@ export class HealthMonitor {
   private ticks = 0;
   private stopped = false;
   private refreshing?: Promise<void>;
+  /** When each node was last asked for its statistics, by idOf. */
+  private readonly readAt = new Map<string, number>();
 
   constructor(private readonly options: HealthMonitorOptions) {}
 
@@ -108,7 +121,10 @@ export class HealthMonitor {
         engine: node.engine,
         admin: node.engine === "memcached" ? node.admin : profileOf(this.options.certificates, node, node.admin),
         primaryPeer: node.role === "replica" && node.nodeGroup ? peerOf(primaries.get(node.nodeGroup)) : undefined,
+        place: placeOf(node),
       }));
+    this.options.nodeMetrics?.book.retain(this.targets.map((target) => target.place));
+    for (const id of this.readAt.keys()) if (!this.targets.some((target) => idOf(target) === id)) this.readAt.delete(id);
     // A new target is probed now, not at the next tick: its probe connection is then open, so a
     // death right after shows at once as that connection closing.
     for (const target of this.targets) if (!before.some((known) => sameNode(known, target))) this.check(target);
@@ -182,14 +198,38 @@ export class HealthMonitor {
   private async probe(target: Target): Promise<void> {
     if (target.engine === "memcached") {
       await this.options.memcachedProbe.probe(target.admin);
+      await this.readStatistics(target);
       return;
     }
     await this.options.redisProbe.probe(target.admin);
+    await this.readStatistics(target);
     if (!target.primaryPeer || this.ticks % ROLE_CHECK_EVERY_TICKS !== 0) return;
     const info = parseReplicationInfo(await this.options.redisProbe.ask(target.admin, "INFO replication\r\n"));
     if (info.role === "master") {
       this.options.logger.warn({ node: target }, "a replica claims to be a primary; demoting it");
       await this.options.redis.replicaOf(target.admin, target.primaryPeer);
+    }
+  }
+
+  /**
+   * Asks a node that just answered its probe for its statistics, when its interval has passed. A
+   * node that cannot answer this is no less alive: the probe said so; the next interval tries again.
+   */
+  private async readStatistics(target: Target): Promise<void> {
+    const metrics = this.options.nodeMetrics;
+    if (!metrics) return;
+    const id = idOf(target);
+    const now = Date.now();
+    if (now - (this.readAt.get(id) ?? 0) < metrics.intervalMs) return;
+    this.readAt.set(id, now);
+    try {
+      const reading =
+        target.engine === "memcached"
+          ? memcachedReading(await this.options.memcachedProbe.askUntil(target.admin, "stats\r\n", "END\r\n"), now)
+          : redisReading(await this.options.redisProbe.ask(target.admin, METRICS_INFO), now);
+      if (this.isTarget(target)) metrics.book.record(target.place, reading);
+    } catch (error) {
+      this.options.logger.debug({ err: error, node: id }, "could not read a node's statistics");
     }
   }
 
@@ -228,6 +268,11 @@ interface Check {
   /** The node closed a probe connection: every failure of this check is re-probed quickly. */
   connectionLost: boolean;
   done: Promise<void>;
+}
+
+function placeOf(node: { clusterId: string; nodeId: string; engine: string; nodeGroup?: string }): NodePlace {
+  const [replicationGroupId, nodeGroupId] = node.nodeGroup?.split("/") ?? [];
+  return { cacheClusterId: node.clusterId, cacheNodeId: node.nodeId, engine: node.engine, replicationGroupId, nodeGroupId };
 }
 
 const idOf = (target: Target) => `${target.clusterId}/${target.nodeId}`;

@@ -4,9 +4,11 @@
  * nodes replicate from (its TLS listener when transit encryption is on: the nodes run with
  * `tls-replication yes`), and the TLS files, settings and `default` user of its spec. Everything
  * here follows the node's own cluster's NodeSecurity, so a node added later or recovered after a
- * failover is secured the same way.
+ * failover is secured the same way. With RBAC the control plane logs in as its own ACL user
+ * (domain/access-control.ts), never as a customer's.
  */
 import type { Address, CacheCluster, CacheNode } from "../domain/model.ts";
+import { ADMIN_USER, aclUsersOf } from "../domain/access-control.ts";
 import { loginTokens, NO_SECURITY, tlsBesidePlain, tlsOnly, type NodeSecurity } from "../domain/security.ts";
 import type { ConnectionProfile } from "../engines/connection.ts";
 import type { RedisAdmin } from "../engines/redis-admin.ts";
@@ -54,14 +56,40 @@ export function replicationPeerOf(cluster: { security?: NodeSecurity }, addresse
  * client port speaks TLS only; in "preferred" mode the plain port), logging in with the newest token.
  */
 export function profileOf(certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address): ConnectionProfile {
-  return profileWith(certificates, cluster, admin, securityOf(cluster).authTokens[0]);
+  return profileWith(certificates, cluster, admin, identityOf(securityOf(cluster)));
 }
 
-/** The same with a given password (undefined: none). */
-function profileWith(certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address, password: string | undefined): ConnectionProfile {
+/** Who the control plane logs in as: a user name (the default user when absent) and a password (none when absent). */
+interface Identity {
+  username?: string;
+  password?: string;
+}
+
+/** The same with a given identity. */
+function profileWith(certificates: NodeCertificates | undefined, cluster: { security?: NodeSecurity }, admin: Address, identity: Identity): ConnectionProfile {
   const tls = tlsOnly(securityOf(cluster));
   if (tls && !certificates) throw new Error("transit encryption needs the installation's certificate authority");
-  return { ...admin, ...(tls ? { tls: { ca: certificates!.caPem } } : {}), ...(password !== undefined ? { password } : {}) };
+  const { username, password } = identity;
+  return { ...admin, ...(tls ? { tls: { ca: certificates!.caPem } } : {}), ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+}
+
+/** The control plane's identity on a settled node: its own ACL user with RBAC, else the default user with the newest token. */
+function identityOf(security: NodeSecurity): Identity {
+  const control = security.accessControl;
+  if (control?.userGroupId) return { username: ADMIN_USER, password: control.adminPassword };
+  return { password: security.authTokens[0] };
+}
+
+/**
+ * Who may log in while a change is applied, in order: the control plane's own user first (with
+ * RBAC on any node, and a nopass `default` user of a user group would accept any password while
+ * lacking rights), then the desired identity, then the default user with each token the nodes may
+ * still accept (and none).
+ */
+function transitionIdentities(security: NodeSecurity): Identity[] {
+  const control = security.accessControl;
+  const admin: Identity[] = control ? [{ username: ADMIN_USER, password: control.adminPassword }] : [];
+  return [...admin, identityOf(security), ...loginTokens(security).map((password) => ({ password }))];
 }
 
 /** Refusals of a login (a token the node does not have, or a token given to a node without one). */
@@ -76,10 +104,9 @@ export async function loggedIn(redis: RedisAdmin, certificates: NodeCertificates
   const security = securityOf(cluster);
   // Settled: every node accepts the newest token.
   if (security.previousAuthTokens === undefined) return profileOf(certificates, cluster, admin);
-  const tokens = loginTokens(security);
   let lastError: unknown;
-  for (const token of tokens) {
-    const profile = profileWith(certificates, cluster, admin, token);
+  for (const identity of transitionIdentities(security)) {
+    const profile = profileWith(certificates, cluster, admin, identity);
     try {
       await redis.ping(profile);
       return profile;
@@ -118,7 +145,12 @@ export async function specOf(certificates: NodeCertificates | undefined, cluster
       spec.extraPorts = [...(spec.extraPorts ?? []), { name: TLS_PORT_NAME, hostPort: node.tlsPort, setting: "tls-port" }];
     }
   }
-  if (security.authTokens.length > 0) {
+  const rbac = aclUsersOf(security.accessControl);
+  if (rbac) {
+    // RBAC: the user group's users and the control plane's; replicas replicate as the latter.
+    const users = Object.fromEntries([...rbac].map(([name, rules]) => [`user ${name}`, rules.join(" ")]));
+    spec.secretSettings = { ...spec.secretSettings, ...users, masteruser: ADMIN_USER, masterauth: security.accessControl!.adminPassword };
+  } else if (security.authTokens.length > 0) {
     spec.secretSettings = { ...spec.secretSettings, "user default": defaultUserRules(security.authTokens), masterauth: security.authTokens[0] };
   }
   return spec;

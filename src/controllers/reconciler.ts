@@ -15,6 +15,8 @@ import { Kicker } from "./kicker.ts";
 export interface ReconcilerOptions {
   intervalMs: number;
   logger: Logger;
+  /** Told at the start of every pass (the ecl_reconcile_passes_total metric). */
+  onPass?: () => void;
 }
 
 export class Reconciler {
@@ -57,6 +59,7 @@ export class Reconciler {
       this.passAgain = true;
       return;
     }
+    this.options.onPass?.();
     this.passRunning = this.observeAndDispatch()
       .catch((error) => this.options.logger.error({ err: error }, "reconcile pass failed"))
       .finally(() => {
@@ -76,6 +79,8 @@ export class Reconciler {
     const observedList = await runtime.list();
     const observed: Observed = new Map(observedList.map((node) => [node.name, node]));
     const { groups, clusters, nodes } = await store.overview();
+    // RBAC users and user groups no group is taking any more settle (creating/modifying -> active, deleting -> gone).
+    await store.accessControl.settle();
 
     const clusterGroup = new Map(clusters.map((cluster) => [cluster.id, cluster.replicationGroupId]));
     const needsWork = new Set<string>();

@@ -49,6 +49,8 @@ export interface ClusterSettings {
   parameterGroupName: string;
   snapshotRetentionLimit: number;
   snapshotWindow?: string;
+  /** VPC security group ids given on create or modify; undefined: the default group is reported. */
+  securityGroupIds?: string[];
   /** Transit encryption and AUTH tokens (domain/security.ts); undefined: neither. */
   security?: NodeSecurity;
 }

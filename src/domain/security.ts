@@ -4,6 +4,7 @@
  * carry the same settings (members copy their group's, so a node's spec, probes and replication
  * need only its own cluster).
  */
+import type { AccessControl } from "./access-control.ts";
 
 /** "preferred": TLS and plain connections both served; "required": TLS only. */
 export type TransitEncryptionMode = "preferred" | "required";
@@ -21,6 +22,8 @@ export interface NodeSecurity {
    */
   previousAuthTokens?: string[];
   authTokenLastModified?: Date;
+  /** RBAC users (domain/access-control.ts); undefined for a group that never used a user group. */
+  accessControl?: AccessControl;
 }
 
 export const NO_SECURITY: NodeSecurity = Object.freeze({ transitEncryption: false, authTokens: [] }) as NodeSecurity;
@@ -29,6 +32,9 @@ export const NO_SECURITY: NodeSecurity = Object.freeze({ transitEncryption: fals
 export const tlsOnly = (security: NodeSecurity) => security.transitEncryption && security.transitEncryptionMode === "required";
 
 /** The node serves TLS on a second port beside its plain one. */
+/** The user group the nodes take their users from, if any. */
+export const userGroupOf = (security: NodeSecurity | undefined) => security?.accessControl?.userGroupId;
+
 export const tlsBesidePlain = (security: NodeSecurity) => security.transitEncryption && security.transitEncryptionMode === "preferred";
 
 /**

@@ -30,6 +30,6 @@ export function isAvailable(node: CacheNode | undefined): boolean {
 
 /** The settings a new member inherits from its group. */
 export function settingsOf(group: ReplicationGroup): ClusterSettings {
-  const { engine, engineVersion, cacheNodeType, port, subnetGroupName, parameterGroupName, snapshotRetentionLimit, snapshotWindow, security } = group;
-  return { engine, engineVersion, cacheNodeType, port, subnetGroupName, parameterGroupName, snapshotRetentionLimit, snapshotWindow, security };
+  const { engine, engineVersion, cacheNodeType, port, subnetGroupName, parameterGroupName, snapshotRetentionLimit, snapshotWindow, securityGroupIds, security } = group;
+  return { engine, engineVersion, cacheNodeType, port, subnetGroupName, parameterGroupName, snapshotRetentionLimit, snapshotWindow, securityGroupIds, security };
 }

@@ -4,6 +4,7 @@
  * the desired state, wake the reconciler, return.
  */
 import { arnOf } from "../domain/arn.ts";
+import { parseSecurityGroupIds } from "./security-group-ids.ts";
 import { DEFAULT_NODE_TYPE, offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster } from "../domain/model.ts";
@@ -17,7 +18,8 @@ import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, requireClusterIdsFree } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
-import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource, parseSnapshotWindow } from "./replication-group-input.ts";
+import { MAX_REPLICAS, parseAvailabilityZones, parseRestoreSource } from "./replication-group-input.ts";
+import { parseBackupChange, parseCreateBackup } from "./backup-settings.ts";
 import { resolveRestore } from "./restore.ts";
 import { snapshotOfCluster, snapshotName, snapshotsNotSupported } from "./snapshots.ts";
 import { loadGroup, onlyNodeGroup, requireAvailable } from "./replication-groups.ts";
@@ -88,8 +90,7 @@ export class CacheClusterService {
       throw errors.invalidParameterValue(`PreferredAvailabilityZones has ${preferredAzs.length} zones for ${numNodes} nodes; give one per node.`);
     }
     const port = optionalInt(input.Port, "Port", 1024, 65535);
-    const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0;
-    if (memcached && snapshotRetentionLimit > 0) throw errors.invalidParameterValue("Memcached clusters do not take snapshots.");
+    const backup = parseCreateBackup(input, id, engineName);
     const restoreSource = parseRestoreSource(input);
     if (memcached && restoreSource) throw snapshotsNotSupported();
     const restore = await resolveRestore(this.ctx, restoreSource);
@@ -102,8 +103,8 @@ export class CacheClusterService {
       port: port ?? (memcached ? 11211 : 6379),
       subnetGroupName: subnetGroup,
       parameterGroupName: await new ParameterGroupService(this.ctx).resolveFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined),
-      snapshotRetentionLimit,
-      snapshotWindow: parseSnapshotWindow(input.SnapshotWindow) ?? undefined,
+      ...backup,
+      securityGroupIds: parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds),
       security,
     };
     await requireNodeQuota(this.ctx.store, numNodes);
@@ -182,10 +183,10 @@ export class CacheClusterService {
     const toRemove = stringList(input.CacheNodeIdsToRemove, "CacheNodeIdsToRemove");
     const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64);
     if (cacheNodeType !== undefined) nodeTypeMemory(cacheNodeType);
-    const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
-    const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
+    const securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
+    const scaleConfig = parseScaleConfig(input.ScaleConfig);
     // A standalone node's token is set at creation; changing it is built for replication groups only.
     for (const field of ["AuthToken", "AuthTokenUpdateStrategy"] as const) {
       if (input[field] !== undefined) throw errors.invalidParameterValue(`Modifying ${field} of a cache cluster is not supported by elasticache-local yet.`);
@@ -193,6 +194,7 @@ export class CacheClusterService {
     const cluster = await retrying(async () => {
       const current = await loadCluster(this.ctx, id);
       requireClusterAvailable(current);
+      const { snapshotRetentionLimit, snapshotWindow } = parseBackupChange(input, current);
       const present = current.nodes.filter((node) => node.desired === "present");
       const target = numNodes ?? present.length;
       if (current.engine !== "memcached" && (numNodes ?? 1) !== 1) {
@@ -200,6 +202,12 @@ export class CacheClusterService {
       }
       if (current.replicationGroupId && cacheNodeType !== undefined) {
         throw errors.invalidParameterCombination(`Change the node type of replication group ${current.replicationGroupId} instead.`);
+      }
+      if (scaleConfig && current.engine !== "memcached") {
+        throw errors.invalidParameterCombination("ScaleConfig applies to Memcached clusters only.");
+      }
+      if (current.replicationGroupId && securityGroupIds !== undefined) {
+        throw errors.invalidParameterCombination(`Change the security groups of replication group ${current.replicationGroupId} instead.`);
       }
       let removing: string[] = [];
       if (target < present.length) {
@@ -234,6 +242,10 @@ export class CacheClusterService {
           snapshotRetentionLimit,
           snapshotWindow,
           status: changesNodes || resize ? "modifying" : undefined,
+          // A Memcached node's memory limit is a start flag: a new node type replaces its nodes
+          // (empty, as on AWS); Redis takes a new maxmemory live (cluster-reconciler.ts).
+          restartNodes: resize && current.engine === "memcached",
+          securityGroupIds,
           parameterGroup,
           addNodes: ports.map((hostPort, index) => ({ nodeId: nodeIdOf(highest + index + 1), az: zones[(highest + index) % zones.length], hostPort })),
           removeNodeIds: removing,
@@ -290,4 +302,18 @@ export class CacheClusterService {
     });
     return this.changed(cluster);
   }
+}
+
+/**
+ * ScaleConfig of a Memcached node type change, checked with AWS's ranges. The batches it asks for
+ * are not timed here: every node is replaced at once (README, "CacheNodeType").
+ */
+function parseScaleConfig(value: unknown): { ScalePercentage?: number; ScaleIntervalMinutes?: number } | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) throw errors.invalidParameterValue("ScaleConfig must be a structure.");
+  const config = value as Record<string, unknown>;
+  return {
+    ScalePercentage: optionalInt(config.ScalePercentage, "ScaleConfig.ScalePercentage", 10, 100),
+    ScaleIntervalMinutes: optionalInt(config.ScaleIntervalMinutes, "ScaleConfig.ScaleIntervalMinutes", 2, 30),
+  };
 }

@@ -6,9 +6,6 @@
 import { createHash } from "node:crypto";
 import type { Account } from "../domain/arn.ts";
 
-/** AWS assigns a daily backup window when none is asked for; this one never overlaps the maintenance window. */
-export const DEFAULT_SNAPSHOT_WINDOW = "03:00-04:00";
-
 /** AWS's link, returned on every cache cluster. */
 export const CLIENT_DOWNLOAD_LANDING_PAGE = "https://console.aws.amazon.com/elasticache/home#client-download:";
 

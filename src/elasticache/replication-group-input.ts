@@ -9,6 +9,8 @@ import type { InputOf } from "../aws/operations.ts";
 import { parseTags, type Tag } from "./tags.ts";
 import type { NodeSecurity } from "../domain/security.ts";
 import { parseAtRest, parseCreateSecurity } from "./security-input.ts";
+import { parseCreateBackup } from "./backup-settings.ts";
+import { parseUserGroupIds } from "./access-control-input.ts";
 import {
   oneOf,
   optionalBool,
@@ -38,11 +40,15 @@ export interface ReplicationGroupPlan {
   preferredAzs?: string[];
   primaryClusterId?: string;
   snapshotRetentionLimit: number;
-  snapshotWindow: string | null;
+  snapshotWindow: string;
   atRestEncryption: boolean;
   kmsKeyId?: string;
   /** Transit encryption and AUTH token (security-input.ts). */
   security?: NodeSecurity;
+  /** RBAC: the user group the nodes take their users from (access-control-input.ts). */
+  userGroupId?: string;
+  /** VPC security group ids (security-group-ids.ts); undefined: the default group. */
+  securityGroupIds?: string[];
   tags: Tag[];
   /** Restore: start from a snapshot (SnapshotName) or from exported files (SnapshotArns). */
   restore?: RestoreSource;
@@ -60,14 +66,6 @@ export function parseRestoreSource(input: { SnapshotName?: unknown; SnapshotArns
 }
 
 const notSupported = (what: string) => errors.invalidParameterValue(`${what} is not supported by elasticache-local yet.`);
-
-export function parseSnapshotWindow(value: unknown): string | null {
-  const window = optionalString(value, "SnapshotWindow", 11);
-  if (window === undefined) return null;
-  const match = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(window);
-  if (!match) throw errors.invalidParameterValue(`Invalid SnapshotWindow "${window}"; expected hh24:mi-hh24:mi in UTC.`);
-  return window;
-}
 
 export function parseAvailabilityZones(value: unknown, param: string, region: string): string[] | undefined {
   const zones = stringList(value, param);
@@ -95,11 +93,15 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
   if ((numNodeGroups ?? 1) > 1 || (nodeGroupConfiguration?.length ?? 0) > 1 || (clusterMode && clusterMode !== "disabled")) {
     throw notSupported("Cluster mode enabled (more than one node group)");
   }
-  for (const field of ["GlobalReplicationGroupId", "UserGroupIds", "ServerlessCacheSnapshotName"] as const) {
+  for (const field of ["GlobalReplicationGroupId", "ServerlessCacheSnapshotName"] as const) {
     const value = input[field];
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) throw notSupported(field);
   }
   const security = parseCreateSecurity(input, engineName, new Date());
+  const userGroupId = parseUserGroupIds(input.UserGroupIds, "UserGroupIds", security);
+  if (userGroupId !== undefined && input.PrimaryClusterId !== undefined) {
+    throw errors.invalidParameterCombination("UserGroupIds cannot be combined with PrimaryClusterId.");
+  }
 
   const numCacheClusters = optionalInt(input.NumCacheClusters, "NumCacheClusters", 1, MAX_CACHE_CLUSTERS);
   const replicas = optionalInt(input.ReplicasPerNodeGroup, "ReplicasPerNodeGroup", 0, MAX_REPLICAS);
@@ -138,10 +140,10 @@ export function parseCreateReplicationGroup(input: InputOf<"CreateReplicationGro
     parameterGroupName: parameterGroupFor(engine, optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255)),
     preferredAzs,
     primaryClusterId: input.PrimaryClusterId === undefined ? undefined : resourceId(input.PrimaryClusterId, "PrimaryClusterId", 50),
-    snapshotRetentionLimit: optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35) ?? 0,
-    snapshotWindow: parseSnapshotWindow(input.SnapshotWindow),
+    ...parseCreateBackup(input, id, engineName),
     ...parseAtRest(input),
     security,
+    userGroupId,
     tags: parseTags(input.Tags),
     restore: parseRestoreSource(input),
   };

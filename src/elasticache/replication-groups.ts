@@ -6,6 +6,7 @@
  * makes a group available.
  */
 import { arnOf } from "../domain/arn.ts";
+import { parseSecurityGroupIds } from "./security-group-ids.ts";
 import { offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster, ReplicationGroup } from "../domain/model.ts";
@@ -16,11 +17,14 @@ import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
-import type { NodeSecurity } from "../domain/security.ts";
+import { userGroupOf, type NodeSecurity } from "../domain/security.ts";
 import { pickTlsPorts, sameSecurity } from "./security-placement.ts";
 import { parseAuthTokenChange } from "./security-input.ts";
+import { newAdminPassword, parseUserGroupIds, rbacIds } from "./access-control-input.ts";
+import { UserService } from "./users.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
-import { MAX_REPLICAS, parseCreateReplicationGroup, parseSnapshotWindow, type ReplicationGroupPlan } from "./replication-group-input.ts";
+import { MAX_REPLICAS, parseCreateReplicationGroup, type ReplicationGroupPlan } from "./replication-group-input.ts";
+import { parseBackupChange, requireSnapshottingCluster } from "./backup-settings.ts";
 import { ParameterGroupService } from "./parameter-groups.ts";
 import { resolveRestore } from "./restore.ts";
 import { snapshotName, snapshotOfGroup } from "./snapshots.ts";
@@ -55,6 +59,14 @@ export function onlyNodeGroup(group: ReplicationGroup) {
 
 const groupEvent = (id: string, message: string) => event("replication-group", id, message);
 
+/** The event of a change of AUTH tokens or user group. */
+function securityChangeMessage(id: string, before: NodeSecurity | undefined, after: NodeSecurity): string {
+  const [from, to] = [userGroupOf(before), userGroupOf(after)];
+  if (from !== to) return to === undefined ? `Removing user group ${from} from replication group ${id}` : `Adding user group ${to} to replication group ${id}`;
+  const strategy = after.authTokens.length > 1 ? "ROTATE" : after.authTokens.length === 1 ? "SET" : "DELETE";
+  return `Updating AUTH token of replication group ${id} (${strategy})`;
+}
+
 export class ReplicationGroupService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -66,12 +78,15 @@ export class ReplicationGroupService {
 
   async create(input: InputOf<"CreateReplicationGroup">): Promise<OutputOf<"CreateReplicationGroup">> {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region);
+    plan.securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
     plan.parameterGroupName = await new ParameterGroupService(this.ctx).resolveFor(plan.engine, input.CacheParameterGroupName || undefined);
     const restore = await resolveRestore(this.ctx, plan.restore);
     // As on AWS, a restore keeps the snapshot's node type unless another is asked for.
     if (restore?.snapshot && input.CacheNodeType === undefined) plan.cacheNodeType = restore.snapshot.cacheNodeType;
     const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
+    // RBAC: the nodes start with the user group's users and the control plane's own user.
+    if (plan.userGroupId !== undefined) plan.security = await this.withUserGroup(plan.security!, plan.userGroupId, plan.engine.engine);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
     const group = await retrying(async () => {
       const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId, plan.security) : undefined;
@@ -81,6 +96,45 @@ export class ReplicationGroupService {
       return this.insert(plan, zones, newMembers, existingPrimary?.id, restore?.dataFiles[0]);
     });
     return this.changed(group);
+  }
+
+  /**
+   * ModifyReplicationGroup's AuthToken / AuthTokenUpdateStrategy and UserGroupIdsToAdd /
+   * UserGroupIdsToRemove / RemoveUserGroups against the group's security: the new security, or
+   * undefined when none was asked for. As AWS migrates: AUTH -> RBAC adds a user group with
+   * AuthTokenUpdateStrategy DELETE; RBAC -> AUTH removes it with an AuthToken (ROTATE); the
+   * nodes keep what they had (previousAuthTokens) until the reconciler has changed every one.
+   */
+  private async securityChange(input: InputOf<"ModifyReplicationGroup">, current: ReplicationGroup): Promise<NodeSecurity | undefined> {
+    const add = rbacIds(input.UserGroupIdsToAdd, "UserGroupIdsToAdd") ?? [];
+    const remove = rbacIds(input.UserGroupIdsToRemove, "UserGroupIdsToRemove") ?? [];
+    const removeAll = optionalBool(input.RemoveUserGroups, "RemoveUserGroups") ?? false;
+    const using = userGroupOf(current.security);
+    const removing = using !== undefined && (removeAll || remove.includes(using));
+    const stray = remove.find((id) => id !== using);
+    if (stray !== undefined) throw errors.invalidParameterValue(`User group ${stray} is not associated with replication group ${current.id}.`);
+    if (removeAll && using === undefined) throw errors.invalidParameterValue(`Replication group ${current.id} has no user group to remove.`);
+    if (using !== undefined && add.length > 0 && !removing) {
+      throw errors.invalidParameterValue(`Replication group ${current.id} already uses user group ${using}; a replication group uses one.`);
+    }
+    const tokens = parseAuthTokenChange(input, current.security, new Date());
+    if (tokens && using !== undefined && !removing) {
+      throw errors.invalidParameterCombination(`Replication group ${current.id} uses user group ${using}: AuthToken can be set only while removing it.`);
+    }
+    if (add.length === 0 && !removing) return tokens;
+    const base: NodeSecurity = tokens ?? { ...current.security!, previousAuthTokens: current.security?.authTokens ?? [] };
+    const adding = parseUserGroupIds(add, "UserGroupIdsToAdd", base);
+    if (adding !== undefined) return this.withUserGroup(base, adding, current.engine);
+    // Removed: the nodes lose every RBAC user; the default user takes the AUTH token, or none.
+    return { ...base, accessControl: { ...base.accessControl!, userGroupId: undefined, users: [] } };
+  }
+
+  /** The security with the user group's users on the nodes (its id, a new control-plane password, the compiled users). */
+  private async withUserGroup(security: NodeSecurity, userGroupId: string, engine: string): Promise<NodeSecurity> {
+    await new UserService(this.ctx).requireUsableGroup(userGroupId, engine);
+    const users = await this.ctx.store.accessControl.usersOf(userGroupId);
+    const adminPassword = security.accessControl?.adminPassword ?? newAdminPassword();
+    return { ...security, accessControl: { userGroupId, adminPassword, users } };
   }
 
   private async adoptablePrimary(clusterId: string, security: NodeSecurity | undefined): Promise<CacheCluster> {
@@ -117,7 +171,8 @@ export class ReplicationGroupService {
       subnetGroupName: plan.subnetGroupName,
       parameterGroupName: plan.parameterGroupName,
       snapshotRetentionLimit: plan.snapshotRetentionLimit,
-      snapshotWindow: plan.snapshotWindow ?? undefined,
+      snapshotWindow: plan.snapshotWindow,
+      securityGroupIds: plan.securityGroupIds,
       security: plan.security,
     };
     const primaryId = existingPrimaryId ?? memberIds[0];
@@ -167,21 +222,17 @@ export class ReplicationGroupService {
     const cacheNodeType = optionalString(input.CacheNodeType, "CacheNodeType", 64);
     if (cacheNodeType !== undefined) nodeTypeMemory(cacheNodeType);
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
-    const snapshotRetentionLimit = optionalInt(input.SnapshotRetentionLimit, "SnapshotRetentionLimit", 0, 35);
-    const snapshotWindow = input.SnapshotWindow === undefined ? undefined : parseSnapshotWindow(input.SnapshotWindow) ?? undefined;
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
+    const securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     for (const field of [
       "PrimaryClusterId",
       "EngineVersion",
-      "UserGroupIdsToAdd",
-      "UserGroupIdsToRemove",
-      "RemoveUserGroups",
       "TransitEncryptionEnabled",
       "TransitEncryptionMode",
     ] as const) {
       const value = input[field];
-      // An empty list, or RemoveUserGroups false, asks for nothing.
-      const nothing = (Array.isArray(value) && value.length === 0) || (field === "RemoveUserGroups" && value === false);
+      // An empty list asks for nothing.
+      const nothing = Array.isArray(value) && value.length === 0;
       if (value !== undefined && !nothing) {
         throw errors.invalidParameterValue(`Modifying ${field} is not supported by elasticache-local yet.`);
       }
@@ -189,17 +240,16 @@ export class ReplicationGroupService {
     const group = await retrying(async () => {
       const current = await loadGroup(this.ctx, id);
       requireAvailable(current);
-      // New AUTH tokens: the group is modifying until every node has them (without a restart).
-      const security = parseAuthTokenChange(input, current.security, new Date());
+      // New AUTH tokens or user groups: the group is modifying until every node has them (without a restart).
+      const security = await this.securityChange(input, current);
       if (security) {
-        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined) {
+        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined || securityGroupIds !== undefined) {
           throw errors.invalidParameterCombination("Change AuthToken in a ModifyReplicationGroup call of its own.");
         }
-        const strategy = security.authTokens.length > 1 ? "ROTATE" : security.authTokens.length === 1 ? "SET" : "DELETE";
-        return this.ctx.store.replicationGroups.changeSecurity(id, current.version, security, [
-          groupEvent(id, `Updating AUTH token of replication group ${id} (${strategy})`),
-        ]);
+        return this.ctx.store.replicationGroups.changeSecurity(id, current.version, security, [groupEvent(id, securityChangeMessage(id, current.security, security))]);
       }
+      const { snapshotRetentionLimit, snapshotWindow } = parseBackupChange(input, current);
+      requireSnapshottingCluster(input, current);
       const members = onlyNodeGroup(current).members.length;
       const failover = automaticFailover ?? current.automaticFailover;
       if (failover && members < 2) {
@@ -215,7 +265,7 @@ export class ReplicationGroupService {
       return this.ctx.store.replicationGroups.modify(
         id,
         current.version,
-        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup },
+        { description, automaticFailover, multiAz, snapshotRetentionLimit, snapshotWindow, cacheNodeType: resize ? cacheNodeType : undefined, parameterGroup, securityGroupIds },
         [groupEvent(id, `Replication group ${id} modified`)],
       );
     });

@@ -16,6 +16,7 @@ import { SnapshotService } from "./snapshots.ts";
 import { SubnetGroupService } from "./subnet-groups.ts";
 import { TagService } from "./tags.ts";
 import { refusingHandlers } from "./unbuilt-operations.ts";
+import { UserService } from "./users.ts";
 
 export interface Services {
   subnetGroups: SubnetGroupService;
@@ -28,6 +29,7 @@ export interface Services {
   parameterGroups: ParameterGroupService;
   nodeTypes: NodeTypeModificationService;
   absent: AbsentResourceService;
+  users: UserService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -42,6 +44,7 @@ export function createServices(ctx: ServiceContext): Services {
     parameterGroups: new ParameterGroupService(ctx),
     nodeTypes: new NodeTypeModificationService(ctx),
     absent: new AbsentResourceService(),
+    users: new UserService(ctx),
   };
 }
 
@@ -64,7 +67,7 @@ export function operationRegistry(services: Services): TypedOperations {
 
 /** The operations elasticache-local really serves. */
 export function servedOperations(services: Services): TypedOperations {
-  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, nodeTypes, absent, snapshots, parameterGroups } = services;
+  const { subnetGroups, tags, replicationGroups, cacheClusters, events, engineVersions, nodeTypes, absent, snapshots, parameterGroups, users } = services;
   return {
     CreateCacheSubnetGroup: translated((input) => subnetGroups.create(input)),
     DescribeCacheSubnetGroups: translated((input) => subnetGroups.describe(input)),
@@ -99,6 +102,14 @@ export function servedOperations(services: Services): TypedOperations {
     DescribeCacheParameters: translated((input) => parameterGroups.describeParameters(input)),
     DescribeEngineDefaultParameters: translated((input) => parameterGroups.describeEngineDefaults(input)),
     ListAllowedNodeTypeModifications: translated((input) => nodeTypes.list(input)),
+    CreateUser: translated((input) => users.createUser(input)),
+    ModifyUser: translated((input) => users.modifyUser(input)),
+    DeleteUser: translated((input) => users.deleteUser(input)),
+    DescribeUsers: translated((input) => users.describeUsers(input)),
+    CreateUserGroup: translated((input) => users.createUserGroup(input)),
+    ModifyUserGroup: translated((input) => users.modifyUserGroup(input)),
+    DeleteUserGroup: translated((input) => users.deleteUserGroup(input)),
+    DescribeUserGroups: translated((input) => users.describeUserGroups(input)),
     // Resources that cannot exist here: empty lists, named ones not found.
     ...absentResourceOperations(absent),
   };

@@ -8,8 +8,9 @@ import { arnOf } from "../domain/arn.ts";
 import type { CacheCluster, NodeGroup, ReplicationGroup, SubnetGroup, Tag } from "../domain/model.ts";
 import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts";
 import type { ServiceContext } from "./context.ts";
-import { CLIENT_DOWNLOAD_LANDING_PAGE, DEFAULT_SNAPSHOT_WINDOW, defaultSecurityGroupId } from "./imagined-defaults.ts";
-import type { NodeSecurity } from "../domain/security.ts";
+import { CLIENT_DOWNLOAD_LANDING_PAGE, defaultSecurityGroupId } from "./imagined-defaults.ts";
+import { DEFAULT_MAINTENANCE_WINDOW, effectiveSnapshotWindow } from "../domain/backup-window.ts";
+import { userGroupOf, type NodeSecurity } from "../domain/security.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -51,6 +52,8 @@ function securityShape(security: NodeSecurity | undefined) {
 /** While new tokens are applied: AuthTokenStatus ROTATING (two tokens accepted) or SETTING. */
 function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues {
   if (security?.previousAuthTokens === undefined) return {};
+  // A change of user group alone leaves the tokens as they were.
+  if (JSON.stringify(security.previousAuthTokens) === JSON.stringify(security.authTokens)) return {};
   return { AuthTokenStatus: security.authTokens.length > 1 ? "ROTATING" : "SETTING" };
 }
 
@@ -65,9 +68,9 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
     MultiAZ: group.multiAz ? "enabled" : "disabled",
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
-    SnapshotWindow: group.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW,
+    SnapshotWindow: effectiveSnapshotWindow(group),
     SnapshottingClusterId: snapshottingClusterOf(group),
-    UserGroupIds: [],
+    UserGroupIds: userGroupOf(group.security) === undefined ? [] : [userGroupOf(group.security)!],
     LogDeliveryConfigurations: [],
     ClusterEnabled: false,
     CacheNodeType: group.cacheNodeType,
@@ -104,7 +107,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
     NumCacheNodes: cluster.numCacheNodes,
     PreferredAvailabilityZone: cluster.preferredAz,
     CacheClusterCreateTime: cluster.createdAt,
-    PreferredMaintenanceWindow: "sun:05:00-sun:06:00",
+    PreferredMaintenanceWindow: DEFAULT_MAINTENANCE_WINDOW,
     PendingModifiedValues: {},
     CacheSecurityGroups: [],
     CacheParameterGroup: {
@@ -124,10 +127,10 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
         }))
       : undefined,
     AutoMinorVersionUpgrade: true,
-    SecurityGroups: [{ SecurityGroupId: defaultSecurityGroupId(ctx.account, cluster.subnetGroupName), Status: "active" }],
+    SecurityGroups: (cluster.securityGroupIds ?? [defaultSecurityGroupId(ctx.account, cluster.subnetGroupName)]).map((id) => ({ SecurityGroupId: id, Status: "active" })),
     ReplicationGroupId: cluster.replicationGroupId,
     SnapshotRetentionLimit: cluster.engine === "memcached" ? undefined : cluster.snapshotRetentionLimit,
-    SnapshotWindow: cluster.engine === "memcached" ? undefined : (cluster.snapshotWindow ?? DEFAULT_SNAPSHOT_WINDOW),
+    SnapshotWindow: cluster.engine === "memcached" ? undefined : effectiveSnapshotWindow(cluster),
     ...securityShape(cluster.security),
     AtRestEncryptionEnabled: false,
     ARN: arnOf(ctx.account, "cluster", cluster.id),

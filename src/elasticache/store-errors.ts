@@ -21,6 +21,8 @@ const NAMES: Record<Entity, { kind: string; notFound: string; exists: string; st
   "subnet-group": { kind: "Cache subnet group", notFound: "CacheSubnetGroupNotFoundFault", exists: "CacheSubnetGroupAlreadyExists", state: "CacheSubnetGroupInUse" },
   "node-group": { kind: "Node group", notFound: "NodeGroupNotFoundFault", exists: "InvalidParameterValue", state: "InvalidReplicationGroupState" },
   "parameter-group": { kind: "Cache parameter group", notFound: "CacheParameterGroupNotFound", exists: "CacheParameterGroupAlreadyExists", state: "InvalidCacheParameterGroupState" },
+  user: { kind: "User", notFound: "UserNotFound", exists: "UserAlreadyExists", state: "InvalidUserState" },
+  "user-group": { kind: "User group", notFound: "UserGroupNotFound", exists: "UserGroupAlreadyExists", state: "InvalidUserGroupState" },
   snapshot: { kind: "Snapshot", notFound: "SnapshotNotFoundFault", exists: "SnapshotAlreadyExistsFault", state: "InvalidSnapshotState" },
 };
 

@@ -11,7 +11,6 @@
 import { AwsError } from "../aws/errors.ts";
 
 export const CAPABILITIES = {
-  users: "users and user groups (Redis ACL, RBAC)",
   clusterMode: "cluster mode (several node groups, resharding)",
   serverless: "serverless caches",
   globalDatastores: "global datastores (cross-region replication)",
@@ -21,15 +20,6 @@ export const CAPABILITIES = {
 export type Capability = keyof typeof CAPABILITIES;
 
 export const UNBUILT_OPERATIONS: Readonly<Record<string, Capability>> = {
-  // users and user groups
-  CreateUser: "users",
-  CreateUserGroup: "users",
-  DeleteUser: "users",
-  DeleteUserGroup: "users",
-  DescribeUserGroups: "users",
-  DescribeUsers: "users",
-  ModifyUser: "users",
-  ModifyUserGroup: "users",
   // cluster mode
   ModifyReplicationGroupShardConfiguration: "clusterMode",
   // serverless (describing them works: there are none)

@@ -21,7 +21,7 @@ interface Connection {
   socket: net.Socket;
   ready: Promise<void>;
   buffer: string;
-  waiting?: { resolve: (line: string) => void; reject: (error: Error) => void };
+  waiting?: { resolve: (line: string) => void; reject: (error: Error) => void; until?: string };
 }
 
 export const REDIS_PING: ProbeProtocol = PROBE_PROTOCOLS.redis;
@@ -62,6 +62,16 @@ export class LineProbe {
     return reply;
   }
 
+  /**
+   * Sends one request and returns every line up to and including `terminator` (a multi-line reply:
+   * Memcached's `stats` ends with "END\r\n"); rejects when the reply starts with an error line.
+   */
+  async askUntil(profile: ConnectionProfile, request: string, terminator: string): Promise<string> {
+    const reply = await this.exchange(profile, request, terminator);
+    if (/^(ERROR|CLIENT_ERROR|SERVER_ERROR)/.test(reply)) throw new Error(`${addressOf(profile)} refused ${JSON.stringify(request.trim())}: ${reply.split("\r\n")[0]}`);
+    return reply;
+  }
+
   release(profile: ConnectionProfile): void {
     const key = profileKey(profile);
     const connection = this.connections.get(key);
@@ -75,23 +85,24 @@ export class LineProbe {
     this.connections.clear();
   }
 
-  private async exchange(profile: ConnectionProfile, request: string): Promise<string> {
+  private async exchange(profile: ConnectionProfile, request: string, until?: string): Promise<string> {
     const connection = this.connect(profile);
     try {
       await connection.ready;
-      return await this.send(connection, profile, request);
+      return await this.send(connection, profile, request, until);
     } catch (error) {
       this.release(profile);
       throw error;
     }
   }
 
-  private send(connection: Connection, profile: ConnectionProfile, request: string): Promise<string> {
+  private send(connection: Connection, profile: ConnectionProfile, request: string, until?: string): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${addressOf(profile)} did not answer in ${this.timeoutMs} ms`)), this.timeoutMs);
       connection.waiting = {
         resolve: (reply) => (clearTimeout(timer), resolve(reply)),
         reject: (error) => (clearTimeout(timer), reject(error)),
+        until,
       };
       connection.socket.write(request);
     });
@@ -139,8 +150,20 @@ export class LineProbe {
   }
 }
 
-/** One complete reply from the buffer: a line, or a bulk reply's body; undefined while incomplete. */
+/**
+ * One complete reply from the buffer: a line, a bulk reply's body, or (when the request asked for
+ * one) everything up to a terminator or an error line; undefined while incomplete.
+ */
 function takeReply(connection: Connection): string | undefined {
+  const until = connection.waiting?.until;
+  if (until !== undefined) {
+    const error = /^(ERROR|CLIENT_ERROR|SERVER_ERROR)[^\r]*\r\n/.exec(connection.buffer);
+    const end = error ? error[0].length : connection.buffer.indexOf(until) < 0 ? -1 : connection.buffer.indexOf(until) + until.length;
+    if (end < 0) return undefined;
+    const reply = connection.buffer.slice(0, end);
+    connection.buffer = connection.buffer.slice(end);
+    return reply;
+  }
   const end = connection.buffer.indexOf("\r\n");
   if (end < 0) return undefined;
   const line = connection.buffer.slice(0, end);

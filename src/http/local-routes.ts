@@ -1,14 +1,23 @@
 /**
  * The emulator's own routes, beside the AWS API: GET /health (readiness of the store and the node
- * runtime: 200 when both answer, 503 naming what does not) and POST /_elasticache-local/reset
- * (removes every resource and node). Health stays open on a server with credentials (load
+ * runtime: 200 when both answer, 503 naming what does not), POST /_elasticache-local/reset
+ * (removes every resource and node) and, only when the server runs with ECL_TEST_CLOCK=true,
+ * GET/POST /_elasticache-local/clock (the automatic-backup clock tests set). Health stays open on a server with credentials (load
  * balancers and Docker's HEALTHCHECK cannot sign); reset, like every API call, must be signed there.
  */
 import type { FastifyInstance } from "fastify";
+import { errors } from "../aws/errors.ts";
 import { sendJsonError } from "./error-handler.ts";
 
 export const HEALTH_ROUTE = "/health";
 export const RESET_ROUTE = "/_elasticache-local/reset";
+export const CLOCK_ROUTE = "/_elasticache-local/clock";
+
+/** The automatic-backup clock as the test route sees it: `set` resolves once a backup pass ran at the new time. */
+export interface TestClock {
+  now(): Date;
+  set(at: Date): Promise<void>;
+}
 
 /** A readiness check: resolves when the part answers. */
 export type Check = () => Promise<unknown>;
@@ -19,6 +28,7 @@ export interface LocalRoutesOptions {
   checks?: { store: Check; runtime: Check };
   runtimeKind?: string;
   reset?: () => Promise<unknown>;
+  testClock?: TestClock;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -59,6 +69,20 @@ export async function localRoutes(app: FastifyInstance, options: LocalRoutesOpti
       } catch (error) {
         return sendJsonError(error as Error, request, reply);
       }
+    });
+  }
+
+  if (options.testClock) {
+    const clock = options.testClock;
+    app.get(CLOCK_ROUTE, { schema: { hide: true } }, async () => ({ now: clock.now().toISOString() }));
+    app.post(CLOCK_ROUTE, { schema: { hide: true } }, async (request, reply) => {
+      const now = (request.body as { now?: unknown } | undefined)?.now;
+      const at = typeof now === "string" ? new Date(now) : undefined;
+      if (!at || Number.isNaN(at.getTime())) {
+        return sendJsonError(errors.invalidParameterValue('The body must be {"now": "<ISO 8601 time>"}.'), request, reply);
+      }
+      await clock.set(at);
+      return { now: clock.now().toISOString() };
     });
   }
 }

@@ -146,7 +146,11 @@ export async function restApi(app: FastifyInstance, options: RestOptions) {
         const input = route.method === "GET" ? queryInput(route, request, query) : bodyInput(route, request);
         const wait = route.method === "GET" ? undefined : parseWait(query, Boolean(route.waits));
         let output = (await handler(input, { requestId: request.id })) ?? {};
-        if (wait && route.waits) output = await waitForSettled(options.operations, route.waits, output, wait);
+        if (wait && route.waits) {
+          output = await waitForSettled(options.operations, route.waits, output, wait, (id, status, waitedMs) =>
+            request.log.info({ operation: route.operation, resource: id, status, waitedSeconds: Math.round(waitedMs / 1000) }, `still waiting for ${id} (${status})`),
+          );
+        }
         if (!route.single) return reply.send(output);
         const [item] = (output as Record<string, unknown[]>)[route.single.list] ?? [];
         return reply.send({ [route.single.as]: item });

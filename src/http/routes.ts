@@ -47,6 +47,8 @@ const REPLICATION_GROUPS = "/v1/replication-groups";
 const CACHE_CLUSTERS = "/v1/cache-clusters";
 const SNAPSHOTS = "/v1/snapshots";
 const PARAMETER_GROUPS = "/v1/cache-parameter-groups";
+const USERS = "/v1/users";
+const USER_GROUPS = "/v1/user-groups";
 
 export const REST_ROUTES: readonly RestRoute[] = [
   route("CreateCacheSubnetGroup", "POST", SUBNET_GROUPS, "Cache subnet groups", "Create a cache subnet group"),
@@ -85,6 +87,17 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route("DeleteCacheParameterGroup", "DELETE", `${PARAMETER_GROUPS}/:CacheParameterGroupName`, "Cache parameter groups", "Delete a cache parameter group no cluster uses"),
   route("DescribeCacheParameters", "GET", `${PARAMETER_GROUPS}/:CacheParameterGroupName/parameters`, "Cache parameter groups", "List a group's parameters"),
   route("DescribeEngineDefaultParameters", "GET", "/v1/engine-default-parameters", "Cache parameter groups", "List a family's default parameters"),
+
+  route("CreateUser", "POST", USERS, "Users and user groups", "Create an RBAC user (a Redis ACL user on the nodes of groups using its user groups)"),
+  route("DescribeUsers", "GET", USERS, "Users and user groups", "List users (the default user included)"),
+  route("DescribeUsers", "GET", `${USERS}/:UserId`, "Users and user groups", "Describe one user", { list: "Users", as: "User" }),
+  route("ModifyUser", "PATCH", `${USERS}/:UserId`, "Users and user groups", "Change a user's access string or passwords"),
+  route("DeleteUser", "DELETE", `${USERS}/:UserId`, "Users and user groups", "Delete a user (it leaves its user groups and their nodes)"),
+  route("CreateUserGroup", "POST", USER_GROUPS, "Users and user groups", "Create a user group (it must hold a user named default)"),
+  route("DescribeUserGroups", "GET", USER_GROUPS, "Users and user groups", "List user groups"),
+  route("DescribeUserGroups", "GET", `${USER_GROUPS}/:UserGroupId`, "Users and user groups", "Describe one user group", { list: "UserGroups", as: "UserGroup" }),
+  route("ModifyUserGroup", "PATCH", `${USER_GROUPS}/:UserGroupId`, "Users and user groups", "Add users to or remove users from a user group"),
+  route("DeleteUserGroup", "DELETE", `${USER_GROUPS}/:UserGroupId`, "Users and user groups", "Delete a user group no replication group uses"),
 
   route("DescribeEvents", "GET", "/v1/events", "Events", "List events"),
   route("DescribeCacheEngineVersions", "GET", "/v1/cache-engine-versions", "Engines", "List the engines this machine can run"),

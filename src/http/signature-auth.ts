@@ -6,8 +6,9 @@
  * the signature covers it, then handed on to the parser unchanged. Refusals go through the
  * route's own error handler: XML on `/`, JSON elsewhere.
  *
- * Open without a signature: health, the API documents (/docs, /openapi.json), and the CA
- * certificate (public by nature; clients fetch it with curl to verify nodes).
+ * Open without a signature: health, the API documents (/docs, /openapi.json), the CA
+ * certificate (public by nature; clients fetch it with curl to verify nodes), and /metrics
+ * (Prometheus scrapes without AWS signatures).
  */
 import { Readable } from "node:stream";
 import { errorCodes, type FastifyInstance, type FastifyRequest } from "fastify";
@@ -16,7 +17,7 @@ import { SignatureVerifier } from "../aws/sigv4-verify.ts";
 import { CA_CERTIFICATE_ROUTE } from "./ca-certificate.ts";
 
 const ELASTICACHE = "elasticache";
-const OPEN_ROUTES = new Set(["/health", "/openapi.json", CA_CERTIFICATE_ROUTE]);
+const OPEN_ROUTES = new Set(["/health", "/openapi.json", "/metrics", CA_CERTIFICATE_ROUTE]);
 
 function isOpen(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;

@@ -1,7 +1,8 @@
 /**
  * ?wait=true on REST writes: the request returns once the resource has left its transitional
  * status (available, create-failed, or gone after a delete), so scripts need no polling loop.
- * On timeout the current state is returned; its status says it is not done.
+ * On timeout the current state is returned; its status says it is not done. A long wait never
+ * looks hung: its progress (status and seconds waited) is told every PROGRESS_EVERY_MS.
  */
 import { AwsError, errors } from "../aws/errors.ts";
 import { handlerOf, type AnyOperations } from "../aws/operations.ts";
@@ -38,21 +39,34 @@ export function parseWait(query: Record<string, unknown> | undefined, waitable: 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export const PROGRESS_EVERY_MS = 5_000;
+
+/** Told while a wait goes on: the resource, its status now, and how long the wait has lasted. */
+export type WaitProgress = (id: string, status: string, waitedMs: number) => void;
+
 export async function waitForSettled(
   operations: AnyOperations,
   target: WaitTarget,
   output: Record<string, unknown>,
   request: WaitRequest,
+  progress?: WaitProgress,
+  progressEveryMs = PROGRESS_EVERY_MS,
 ): Promise<Record<string, unknown>> {
   const resource = output[target.output] as Record<string, unknown> | undefined;
   const id = resource?.[target.idField];
   if (resource === undefined || typeof id !== "string") return output;
   const describe = handlerOf(operations, target.describe);
   if (!describe) return output;
-  const deadline = Date.now() + request.seconds * 1000;
+  const started = Date.now();
+  const deadline = started + request.seconds * 1000;
+  let told = started;
   let current = resource;
   while (TRANSITIONAL_STATUSES.has(String(current[target.statusField])) && Date.now() < deadline) {
     await sleep(25);
+    if (progress && Date.now() - told >= progressEveryMs) {
+      told = Date.now();
+      progress(id, String(current[target.statusField]), told - started);
+    }
     try {
       const described = (await describe({ [target.idField]: id, ShowCacheNodeInfo: target.output === "CacheCluster" ? true : undefined }, { requestId: "wait" })) as Record<string, unknown[]>;
       current = described[target.list][0] as Record<string, unknown>;

@@ -17,6 +17,7 @@ import { updateGroupAt } from "./replication-groups.ts";
 import { queryIn, readClusters, type Query } from "./joined-reads.ts";
 import { uncached, type ReadCache } from "./read-cache.ts";
 import { deleteTags, writeTags } from "./tags.ts";
+import { securityGroupIdsColumn } from "./security-group-columns.ts";
 
 /** A write of the group that goes with a member's change, conditional on the version read. */
 export interface GroupGuard {
@@ -34,6 +35,13 @@ export interface ClusterChange {
   removeNodeIds?: string[];
   /** Another parameter group: the cluster takes its values, live or at the next reboot. */
   parameterGroup?: { name: string; applyAs: ApplyAs };
+  /** New VPC security group ids. */
+  securityGroupIds?: string[];
+  /**
+   * Restart every present node with the cluster's new settings (a Memcached node type: its memory
+   * limit is a command-line flag, so the node is replaced, empty, as on AWS).
+   */
+  restartNodes?: boolean;
 }
 
 export async function updateClusterAt(tx: Tx, id: string, version: number, data: Record<string, unknown>): Promise<void> {
@@ -109,10 +117,12 @@ export class CacheClusterRepository {
 
   /** Settings and node changes of an available cluster (nodes added with their ports, removed ones marked). */
   modify(id: string, version: number, change: ClusterChange, events: NewEvent[], maxNodes: number): Promise<CacheCluster> {
-    const { addNodes = [], removeNodeIds = [], parameterGroup, ...settings } = change;
+    const { addNodes = [], removeNodeIds = [], parameterGroup, securityGroupIds, restartNodes, ...settings } = change;
     return this.db.$transaction(
       async (tx) => {
-        await updateClusterAt(tx, id, version, settings);
+        const securityGroups = securityGroupIds === undefined ? undefined : securityGroupIdsColumn(securityGroupIds);
+        await updateClusterAt(tx, id, version, { ...settings, securityGroupIds: securityGroups });
+        if (restartNodes) await tx.cacheNode.updateMany({ where: { clusterId: id, desired: "present" }, data: { status: "rebooting" } });
         if (parameterGroup) await applyGroupTo(tx, { id }, parameterGroup.name, parameterGroup.applyAs);
         await insertNodes(tx, id, addNodes);
         if (removeNodeIds.length > 0) await markNodesAbsent(tx, { clusterId: id, nodeId: { in: removeNodeIds } });

@@ -3,7 +3,7 @@
  * errors; the controllers treat them as "the world changed, look again". Prisma's own errors never
  * leave src/store/.
  */
-export type Entity = "replication-group" | "cache-cluster" | "subnet-group" | "node-group" | "snapshot" | "parameter-group";
+export type Entity = "replication-group" | "cache-cluster" | "subnet-group" | "node-group" | "snapshot" | "parameter-group" | "user" | "user-group";
 
 /** Named after its class, so the kind of refusal survives logs and process boundaries. */
 class StoreError extends Error {

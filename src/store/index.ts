@@ -3,6 +3,8 @@
  * transaction with its events and the rules that keep concurrent writers correct. The only part
  * of the code that knows Prisma and the database.
  */
+import { AutomaticBackupRepository } from "./automatic-backups.ts";
+import { AccessControlRepository } from "./access-control.ts";
 import { CacheClusterRepository } from "./cache-clusters.ts";
 import { migrate, openDatabase, type Db } from "./database.ts";
 import { EventRepository } from "./events.ts";
@@ -33,7 +35,9 @@ export class Store {
   readonly installation: InstallationRepository;
   readonly snapshots: SnapshotRepository;
   readonly parameterGroups: ParameterGroupRepository;
+  readonly automaticBackups: AutomaticBackupRepository;
   readonly reset: ResetRepository;
+  readonly accessControl: AccessControlRepository;
 
   /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
   constructor(
@@ -54,7 +58,9 @@ export class Store {
     this.installation = new InstallationRepository(db);
     this.snapshots = new SnapshotRepository(db);
     this.parameterGroups = new ParameterGroupRepository(db);
+    this.automaticBackups = new AutomaticBackupRepository(db);
     this.reset = new ResetRepository(db);
+    this.accessControl = new AccessControlRepository(db);
   }
 
   /** Statuses of every resource and node, for the reconciler's pass. */
@@ -80,6 +86,7 @@ export type { PortPool } from "./ports.ts";
 export type { NewCluster, NewNode } from "./members.ts";
 export type { NewReplicationGroup, NewNodeGroup, GroupSettingsChange } from "./replication-groups.ts";
 export type { ClusterChange, GroupGuard } from "./cache-clusters.ts";
+export type { NewUser, UserChange } from "./access-control.ts";
 export type { NewSubnetGroup } from "./subnet-groups.ts";
 export type { NodeKey, NodePlacement, ProbedNode } from "./nodes.ts";
 export type { NodeGroupKey } from "./failovers.ts";

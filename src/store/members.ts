@@ -10,6 +10,7 @@ import type { Tx } from "./database.ts";
 import { translateUnique } from "./errors.ts";
 import { claimPorts, owners } from "./ports.ts";
 import { securityColumns } from "./security-columns.ts";
+import { securityGroupIdsColumn } from "./security-group-columns.ts";
 
 export interface NewNode {
   nodeId: string;
@@ -41,11 +42,11 @@ export async function parameterValuesOf(tx: Tx, groupName: string): Promise<Reco
 }
 
 export async function insertCluster(tx: Tx, cluster: NewCluster): Promise<void> {
-  const { nodes, security, ...row } = cluster;
+  const { nodes, security, securityGroupIds, ...row } = cluster;
   // A new cluster starts with what its parameter group says now (nodes added later included).
   const parameters = JSON.stringify(await parameterValuesOf(tx, cluster.parameterGroupName));
   try {
-    await tx.cacheCluster.create({ data: { ...row, ...securityColumns(security), parameters, numCacheNodes: nodes.length } });
+    await tx.cacheCluster.create({ data: { ...row, ...securityColumns(security), securityGroupIds: securityGroupIdsColumn(securityGroupIds), parameters, numCacheNodes: nodes.length } });
   } catch (error) {
     throw translateUnique(error, "cache-cluster", cluster.id);
   }

@@ -133,6 +133,8 @@ export class NodeRepository {
             transitEncryptionMode: true,
             authTokens: true,
             previousAuthTokens: true,
+            userGroupId: true,
+            accessControl: true,
             authTokenLastModified: true,
           },
         },

@@ -17,6 +17,7 @@ import { countEvents, writeEvents } from "./events.ts";
 import { applyGroupTo, type ApplyAs } from "./parameter-groups.ts";
 import { insertSnapshot, type NewSnapshot } from "./snapshot-rows.ts";
 import { securityColumns } from "./security-columns.ts";
+import { securityGroupIdsColumn } from "./security-group-columns.ts";
 import type { NodeSecurity } from "../domain/security.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
 import { claimPorts, owners, releasePortsStartingWith } from "./ports.ts";
@@ -50,6 +51,8 @@ export interface GroupSettingsChange {
   cacheNodeType?: string;
   /** Another parameter group: every member takes its values, live or at the next reboot. */
   parameterGroup?: { name: string; applyAs: ApplyAs };
+  /** New VPC security group ids: the group's and every member's. */
+  securityGroupIds?: string[];
 }
 
 /** Writes the group row only if it still has the version the caller read. */
@@ -94,12 +97,12 @@ export class ReplicationGroupRepository {
 
   /** The group with its node groups, members, nodes, ports, tags and events, or nothing. */
   create(group: NewReplicationGroup): Promise<ReplicationGroup> {
-    const { nodeGroups, adopt, tags, events, maxNodes, security, ...row } = group;
+    const { nodeGroups, adopt, tags, events, maxNodes, security, securityGroupIds, ...row } = group;
     return this.db.$transaction(
       async (tx) => {
         // The group row first: a duplicate is reported as the group's, even when its members exist too.
         try {
-          await tx.replicationGroup.create({ data: { ...row, ...securityColumns(security), status: "creating" } });
+          await tx.replicationGroup.create({ data: { ...row, ...securityColumns(security), securityGroupIds: securityGroupIdsColumn(securityGroupIds), status: "creating" } });
         } catch (error) {
           throw translateUnique(error, "replication-group", group.id);
         }
@@ -154,9 +157,11 @@ export class ReplicationGroupRepository {
   /** Settings of an available group; a new node type makes the group and its members modifying. */
   modify(id: string, version: number, change: GroupSettingsChange, events: NewEvent[]): Promise<ReplicationGroup> {
     return this.db.$transaction(async (tx) => {
-      const { parameterGroup, ...settings } = change;
+      const { parameterGroup, securityGroupIds, ...settings } = change;
       const resize = change.cacheNodeType !== undefined;
-      await updateGroupAt(tx, id, version, { ...settings, parameterGroupName: parameterGroup?.name, status: resize ? "modifying" : undefined });
+      const securityGroups = securityGroupIds === undefined ? undefined : securityGroupIdsColumn(securityGroupIds);
+      await updateGroupAt(tx, id, version, { ...settings, securityGroupIds: securityGroups, parameterGroupName: parameterGroup?.name, status: resize ? "modifying" : undefined });
+      if (securityGroups !== undefined) await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { securityGroupIds: securityGroups, ...bump } });
       if (parameterGroup) await applyGroupTo(tx, { replicationGroupId: id }, parameterGroup.name, parameterGroup.applyAs);
       if (resize) {
         await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { cacheNodeType: change.cacheNodeType, status: "modifying", ...bump } });

@@ -3,7 +3,7 @@
  * goes to deleting in one transaction, so the reconciler removes their nodes as it removes any
  * deleted resource (ports released, endpoints closed, no failure told); once they are gone, what
  * remains (snapshots, through the snapshot controller that removes their files; user parameter
- * groups; subnet groups but the default one; tags; events) is cleared. The installation id stays:
+ * groups; subnet groups but the default one; users but the default one, user groups; tags; events) is cleared. The installation id stays:
  * the nodes of this installation keep being told from another's.
  */
 import { bump, type Db } from "./database.ts";
@@ -55,6 +55,9 @@ export class ResetRepository {
       await tx.cacheParameterGroup.deleteMany({});
       const { count } = await tx.cacheSubnetGroup.deleteMany({ where: { name: { not: keep } } });
       await tx.tag.deleteMany({});
+      // RBAC: every user group and every user but the account's default one.
+      await tx.rbacUserGroup.deleteMany({});
+      await tx.rbacUser.deleteMany({ where: { userId: { not: "default" } } });
       await tx.event.deleteMany({});
       return { cacheSubnetGroups: count };
     });

@@ -8,6 +8,7 @@ import type { CacheCluster, CacheNode, ClusterSettings, Desired, NodeGroup, Repl
 import type { Prisma } from "../generated/prisma/client.ts";
 import { failoverOf } from "./failover-columns.ts";
 import { securityOf } from "./security-columns.ts";
+import { securityGroupIdsOf } from "./security-group-columns.ts";
 
 export const subnetGroupInclude = { subnets: { orderBy: { subnetId: "asc" } } } satisfies Prisma.CacheSubnetGroupInclude;
 
@@ -18,8 +19,8 @@ type GroupRow = Prisma.ReplicationGroupGetPayload<object> & { nodeGroups: NodeGr
 type SubnetGroupRow = Prisma.CacheSubnetGroupGetPayload<{ include: typeof subnetGroupInclude }>;
 type ClusterSettingsRow = Pick<
   ClusterRow,
-  | "engine" | "engineVersion" | "cacheNodeType" | "port" | "subnetGroupName" | "parameterGroupName" | "snapshotRetentionLimit" | "snapshotWindow"
-  | "transitEncryption" | "transitEncryptionMode" | "authTokens" | "previousAuthTokens" | "authTokenLastModified"
+  | "engine" | "engineVersion" | "cacheNodeType" | "port" | "subnetGroupName" | "parameterGroupName" | "snapshotRetentionLimit" | "snapshotWindow" | "securityGroupIds"
+  | "transitEncryption" | "transitEncryptionMode" | "authTokens" | "previousAuthTokens" | "authTokenLastModified" | "userGroupId" | "accessControl"
 >;
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
@@ -35,6 +36,7 @@ function settingsOf(row: ClusterSettingsRow): ClusterSettings {
     parameterGroupName: row.parameterGroupName,
     snapshotRetentionLimit: row.snapshotRetentionLimit,
     snapshotWindow: orUndefined(row.snapshotWindow),
+    securityGroupIds: securityGroupIdsOf(row.securityGroupIds),
     security: securityOf(row),
   };
 }

@@ -1,8 +1,9 @@
 /**
- * The security settings' format in the database: five columns on ReplicationGroup and on
+ * The security settings' format in the database: seven columns on ReplicationGroup and on
  * CacheCluster (members copy their group's), the tokens as JSON arrays. This module is the only
  * code that knows them; everything else sees a NodeSecurity (domain/security.ts).
  */
+import type { AccessControl } from "../domain/access-control.ts";
 import type { NodeSecurity, TransitEncryptionMode } from "../domain/security.ts";
 
 export interface SecurityColumns {
@@ -11,6 +12,8 @@ export interface SecurityColumns {
   authTokens: string | null;
   previousAuthTokens: string | null;
   authTokenLastModified: Date | null;
+  userGroupId: string | null;
+  accessControl: string | null;
 }
 
 const tokensOf = (json: string | null): string[] => (json === null ? [] : (JSON.parse(json) as string[]));
@@ -27,6 +30,7 @@ export function securityOf(row: SecurityColumns): NodeSecurity | undefined {
     authTokens,
     previousAuthTokens,
     authTokenLastModified: row.authTokenLastModified ?? undefined,
+    ...(row.accessControl === null ? {} : { accessControl: JSON.parse(row.accessControl) as AccessControl }),
   };
 }
 
@@ -38,5 +42,11 @@ export function securityColumns(security: NodeSecurity | undefined): SecurityCol
     // "[]" is meaningful here: a change is applied to nodes that had no token.
     previousAuthTokens: security?.previousAuthTokens === undefined ? null : JSON.stringify(security.previousAuthTokens),
     authTokenLastModified: security?.authTokenLastModified ?? null,
+    ...accessControlColumns(security?.accessControl),
   };
+}
+
+/** The RBAC columns: the user group (for queries) and the whole AccessControl as JSON. */
+export function accessControlColumns(control: AccessControl | undefined): Pick<SecurityColumns, "userGroupId" | "accessControl"> {
+  return { userGroupId: control?.userGroupId ?? null, accessControl: control === undefined ? null : JSON.stringify(control) };
 }

@@ -8,7 +8,8 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import type { Tx } from "./database.ts";
 import { translateUnique } from "./errors.ts";
 
-export type NewSnapshot = Omit<Snapshot, "createdAt">;
+/** A snapshot to insert; `createdAt` defaults to now (an automated one is dated by the backup clock). */
+export type NewSnapshot = Omit<Snapshot, "createdAt"> & { createdAt?: Date };
 
 type Row = Prisma.SnapshotGetPayload<object>;
 

@@ -77,8 +77,11 @@ export class TagRepository {
         return id.startsWith("default.") || (await this.db.cacheParameterGroup.count({ where: { name: id } })) > 0;
       case "snapshot":
         return (await this.db.snapshot.count({ where: { name: id } })) > 0;
+      case "user":
+        return (await this.db.rbacUser.count({ where: { userId: id } })) > 0;
+      case "usergroup":
+        return (await this.db.rbacUserGroup.count({ where: { userGroupId: id } })) > 0;
       default:
-        // Users and user groups do not exist here yet.
         return false;
     }
   }

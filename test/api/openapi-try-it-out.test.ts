@@ -61,7 +61,14 @@ function uiRequest({ path, method, spec }: Operation): { url: string; init: Requ
 async function statuses(): Promise<string[]> {
   const groups = (await (await fetch(`${server.url}/v1/replication-groups`)).json()) as Json;
   const clusters = (await (await fetch(`${server.url}/v1/cache-clusters`)).json()) as Json;
-  return [...groups.ReplicationGroups.map((group: Json) => group.Status), ...clusters.CacheClusters.map((cluster: Json) => cluster.CacheClusterStatus)];
+  const users = (await (await fetch(`${server.url}/v1/users`)).json()) as Json;
+  const userGroups = (await (await fetch(`${server.url}/v1/user-groups`)).json()) as Json;
+  return [
+    ...groups.ReplicationGroups.map((group: Json) => group.Status),
+    ...clusters.CacheClusters.map((cluster: Json) => cluster.CacheClusterStatus),
+    // Users and user groups settle to active (the default user stays).
+    ...[...users.Users, ...userGroups.UserGroups].map((resource: Json) => resource.Status).filter((status: string) => status !== "active"),
+  ];
 }
 
 /** Snapshots being taken, copied or deleted. */
@@ -70,7 +77,7 @@ async function snapshotWork(): Promise<string[]> {
   return snapshots.Snapshots.map((snapshot: Json) => snapshot.SnapshotStatus).filter((status: string) => status !== "available");
 }
 
-/** Waits until no replication group or cache cluster is creating, modifying, deleting or rebooting, and no snapshot is in the works. */
+/** Waits until no replication group, cache cluster, user or user group is creating, modifying, deleting or rebooting, and no snapshot is in the works. */
 async function settle(after: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {

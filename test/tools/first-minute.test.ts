@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeServer, type NodeServer } from "../helpers/nodes.ts";
 import { startServer, type RunningServer } from "../helpers/server.ts";
+import { defaultSnapshotWindow } from "../../src/domain/backup-window.ts";
 
 const run = promisify(execFile);
 const credentials = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_PAGER: "", AWS_MAX_ATTEMPTS: "1" };
@@ -104,7 +105,8 @@ describe("Ansible's community.aws modules", () => {
       cache_cluster_status: "available",
       cache_subnet_group_name: "apps",
       engine: "redis",
-      snapshot_window: "03:00-04:00",
+      // The window AWS assigns when none is asked for: 60 minutes, chosen per cluster.
+      snapshot_window: defaultSnapshotWindow("ansible-redis"),
       log_delivery_configurations: [],
     });
     expect(cluster.security_groups).toEqual([{ security_group_id: expect.stringMatching(/^sg-[0-9a-f]{17}$/), status: "active" }]);
@@ -124,7 +126,7 @@ describe("replies carry every configuration member AWS returns", () => {
     expect(waited.code, waited.stderr).toBe(0);
     const described = await aws(node.server.url, "elasticache", "describe-replication-groups", "--replication-group-id", "members");
     expect(JSON.parse(described.stdout).ReplicationGroups[0]).toMatchObject({
-      SnapshotWindow: "03:00-04:00",
+      SnapshotWindow: defaultSnapshotWindow("members"),
       SnapshottingClusterId: "members-002",
       UserGroupIds: [],
       LogDeliveryConfigurations: [],
@@ -184,8 +186,8 @@ print(json.dumps(out))`);
   });
 
   it("refuses a not-yet-built operation naming the capability (AWS CLI)", async () => {
-    const refused = await aws(node.server.url, "elasticache", "create-user", "--user-id", "app", "--user-name", "app", "--engine", "redis", "--access-string", "on ~app:* +@all", "--no-password-required");
+    const refused = await aws(node.server.url, "elasticache", "create-serverless-cache", "--serverless-cache-name", "app", "--engine", "redis");
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain("(InvalidAction) when calling the CreateUser operation: CreateUser needs users and user groups (Redis ACL, RBAC), which elasticache-local does not have yet.");
+    expect(refused.stderr).toContain("(InvalidAction) when calling the CreateServerlessCache operation: CreateServerlessCache needs serverless caches, which elasticache-local does not have yet.");
   });
 });

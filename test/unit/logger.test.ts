@@ -31,12 +31,14 @@ it("writes JSON lines to a pipe and readable lines to a terminal (auto), or as f
   expect(forced.text()).not.toContain("\u001b[");
 });
 
-it("the banner names the Query and REST APIs, the docs, health, the CA and the runtime", () => {
+it("the banner names the Query and REST APIs, the docs, the dashboard, health, metrics, the CA and the runtime", () => {
   expect(bannerOf({ host: "127.0.0.1", port: 4599, dataDir: "/tmp/ecl" }, "http://127.0.0.1:4599", "docker")).toEqual({
     queryApi: "http://127.0.0.1:4599/ (AWS CLI / SDKs: --endpoint-url http://127.0.0.1:4599)",
     restApi: "http://127.0.0.1:4599/v1",
     docs: "http://127.0.0.1:4599/docs",
+    dashboard: "http://127.0.0.1:4599/dashboard",
     health: "http://127.0.0.1:4599/health",
+    metrics: "http://127.0.0.1:4599/metrics",
     caCertificateUrl: "http://127.0.0.1:4599/v1/tls/ca.pem",
     runtime: "docker",
     dataDir: "/tmp/ecl",

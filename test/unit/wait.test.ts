@@ -1,7 +1,7 @@
 /** ?wait / ?waitSeconds on REST writes: what each combination means, and what is refused. */
 import { describe, expect, it } from "vitest";
 import { AwsError } from "../../src/aws/errors.ts";
-import { DEFAULT_WAIT_SECONDS, parseWait } from "../../src/http/wait.ts";
+import { DEFAULT_WAIT_SECONDS, parseWait, waitForSettled } from "../../src/http/wait.ts";
 
 describe("parseWait", () => {
   it.each([
@@ -36,5 +36,21 @@ describe("parseWait", () => {
 
   it("refuses any query parameter on a write that cannot wait", () => {
     expect(() => parseWait({ wait: "true" }, false)).toThrow("Unknown query parameter wait; this route takes none.");
+  });
+});
+
+describe("waitForSettled", () => {
+  it("tells its progress while the resource is transitional, then returns it settled", async () => {
+    let describes = 0;
+    // A group that stays creating for its first 8 Describes (our own operation's contract, stood in for by a function).
+    const operations = {
+      DescribeReplicationGroups: async () => ({ ReplicationGroups: [{ ReplicationGroupId: "g", Status: ++describes > 8 ? "available" : "creating" }] }),
+    };
+    const target = { output: "ReplicationGroup", idField: "ReplicationGroupId", statusField: "Status", describe: "DescribeReplicationGroups", list: "ReplicationGroups" };
+    const told: Array<[string, string]> = [];
+    const output = await waitForSettled(operations, target, { ReplicationGroup: { ReplicationGroupId: "g", Status: "creating" } }, { seconds: 10 }, (id, status) => told.push([id, status]), 50);
+    expect(output).toEqual({ ReplicationGroup: { ReplicationGroupId: "g", Status: "available" } });
+    expect(told.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(told.map(([id, status]) => `${id} ${status}`))).toEqual(new Set(["g creating"]));
   });
 });

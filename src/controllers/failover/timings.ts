@@ -27,6 +27,8 @@ export class FailoverTimings {
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** Told of every failover that reached the endpoints, with its duration when known (metrics). */
+    private readonly onFailover?: (totalMs: number | undefined) => void,
   ) {}
 
   /**
@@ -72,6 +74,7 @@ export class FailoverTimings {
       },
       "failover timings",
     );
+    this.onFailover?.(span(timeline.signal ?? timeline.elected, switched));
   }
 
   private at(clusterId: string): Timeline {

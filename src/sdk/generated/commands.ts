@@ -61,6 +61,22 @@ export type {
   DescribeCacheParametersCommandOutput,
   DescribeEngineDefaultParametersCommandInput,
   DescribeEngineDefaultParametersCommandOutput,
+  CreateUserCommandInput,
+  CreateUserCommandOutput,
+  DescribeUsersCommandInput,
+  DescribeUsersCommandOutput,
+  ModifyUserCommandInput,
+  ModifyUserCommandOutput,
+  DeleteUserCommandInput,
+  DeleteUserCommandOutput,
+  CreateUserGroupCommandInput,
+  CreateUserGroupCommandOutput,
+  DescribeUserGroupsCommandInput,
+  DescribeUserGroupsCommandOutput,
+  ModifyUserGroupCommandInput,
+  ModifyUserGroupCommandOutput,
+  DeleteUserGroupCommandInput,
+  DeleteUserGroupCommandOutput,
   DescribeEventsCommandInput,
   DescribeEventsCommandOutput,
   DescribeCacheEngineVersionsCommandInput,
@@ -220,6 +236,46 @@ export class DescribeCacheParametersCommand extends Command<aws.DescribeCachePar
 /** DescribeEngineDefaultParameters over the REST API; input and output as @aws-sdk/client-elasticache's DescribeEngineDefaultParametersCommand. */
 export class DescribeEngineDefaultParametersCommand extends Command<aws.DescribeEngineDefaultParametersCommandInput, aws.DescribeEngineDefaultParametersCommandOutput> {
   readonly operation = "DescribeEngineDefaultParameters";
+}
+
+/** CreateUser over the REST API; input and output as @aws-sdk/client-elasticache's CreateUserCommand. */
+export class CreateUserCommand extends Command<aws.CreateUserCommandInput, aws.CreateUserCommandOutput> {
+  readonly operation = "CreateUser";
+}
+
+/** DescribeUsers over the REST API; input and output as @aws-sdk/client-elasticache's DescribeUsersCommand. */
+export class DescribeUsersCommand extends Command<aws.DescribeUsersCommandInput, aws.DescribeUsersCommandOutput> {
+  readonly operation = "DescribeUsers";
+}
+
+/** ModifyUser over the REST API; input and output as @aws-sdk/client-elasticache's ModifyUserCommand. */
+export class ModifyUserCommand extends Command<aws.ModifyUserCommandInput, aws.ModifyUserCommandOutput> {
+  readonly operation = "ModifyUser";
+}
+
+/** DeleteUser over the REST API; input and output as @aws-sdk/client-elasticache's DeleteUserCommand. */
+export class DeleteUserCommand extends Command<aws.DeleteUserCommandInput, aws.DeleteUserCommandOutput> {
+  readonly operation = "DeleteUser";
+}
+
+/** CreateUserGroup over the REST API; input and output as @aws-sdk/client-elasticache's CreateUserGroupCommand. */
+export class CreateUserGroupCommand extends Command<aws.CreateUserGroupCommandInput, aws.CreateUserGroupCommandOutput> {
+  readonly operation = "CreateUserGroup";
+}
+
+/** DescribeUserGroups over the REST API; input and output as @aws-sdk/client-elasticache's DescribeUserGroupsCommand. */
+export class DescribeUserGroupsCommand extends Command<aws.DescribeUserGroupsCommandInput, aws.DescribeUserGroupsCommandOutput> {
+  readonly operation = "DescribeUserGroups";
+}
+
+/** ModifyUserGroup over the REST API; input and output as @aws-sdk/client-elasticache's ModifyUserGroupCommand. */
+export class ModifyUserGroupCommand extends Command<aws.ModifyUserGroupCommandInput, aws.ModifyUserGroupCommandOutput> {
+  readonly operation = "ModifyUserGroup";
+}
+
+/** DeleteUserGroup over the REST API; input and output as @aws-sdk/client-elasticache's DeleteUserGroupCommand. */
+export class DeleteUserGroupCommand extends Command<aws.DeleteUserGroupCommandInput, aws.DeleteUserGroupCommandOutput> {
+  readonly operation = "DeleteUserGroup";
 }
 
 /** DescribeEvents over the REST API; input and output as @aws-sdk/client-elasticache's DescribeEventsCommand. */

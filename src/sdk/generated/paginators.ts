@@ -5,7 +5,7 @@
 
 import type * as aws from "@aws-sdk/client-elasticache";
 import { paginatorOf, type Paginate } from "../paginators.js";
-import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeSnapshotsCommand, DescribeCacheParameterGroupsCommand, DescribeCacheParametersCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand, DescribeReservedCacheNodesCommand, DescribeReservedCacheNodesOfferingsCommand, DescribeServiceUpdatesCommand, DescribeUpdateActionsCommand, DescribeGlobalReplicationGroupsCommand, DescribeCacheSecurityGroupsCommand } from "./commands.js";
+import { DescribeCacheSubnetGroupsCommand, DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, DescribeSnapshotsCommand, DescribeCacheParameterGroupsCommand, DescribeCacheParametersCommand, DescribeUsersCommand, DescribeUserGroupsCommand, DescribeEventsCommand, DescribeCacheEngineVersionsCommand, DescribeReservedCacheNodesCommand, DescribeReservedCacheNodesOfferingsCommand, DescribeServiceUpdatesCommand, DescribeUpdateActionsCommand, DescribeGlobalReplicationGroupsCommand, DescribeCacheSecurityGroupsCommand } from "./commands.js";
 
 export const paginateDescribeCacheSubnetGroups: Paginate<aws.DescribeCacheSubnetGroupsCommandInput, aws.DescribeCacheSubnetGroupsCommandOutput> = paginatorOf(DescribeCacheSubnetGroupsCommand);
 export const paginateDescribeReplicationGroups: Paginate<aws.DescribeReplicationGroupsCommandInput, aws.DescribeReplicationGroupsCommandOutput> = paginatorOf(DescribeReplicationGroupsCommand);
@@ -13,6 +13,8 @@ export const paginateDescribeCacheClusters: Paginate<aws.DescribeCacheClustersCo
 export const paginateDescribeSnapshots: Paginate<aws.DescribeSnapshotsCommandInput, aws.DescribeSnapshotsCommandOutput> = paginatorOf(DescribeSnapshotsCommand);
 export const paginateDescribeCacheParameterGroups: Paginate<aws.DescribeCacheParameterGroupsCommandInput, aws.DescribeCacheParameterGroupsCommandOutput> = paginatorOf(DescribeCacheParameterGroupsCommand);
 export const paginateDescribeCacheParameters: Paginate<aws.DescribeCacheParametersCommandInput, aws.DescribeCacheParametersCommandOutput> = paginatorOf(DescribeCacheParametersCommand);
+export const paginateDescribeUsers: Paginate<aws.DescribeUsersCommandInput, aws.DescribeUsersCommandOutput> = paginatorOf(DescribeUsersCommand);
+export const paginateDescribeUserGroups: Paginate<aws.DescribeUserGroupsCommandInput, aws.DescribeUserGroupsCommandOutput> = paginatorOf(DescribeUserGroupsCommand);
 export const paginateDescribeEvents: Paginate<aws.DescribeEventsCommandInput, aws.DescribeEventsCommandOutput> = paginatorOf(DescribeEventsCommand);
 export const paginateDescribeCacheEngineVersions: Paginate<aws.DescribeCacheEngineVersionsCommandInput, aws.DescribeCacheEngineVersionsCommandOutput> = paginatorOf(DescribeCacheEngineVersionsCommand);
 export const paginateDescribeReservedCacheNodes: Paginate<aws.DescribeReservedCacheNodesCommandInput, aws.DescribeReservedCacheNodesCommandOutput> = paginatorOf(DescribeReservedCacheNodesCommand);
