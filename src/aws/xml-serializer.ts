@@ -30,16 +30,16 @@ export function serializeQueryResult(
   model: ServiceModel = serviceModel(),
 ): string {
   const op = model.operation(operation);
-  if (!op) throw new Error(`Unknown operation ${operation}`);
-  let result = "";
-  if (op.output) {
-    const wrapper = op.resultWrapper ?? `${operation}Result`;
-    try {
-      result = element(wrapper, structureBody(op.output, output ?? {}));
-    } catch (error) {
-      throw toPlainError(error, wrapper);
-    }
+  if (!op?.output) return serializeQueryResultByWalk(operation, output, requestId, model);
+  try {
+    return envelope(operation, element(op.resultWrapper ?? `${operation}Result`, compiledBodyOf(op.output)(output ?? {})), requestId, model);
+  } catch {
+    // Output that contradicts the shape: the walk finds where, for the error message.
+    return serializeQueryResultByWalk(operation, output, requestId, model);
   }
+}
+
+function envelope(operation: string, result: string, requestId: string, model: ServiceModel): string {
   return (
     `<${operation}Response xmlns="${escapeXml(model.xmlNamespace)}">` +
     result +
@@ -57,6 +57,23 @@ export function serializeQueryError(err: AwsError, requestId: string): string {
     `<RequestId>${escapeXml(requestId)}</RequestId>` +
     `</ErrorResponse>`
   );
+}
+
+/**
+ * The same document by the shape walk alone, without the compiled writers: the reference the
+ * compiled writers are tested against, and the path that names what is wrong with bad output.
+ */
+export function serializeQueryResultByWalk(operation: string, output: OperationOutput, requestId: string, model: ServiceModel = serviceModel()): string {
+  const op = model.operation(operation);
+  if (!op) throw new Error(`Unknown operation ${operation}`);
+  const wrapper = op.resultWrapper ?? `${operation}Result`;
+  let result = "";
+  try {
+    if (op.output) result = element(wrapper, structureBody(op.output, output ?? {}));
+  } catch (error) {
+    throw toPlainError(error, wrapper);
+  }
+  return envelope(operation, result, requestId, model);
 }
 
 const element = (name: string, body: string) => (body === "" ? `<${name}/>` : `<${name}>${body}</${name}>`);
@@ -191,6 +208,89 @@ function scalarText(type: Shape["type"], value: unknown): string {
       if (typeof value === "string") return value;
       if (typeof value === "number" || typeof value === "boolean") return String(value);
       throw new OutputError(`a string is expected, got ${describe(value)}`);
+  }
+}
+
+/**
+ * Compiled writers: per shape, once, a function that writes a value's XML with every element
+ * name, member order and scalar conversion decided in advance. Same output as the walk above
+ * (tested against it for every output shape of the model), about twice as fast on a large
+ * Describe; any output the walk would refuse makes them throw, and the walk then names why.
+ */
+type Writer = (value: unknown) => string;
+
+const compiledBodies = new WeakMap<Shape, Writer>();
+
+/** The content of a value of `shape` (no enclosing element). Lazy, so recursive shapes compile. */
+function compiledBodyOf(shape: Shape): Writer {
+  let body = compiledBodies.get(shape);
+  if (!body) {
+    let compiled: Writer | undefined;
+    body = (value) => (compiled ??= compileBody(shape))(value);
+    compiledBodies.set(shape, body);
+  }
+  return body;
+}
+
+const refuse = (): never => {
+  throw new OutputError("output contradicts its shape");
+};
+
+function compileBody(shape: Shape): Writer {
+  switch (shape.type) {
+    case "structure": {
+      const members = membersOf(shape).map((entry) => ({ member: entry.member, write: compiledMemberOf(entry.element, entry.shape) }));
+      return (value) => {
+        if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date) refuse();
+        const record = value as Record<string, unknown>;
+        let body = "";
+        for (let i = 0; i < members.length; i++) {
+          const v = record[members[i].member];
+          if (v !== undefined && v !== null) body += members[i].write(v);
+        }
+        return body;
+      };
+    }
+    case "list":
+    case "map":
+      return refuse; // only reached through compiledMemberOf, which writes lists and maps itself
+    default: {
+      const type = shape.type;
+      return (value) => escapeXml(scalarText(type, value));
+    }
+  }
+}
+
+/** One member as its element(s), as serializeMember writes it. */
+function compiledMemberOf(name: string, shape: Shape): Writer {
+  const open = `<${name}>`;
+  const close = `</${name}>`;
+  const empty = `<${name}/>`;
+  const wrap = (body: string) => (body === "" ? empty : open + body + close);
+  switch (shape.type) {
+    case "structure": {
+      const body = compiledBodyOf(shape);
+      return (value) => wrap(body(value));
+    }
+    case "list": {
+      const item = compiledMemberOf(shape.member.locationName ?? (shape.flattened ? name : "member"), shape.member);
+      const items: Writer = (value) => {
+        if (!Array.isArray(value)) refuse();
+        const list = value as unknown[];
+        let body = "";
+        for (let i = 0; i < list.length; i++) if (list[i] !== undefined && list[i] !== null) body += item(list[i]);
+        return body;
+      };
+      return shape.flattened ? items : (value) => wrap(items(value));
+    }
+    case "map": {
+      const entries: Writer = (value) => mapEntries(shape, value, shape.flattened ? name : "entry");
+      return shape.flattened ? entries : (value) => wrap(entries(value));
+    }
+    default: {
+      const text = compiledBodyOf(shape);
+      return (value) => wrap(text(value));
+    }
   }
 }
 

@@ -139,7 +139,7 @@ export class HealthMonitor {
     const target = this.targets.find((candidate) => candidate.admin.host === addr.host && candidate.admin.port === addr.port);
     if (!target) return;
     this.options.timings?.signal(target.clusterId);
-    this.check(target);
+    this.check(target, true);
   }
 
   private tick(): void {
@@ -154,15 +154,25 @@ export class HealthMonitor {
    * Probes a node after whatever check of it runs now: until it answers, or it fails the threshold
    * (quick re-probes after a lost connection, the regular interval after any other failure), or it is no
    * longer a target. A check asked for while one runs (a connection closed during a probe that had
-   * just succeeded) runs after it, so no sign of death is dropped.
+   * just succeeded) runs after it, so no sign of death is dropped. `connectionLost`: the check
+   * starts because the node closed its probe connection.
    */
-  private check(target: Target): void {
+  private check(target: Target, connectionLost = false): void {
     const id = idOf(target);
     const previous = this.checking.get(id);
-    if (previous?.queued) return;
+    if (previous?.queued) {
+      previous.connectionLost ||= connectionLost;
+      return;
+    }
     const run = async () => {
       if (previous) await previous.done;
       entry.queued = false;
+      // Once the node's port refused or closed a connection in this check, it is dying, not slow:
+      // every later failure is re-probed quickly too. Docker shows why: a killed container's
+      // published port first closes the probe connection, then (its network gone, the port's
+      // proxy still listening) lets probes hang until they time out; waiting the regular interval
+      // after those timeouts was the multi-second tail of Docker failovers.
+      let lost = entry.connectionLost;
       for (;;) {
         if (this.stopped || !this.isTarget(target)) return;
         try {
@@ -171,11 +181,12 @@ export class HealthMonitor {
           return;
         } catch (error) {
           if (await this.failed(target, id)) return;
-          await sleep(isConnectionLost(error) ? FAST_RETRY_MS : this.options.intervalMs);
+          lost ||= isConnectionLost(error);
+          await sleep(lost ? FAST_RETRY_MS : this.options.intervalMs);
         }
       }
     };
-    const entry: Check = { queued: previous !== undefined, done: Promise.resolve() };
+    const entry: Check = { queued: previous !== undefined, connectionLost, done: Promise.resolve() };
     entry.done = run()
       .catch((error) => this.options.logger.error({ err: error, node: id }, "health check failed"))
       .finally(() => {
@@ -254,6 +265,8 @@ export class HealthMonitor {
 interface Check {
   /** Waiting for the check before it to end. */
   queued: boolean;
+  /** The node closed a probe connection: every failure of this check is re-probed quickly. */
+  connectionLost: boolean;
   done: Promise<void>;
 }
 

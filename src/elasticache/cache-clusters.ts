@@ -174,7 +174,7 @@ export class CacheClusterService {
     const id = input.CacheClusterId === undefined ? undefined : resourceId(input.CacheClusterId, "CacheClusterId", 50);
     const showNodes = optionalBool(input.ShowCacheNodeInfo, "ShowCacheNodeInfo") ?? false;
     const standaloneOnly = optionalBool(input.ShowCacheClustersNotInReplicationGroups, "ShowCacheClustersNotInReplicationGroups") ?? false;
-    const clusters = await this.ctx.store.cacheClusters.list({ id, standaloneOnly });
+    const clusters = await this.ctx.store.cacheClusters.listShared({ id, standaloneOnly });
     if (id !== undefined && clusters.length === 0) throw clusterNotFound(id);
     const result = page(clusters, (cluster) => cluster.id, request);
     return { Marker: result.Marker, CacheClusters: result.items.map((cluster) => toCacheCluster(this.ctx, cluster, showNodes)) };

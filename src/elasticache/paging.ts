@@ -22,7 +22,7 @@ export function pageRequest(input: { MaxRecords?: unknown; Marker?: unknown }): 
 }
 
 /** Cuts a list sorted by key to one page and says where the next one starts. */
-export function page<T>(items: T[], key: (item: T) => string, request: PageRequest): { items: T[]; Marker?: string } {
+export function page<T>(items: readonly T[], key: (item: T) => string, request: PageRequest): { items: T[]; Marker?: string } {
   const start = request.after === undefined ? 0 : items.findIndex((item) => key(item) > request.after!);
   const from = start < 0 ? items.length : start;
   const slice = items.slice(from, from + request.take);

@@ -236,7 +236,7 @@ export class ReplicationGroupService {
   async describe(input: InputOf<"DescribeReplicationGroups">): Promise<OutputOf<"DescribeReplicationGroups">> {
     const request = pageRequest(input);
     const id = input.ReplicationGroupId === undefined ? undefined : resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
-    const groups = await this.ctx.store.replicationGroups.list(id);
+    const groups = await this.ctx.store.replicationGroups.listShared(id);
     if (id !== undefined && groups.length === 0) throw groupNotFound(id);
     const result = page(groups, (group) => group.id, request);
     return { Marker: result.Marker, ReplicationGroups: result.items.map((group) => toReplicationGroup(this.ctx, group)) };

@@ -136,6 +136,15 @@ export class TcpEndpoint {
     return closed;
   }
 
+  /**
+   * What the endpoint holds per client, for leak checks: proxied connections, clients whose first
+   * bytes are awaited, and sockets the listener still counts. All 0 once every client has gone.
+   */
+  async tracked(): Promise<{ connections: number; waiting: number; sockets: number }> {
+    const sockets = await new Promise<number>((resolve, reject) => this.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    return { connections: this.connections.size, waiting: this.waiting.size, sockets };
+  }
+
   connectionCount(upstream?: Address): number {
     if (!upstream) return this.connections.size;
     let count = 0;

@@ -15,6 +15,7 @@ import { insertCluster, insertNodes, markNodesAbsent, nodeCount, type NewCluster
 import { claimPorts, owners, releasePorts } from "./ports.ts";
 import { updateGroupAt } from "./replication-groups.ts";
 import { queryIn, readClusters, type Query } from "./joined-reads.ts";
+import { uncached, type ReadCache } from "./read-cache.ts";
 import { deleteTags, writeTags } from "./tags.ts";
 import { securityGroupIdsColumn } from "./security-group-columns.ts";
 
@@ -57,6 +58,8 @@ export class CacheClusterRepository {
     private readonly db: Db,
     /** Reads outside transactions (the fast path of read-connection.ts on SQLite). */
     private readonly query: Query = queryIn(db),
+    /** Results kept until the database changes (read-cache.ts); none with Prisma alone. */
+    private readonly cache: ReadCache = uncached,
   ) {}
 
   async get(id: string): Promise<CacheCluster | undefined> {
@@ -65,6 +68,15 @@ export class CacheClusterRepository {
 
   list(filter: { id?: string; standaloneOnly?: boolean } = {}): Promise<CacheCluster[]> {
     return readClusters(this.query, filter);
+  }
+
+  /**
+   * What list() returns, but shared between callers until the database changes (read-cache.ts):
+   * for the Describe operations, which only read. The objects are frozen.
+   */
+  listShared(filter: { id?: string; standaloneOnly?: boolean } = {}): Promise<readonly CacheCluster[]> {
+    const key = JSON.stringify(["clusters", filter.id ?? null, filter.standaloneOnly ?? false]);
+    return this.cache.read(key, () => readClusters(this.query, filter));
   }
 
   /** Whether any of the ids is taken by a cluster. */

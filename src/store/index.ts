@@ -10,6 +10,7 @@ import { migrate, openDatabase, type Db } from "./database.ts";
 import { EventRepository } from "./events.ts";
 import { queryIn } from "./joined-reads.ts";
 import { openReadConnection, type ReadConnection } from "./read-connection.ts";
+import { uncached, versionedCache } from "./read-cache.ts";
 import { FailoverRepository } from "./failovers.ts";
 import { InstallationRepository } from "./installation.ts";
 import { NodeRepository } from "./nodes.ts";
@@ -45,9 +46,10 @@ export class Store {
     private readonly reads?: ReadConnection,
   ) {
     const query = reads?.query ?? queryIn(db);
+    const cache = reads ? versionedCache(reads.version) : uncached;
     this.subnetGroups = new SubnetGroupRepository(db);
-    this.replicationGroups = new ReplicationGroupRepository(db, query);
-    this.cacheClusters = new CacheClusterRepository(db, query);
+    this.replicationGroups = new ReplicationGroupRepository(db, query, cache);
+    this.cacheClusters = new CacheClusterRepository(db, query, cache);
     this.nodes = new NodeRepository(db);
     this.failovers = new FailoverRepository(db);
     this.events = new EventRepository(db);

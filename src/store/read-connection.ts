@@ -18,6 +18,8 @@ const CONVERSIONS: Record<string, Convert> = {
 
 export interface ReadConnection {
   query: Query;
+  /** Changes whenever another connection (Prisma's writer) committed; the read cache's key (read-cache.ts). */
+  version(): number;
   close(): void;
 }
 
@@ -34,7 +36,9 @@ export function openReadConnection(databaseUrl: string): ReadConnection {
     }
     return entry;
   };
+  const dataVersion = db.prepare("PRAGMA data_version").pluck();
   return {
+    version: () => dataVersion.get() as number,
     async query(sql, params) {
       const { statement, columns } = prepared(sql);
       return (statement.all(...params) as unknown[][]).map((values) => {

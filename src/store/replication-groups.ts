@@ -22,6 +22,7 @@ import type { NodeSecurity } from "../domain/security.ts";
 import { insertCluster, markNodesAbsent, nodeCount, type NewCluster } from "./members.ts";
 import { claimPorts, owners, releasePorts, releasePortsStartingWith } from "./ports.ts";
 import { queryIn, readGroups, type Query } from "./joined-reads.ts";
+import { uncached, type ReadCache } from "./read-cache.ts";
 import { deleteTags, writeTags } from "./tags.ts";
 
 export interface NewNodeGroup {
@@ -90,6 +91,8 @@ export class ReplicationGroupRepository {
     private readonly db: Db,
     /** Reads outside transactions (the fast path of read-connection.ts on SQLite). */
     private readonly query: Query = queryIn(db),
+    /** Results kept until the database changes (read-cache.ts); none with Prisma alone. */
+    private readonly cache: ReadCache = uncached,
   ) {}
 
   async get(id: string): Promise<ReplicationGroup | undefined> {
@@ -98,6 +101,14 @@ export class ReplicationGroupRepository {
 
   list(id?: string): Promise<ReplicationGroup[]> {
     return readGroups(this.query, id);
+  }
+
+  /**
+   * What list() returns, but shared between callers until the database changes (read-cache.ts):
+   * for the Describe operations, which only read. The objects are frozen.
+   */
+  listShared(id?: string): Promise<readonly ReplicationGroup[]> {
+    return this.cache.read(JSON.stringify(["groups", id ?? null]), () => readGroups(this.query, id));
   }
 
   /** The group with its node groups, members, nodes, ports, tags and events, or nothing. */

@@ -1,7 +1,8 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { AwsError } from "../../src/aws/errors.ts";
-import { escapeXml, serializeQueryError, serializeQueryResult } from "../../src/aws/xml-serializer.ts";
+import { serviceModel, type Shape } from "../../src/aws/model.ts";
+import { escapeXml, serializeQueryError, serializeQueryResult, serializeQueryResultByWalk } from "../../src/aws/xml-serializer.ts";
 
 const NS = "http://elasticache.amazonaws.com/doc/2015-02-02/";
 // Keep every value a string, as the SDKs do before applying the shape.
@@ -146,6 +147,55 @@ describe("serializeQueryResult", () => {
     expect(() => serializeQueryResult("DescribeReplicationGroups", { ReplicationGroups: [{ Status: {} }] }, "r")).toThrow(
       /string is expected/,
     );
+  });
+});
+
+/**
+ * A value of every member of `shape`, down to `depth` levels: lists of two, maps of two, texts
+ * that need escaping, empty texts, every scalar type; `variant` varies which members are left out.
+ */
+function sampleOf(shape: Shape, depth: number, variant: number): unknown {
+  switch (shape.type) {
+    case "structure": {
+      if (depth === 0) return {};
+      const out: Record<string, unknown> = {};
+      Object.entries(shape.members).forEach(([name, member], index) => {
+        if ((index + variant) % 3 !== 0) out[name] = sampleOf(member, depth - 1, variant + index);
+      });
+      return out;
+    }
+    case "list":
+      return depth === 0 ? [] : [sampleOf(shape.member, depth - 1, variant), null, sampleOf(shape.member, depth - 1, variant + 1)];
+    case "map":
+      return depth === 0 ? {} : { a: sampleOf(shape.value, depth - 1, variant), "b&<": sampleOf(shape.value, depth - 1, variant + 1) };
+    case "boolean":
+      return variant % 2 === 0;
+    case "timestamp":
+      return variant % 2 === 0 ? new Date(Date.UTC(2026, 0, 1, 0, 0, variant)) : "2026-02-03T04:05:06Z";
+    case "integer":
+    case "long":
+    case "double":
+    case "float":
+      return variant % 2 === 0 ? variant : variant + 0.5;
+    default:
+      return ["plain", "", `a & b < c > "d" 'e'\r\u0001`, "ünïcødé"][variant % 4];
+  }
+}
+
+describe("compiled writers", () => {
+  it("write what the shape walk writes, for every output shape of the model", () => {
+    const model = serviceModel();
+    let compared = 0;
+    for (const name of model.operationNames) {
+      const output = model.operation(name)?.output;
+      if (!output) continue;
+      for (let variant = 0; variant < 4; variant++) {
+        const value = sampleOf(output, 6, variant) as Record<string, unknown>;
+        expect(serializeQueryResult(name, value, "r"), name).toBe(serializeQueryResultByWalk(name, value, "r"));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 });
 

@@ -9,7 +9,7 @@ import { event } from "../../domain/events.ts";
 import type { CacheCluster, NodeGroup, ReplicationGroup } from "../../domain/model.ts";
 import { nodeOf, primaryOf } from "../../domain/topology.ts";
 import type { NodeGroupKey } from "../../store/index.ts";
-import type { ControllerContext } from "../context.ts";
+import type { ControllerContext, Observed } from "../context.ts";
 import { addressesOfNode, loggedIn, replicationPeerOf, specOf } from "../node-access.ts";
 import { placementOf } from "../nodes.ts";
 import { waitForReplicaLinks } from "../replication.ts";
@@ -38,14 +38,18 @@ export async function recordElection(work: ControllerContext, nodeGroup: NodeGro
  * the primary, the other replicas follow it; then roles swap in the store and the endpoints switch.
  * If the elected replica cannot be promoted (it died too), the election is abandoned instead.
  */
-export async function promote(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, decision: Decision<"promote">): Promise<void> {
+export async function promote(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, decision: Decision<"promote">, observed: Observed): Promise<void> {
   const failed = member(nodeGroup, decision.from);
   const elected = member(nodeGroup, decision.to);
   const electedNode = nodeOf(elected);
   const electedAddresses = addressesOfNode(electedNode);
   if (!electedAddresses) throw new Error(`elected replica ${elected.id} has no recorded address`);
   const electedPeer = replicationPeerOf(elected, electedAddresses);
-  await work.runtime.kill(nodeOf(failed)!.runtimeName);
+  // A primary the runtime lists as not running (exited; no runtime here restarts a node by itself)
+  // takes no writes: only one still running (hung, or failed over on request) is killed first.
+  // On Docker the kill of a dead container was one more API round trip before the promotion.
+  const failedName = nodeOf(failed)!.runtimeName;
+  if (observed.get(failedName)?.running !== false) await work.runtime.kill(failedName);
   const replication = shardReplicationOf(work, group);
   let electedProfile: ConnectionProfile;
   try {

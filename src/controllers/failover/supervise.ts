@@ -2,7 +2,7 @@
  * Failover of one node group, as check → decide → heal until the decision is steady: observe
  * (read-only), decide (pure, from the observation and the durable record), run the one healing
  * step decided, then look again with the runtime listed afresh, since the step started or stopped
- * nodes. Each step is recorded before the next one is decided, so a control plane killed anywhere
+ * nodes (after an election, which only records, with the same listing). Each step is recorded before the next one is decided, so a control plane killed anywhere
  * resumes at the recorded phase.
  */
 import type { NodeGroup, ReplicationGroup } from "../../domain/model.ts";
@@ -36,7 +36,7 @@ export async function superviseNodeGroup(work: ControllerContext, group: Replica
         await recordElection(work, current.nodeGroup, decision);
         break;
       case "promote":
-        await promote(work, current.group, current.nodeGroup, decision);
+        await promote(work, current.group, current.nodeGroup, decision, current.observed);
         break;
       case "recover":
         await recover(work, current.group, current.nodeGroup, decision);
@@ -46,16 +46,18 @@ export async function superviseNodeGroup(work: ControllerContext, group: Replica
         break;
     }
     healed = true;
-    current = await reread(work, current.group.id, current.nodeGroup.id);
+    // An election is a record only: no node started or stopped, so the runtime is not listed
+    // again (on Docker a listing is an API round trip, paid before the promotion).
+    current = await reread(work, current.group.id, current.nodeGroup.id, decision.action === "elect" ? current.observed : undefined);
     // The group or node group is gone (deleted meanwhile): nothing left to fail over.
     if (!current.group || !current.nodeGroup) return "healed";
   }
   return "healed";
 }
 
-async function reread(work: ControllerContext, groupId: string, nodeGroupId: string) {
+async function reread(work: ControllerContext, groupId: string, nodeGroupId: string, unchanged?: Observed) {
   const group = await work.store.replicationGroups.get(groupId);
   const nodeGroup = group?.nodeGroups.find((candidate) => candidate.id === nodeGroupId);
-  const observed: Observed = new Map((await work.runtime.list()).map((node) => [node.name, node]));
+  const observed: Observed = unchanged ?? new Map((await work.runtime.list()).map((node) => [node.name, node]));
   return { group: group!, nodeGroup: nodeGroup!, observed };
 }
