@@ -59,15 +59,25 @@ function upstreamOf(transit: Transit, node: CacheNode & { admin: Address }): Ups
   return node.tlsAdmin ? { plain: node.admin, tls: node.tlsAdmin } : undefined;
 }
 
+/** An endpoint's open connections, and the bytes it moved (the configuration endpoint's are not counted). */
+export interface EndpointUse {
+  endpoint: string;
+  kind: string;
+  connections: number;
+  bytesIn?: number;
+  bytesOut?: number;
+}
+
 export class EndpointSync {
   private readonly groups = new Map<string, GroupEndpoints>();
 
-  /** Client connections open on each endpoint now (for /metrics). */
-  connectionCounts(): Array<{ endpoint: string; kind: string; connections: number }> {
-    const counts: Array<{ endpoint: string; kind: string; connections: number }> = [];
+  /** Client connections open on each endpoint now, and the bytes each has moved (for /metrics). */
+  connectionCounts(): EndpointUse[] {
+    const counts: EndpointUse[] = [];
     for (const [key, { endpoints }] of this.groups) {
-      counts.push({ endpoint: key, kind: "primary", connections: endpoints.primary.connectionCount() });
-      counts.push({ endpoint: key, kind: "reader", connections: endpoints.reader.connectionCount() });
+      for (const [kind, endpoint] of [["primary", endpoints.primary], ["reader", endpoints.reader]] as const) {
+        counts.push({ endpoint: key, kind, connections: endpoint.connectionCount(), bytesIn: endpoint.traffic.bytesIn, bytesOut: endpoint.traffic.bytesOut });
+      }
     }
     for (const [clusterId, { endpoint }] of this.configs) counts.push({ endpoint: clusterId, kind: "configuration", connections: endpoint.connectionCount() });
     return counts;

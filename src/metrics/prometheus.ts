@@ -44,7 +44,7 @@ const labelsOf = (entry: NodeMetricsEntry) => ({
 export interface ControlPlaneSources {
   nodes: NodeMetricsBook;
   /** Client connections open on each endpoint, read at scrape time. */
-  endpointConnections?: () => Array<{ endpoint: string; kind: string; connections: number }>;
+  endpointConnections?: () => Array<{ endpoint: string; kind: string; connections: number; bytesIn?: number; bytesOut?: number }>;
 }
 
 export interface ControlPlaneMetrics {
@@ -108,6 +108,19 @@ export function createMetrics(sources: ControlPlaneSources): ControlPlaneMetrics
       collect() {
         this.reset();
         for (const { endpoint, kind, connections: count } of connections()) this.set({ endpoint, kind }, count);
+      },
+    });
+    new client.Counter({
+      name: "ecl_endpoint_bytes_total",
+      help: "Bytes each endpoint forwarded: from clients to nodes (direction in) and back (out).",
+      labelNames: ["endpoint", "kind", "direction"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { endpoint, kind, bytesIn, bytesOut } of connections()) {
+          if (bytesIn !== undefined) this.inc({ endpoint, kind, direction: "in" }, bytesIn);
+          if (bytesOut !== undefined) this.inc({ endpoint, kind, direction: "out" }, bytesOut);
+        }
       },
     });
   }

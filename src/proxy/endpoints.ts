@@ -14,6 +14,7 @@
  * the one it speaks. A bare Address is a node's plain (or only) port.
  */
 import { type Address, sameAddress } from "./address.ts";
+import type { Traffic } from "./forwarding.ts";
 import { TcpEndpoint, type TcpEndpointOptions, type Transport } from "./tcp-endpoint.ts";
 
 /** A node's two ports for transit encryption "preferred" (both) or "required" (tls). */
@@ -78,6 +79,9 @@ abstract class GroupEndpoint {
   }
   connectionCount(upstream?: Address): number {
     return this.endpoint.connectionCount(upstream);
+  }
+  get traffic(): Traffic {
+    return this.endpoint.traffic;
   }
 }
 

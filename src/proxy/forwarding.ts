@@ -103,6 +103,14 @@ export interface ForwardOptions {
   bufferSize?: number;
   /** Bytes already read from the client (readFirstBytes), written to the upstream first. */
   initial?: Buffer;
+  /** Running totals this connection adds to (an endpoint's traffic, for its metrics). */
+  traffic?: Traffic;
+}
+
+/** Bytes an endpoint moved: from clients to nodes (in) and back (out). */
+export interface Traffic {
+  bytesIn: number;
+  bytesOut: number;
 }
 
 const DEFAULT_BUFFER_SIZE = 16 * 1024;
@@ -202,16 +210,20 @@ export function forward(client: net.Socket, upstream: net.Socket, options: Forwa
       const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
       const fail = (status: number) => teardown(new Error(`socket error ${status}`));
       const isDone = () => finished;
-      relayFast(binding, clientHandle, upstreamHandle, upstream, size, onClientEof, fail, isDone, options.initial);
-      relayFast(binding, upstreamHandle, clientHandle, client, size, onUpstreamEof, fail, isDone);
+      const traffic = options.traffic;
+      if (traffic && options.initial) traffic.bytesIn += options.initial.length;
+      relayFast(binding, clientHandle, upstreamHandle, upstream, size, onClientEof, fail, isDone, options.initial, traffic && ((n) => (traffic.bytesIn += n)));
+      relayFast(binding, upstreamHandle, clientHandle, client, size, onUpstreamEof, fail, isDone, undefined, traffic && ((n) => (traffic.bytesOut += n)));
       return;
     }
     // The fast engine's readFirstBytes left the client's handle in its own hands: no way back.
     if (options.initial) return teardown(new Error("fast forwarding became unavailable after the first bytes were read"));
   }
   if (options.initial) upstream.write(options.initial);
-  relayPortable(client, upstream);
-  relayPortable(upstream, client);
+  const traffic = options.traffic;
+  if (traffic && options.initial) traffic.bytesIn += options.initial.length;
+  relayPortable(client, upstream, traffic && ((n) => (traffic.bytesIn += n)));
+  relayPortable(upstream, client, traffic && ((n) => (traffic.bytesOut += n)));
   client.on("end", onClientEof);
   upstream.on("end", onUpstreamEof);
   // The client's FIN may have come (and 'end' gone) while readFirstBytes' caller chose the upstream.
@@ -231,6 +243,8 @@ function relayFast(
   fail: (status: number) => void,
   isDone: () => boolean,
   initial?: Uint8Array,
+  /** Told how many bytes each read brought (an endpoint's traffic: one addition per read). */
+  counted?: (bytes: number) => void,
 ): void {
   const state = b.streamBaseState;
   const kRead = b.kReadBytesOrError;
@@ -256,6 +270,7 @@ function relayFast(
     const n = state[kRead];
     if (n > 0) {
       if (isDone() || dstSocket.destroyed) return;
+      counted?.(n);
       const err = dst.writeBuffer(req, n === size ? buffer : buffer.subarray(0, n));
       if (err !== 0) return fail(err);
       if (state[kAsync] !== 0) {
@@ -283,8 +298,9 @@ function relayFast(
 }
 
 /** One direction of the portable engine, with write backpressure. */
-function relayPortable(src: net.Socket, dst: net.Socket): void {
+function relayPortable(src: net.Socket, dst: net.Socket, counted?: (bytes: number) => void): void {
   src.on("data", (chunk: Buffer) => {
+    counted?.(chunk.length);
     if (!dst.write(chunk)) src.pause();
   });
   dst.on("drain", () => src.resume());

@@ -29,7 +29,7 @@
 import net from "node:net";
 import { closeServer, listenOn } from "./listen.ts";
 import { type Address, formatAddress, sameAddress } from "./address.ts";
-import { forward, type ForwardingEngine, type ForwardingMode, readFirstBytes, resolveEngine } from "./forwarding.ts";
+import { forward, type ForwardingEngine, type ForwardingMode, readFirstBytes, resolveEngine, type Traffic } from "./forwarding.ts";
 
 export type { Address } from "./address.ts";
 
@@ -87,6 +87,8 @@ export class TcpEndpoint {
   private readonly engine: ForwardingEngine;
   private bound: Address | undefined;
   private closing = false;
+  /** Bytes moved through this endpoint since it started, both ways (its metrics). */
+  readonly traffic: Traffic = { bytesIn: 0, bytesOut: 0 };
 
   constructor(private readonly options: TcpEndpointOptions) {
     this.engine = resolveEngine(options.forwarding);
@@ -217,7 +219,7 @@ export class TcpEndpoint {
         upstream.destroy();
         return;
       }
-      forward(client, upstream, { engine: this.engine, bufferSize: this.options.bufferSize, initial }, (error) => {
+      forward(client, upstream, { engine: this.engine, bufferSize: this.options.bufferSize, initial, traffic: this.traffic }, (error) => {
         this.connections.delete(connection);
         if (error && !isDisconnect(error)) this.emit({ type: "connection-error", upstream: target, error });
       });

@@ -91,8 +91,11 @@ describe("node metrics with ElastiCache's names", () => {
     expect((await valueOf("elasticache_set_type_cmds_total", primaryNode))!).toBeGreaterThanOrEqual(1);
     expect(await valueOf("elasticache_replication_lag_seconds", { cache_cluster: "m-group-002" })).toBeGreaterThanOrEqual(0);
 
-    // The endpoint's open connection is counted while it is open.
+    // The endpoint's open connection is counted while it is open, and the bytes it carried both ways
+    // (each GET is at least 20 bytes in, "*2\r\n$3\r\nget\r\n$7\r\npresent\r\n" is 26; each reply at least 5 out).
     expect(await valueOf("ecl_endpoint_connections", { endpoint: "m-group/0001", kind: "primary" })).toBeGreaterThanOrEqual(1);
+    expect(await valueOf("ecl_endpoint_bytes_total", { endpoint: "m-group/0001", kind: "primary", direction: "in" })).toBeGreaterThanOrEqual(2 * N * 20);
+    expect(await valueOf("ecl_endpoint_bytes_total", { endpoint: "m-group/0001", kind: "primary", direction: "out" })).toBeGreaterThanOrEqual(2 * N * 5);
     client.disconnect();
   });
 
