@@ -4,6 +4,7 @@
  */
 import { benchApi } from "./api/describe.ts";
 import { benchCluster } from "./cluster/cluster-mode.ts";
+import { benchOwnElection } from "./cluster/own-election.ts";
 import { benchCreateGroup } from "./create-group.ts";
 import { benchFailover } from "./failover.ts";
 import { benchScale } from "./scale.ts";
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<string>> = {
   "metrics-cost": benchMetricsCost,
   "dashboard-failover": benchDashboardFailover,
   cluster: benchCluster,
+  "cluster-own-election": benchOwnElection,
   "snapshot-restore": benchSnapshotRestore,
   "parameter-apply": benchParameterApply,
   api: () => benchApi(),

@@ -10,56 +10,26 @@
  *   follows MOVED and ASK itself, so any error it throws is one of the others).
  * Usage: npm run bench -- cluster   (or npx tsx bench/cluster/cluster-mode.ts [failover runs])
  */
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Cluster, Redis } from "ioredis";
-import { freePort, startServer, type RunningServer } from "../../test/helpers/server.ts";
+import { Cluster } from "ioredis";
+import { startServer, type RunningServer } from "../../test/helpers/server.ts";
 import { api } from "../lib/api.ts";
 import { fmt, median, percentile, table } from "../lib/measure.ts";
+import { clusterByHand, until } from "./by-hand.ts";
 
 const run = promisify(execFile);
 const failoverRuns = Number(process.argv[2]) || 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    await sleep(5);
-  }
-}
 
 /** The baseline: 6 cluster nodes started and joined with redis-cli --cluster create, as by hand. */
 async function byHand(): Promise<number> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-bench-cluster-"));
-  const ports: number[] = [];
-  for (let i = 0; i < 6; i++) ports.push(await freePort());
-  const started = performance.now();
-  const children = ports.map((port) =>
-    spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--cluster-enabled", "yes",
-        "--cluster-config-file", `nodes-${port}.conf`, "--dir", dir],
-      { stdio: "ignore" },
-    ),
-  );
-  const clients = ports.map((port) => new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 5, maxRetriesPerRequest: null }));
-  for (const client of clients) client.on("error", () => undefined);
-  await Promise.all(clients.map((client) => client.connect().catch(() => undefined)));
-  await Promise.all(clients.map((client) => until(async () => (await client.ping()) === "PONG")));
-  await run("redis-cli", ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "1", "--cluster-yes"]);
-  await Promise.all(clients.map((client) => until(async () => String(await client.cluster("INFO")).includes("cluster_state:ok"))));
-  await Promise.all(clients.map((client) => until(async () => {
-    const info = await client.info("replication");
-    return info.includes("role:master") || info.includes("master_link_status:up");
-  })));
-  const elapsed = performance.now() - started;
-  clients.forEach((client) => client.disconnect());
-  children.forEach((child) => child.kill("SIGKILL"));
-  rmSync(dir, { recursive: true, force: true });
-  return elapsed;
+  const cluster = await clusterByHand();
+  cluster.stop();
+  return cluster.elapsedMs;
 }
 
 const createCluster = (url: string, id: string, shards: number) =>
