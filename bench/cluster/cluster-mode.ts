@@ -14,11 +14,11 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Cluster } from "ioredis";
 import { startServer, type RunningServer } from "../../test/helpers/server.ts";
 import { api } from "../lib/api.ts";
 import { fmt, median, percentile, table } from "../lib/measure.ts";
 import { clusterByHand, until } from "./by-hand.ts";
+import { readyClusterClient } from "../../test/helpers/cluster-client.ts";
 
 const run = promisify(execFile);
 const failoverRuns = Number(process.argv[2]) || 10;
@@ -46,22 +46,9 @@ async function settled(url: string, id: string): Promise<any> {
   }
 }
 
-/** A ready ioredis Cluster client (before ready, ioredis sends CLUSTER commands to the bootstrap connection it then drops). */
-async function clusterClient(endpoint: { Address: string; Port: number }, commandTimeout = 500): Promise<Cluster> {
-  const client = new Cluster([{ host: endpoint.Address, port: endpoint.Port }], {
-    clusterRetryStrategy: () => 20,
-    redisOptions: { connectTimeout: 500, commandTimeout, maxRetriesPerRequest: 0 },
-    slotsRefreshTimeout: 500,
-    lazyConnect: true,
-  });
-  client.on("error", () => undefined);
-  // The "ready" event, not connect()'s promise: when ioredis' ready check fails once (a refresh
-  // timing out under load) it reconnects, and that first promise never settles.
-  const ready = new Promise((resolve) => client.once("ready", resolve));
-  client.connect().catch(() => undefined);
-  await ready;
-  return client;
-}
+/** A ready cluster client with the bench's short timeouts (test/helpers/cluster-client.ts). */
+const clusterClient = (endpoint: { Address: string; Port: number }, commandTimeout = 500) =>
+  readyClusterClient(endpoint, { commandTimeout, connectTimeout: 500, retryMs: 20 });
 
 async function createTimes(server: RunningServer, runs: number): Promise<number[]> {
   const times: number[] = [];

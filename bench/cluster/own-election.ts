@@ -6,7 +6,7 @@
  * "shard failover" row of bench/cluster/cluster-mode.ts (the control plane's promotion).
  * Usage: npx tsx bench/cluster/own-election.ts [runs]
  */
-import { Cluster } from "ioredis";
+import { readyClusterClient } from "../../test/helpers/cluster-client.ts";
 import { fmt, median, percentile, table } from "../lib/measure.ts";
 import { clusterByHand, until } from "./by-hand.ts";
 
@@ -17,10 +17,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function oneRun(index: number): Promise<number> {
   const cluster = await clusterByHand(NODE_TIMEOUT_MS);
-  const client = new Cluster([{ host: "127.0.0.1", port: cluster.ports[0] }], { redisOptions: { commandTimeout: 500 }, clusterRetryStrategy: () => 50 });
-  client.on("error", () => undefined);
+  const client = await readyClusterClient({ Address: "127.0.0.1", Port: cluster.ports[0] }, { commandTimeout: 500, connectTimeout: 500, retryMs: 50 });
   try {
-    await new Promise<void>((resolve) => client.once("ready", () => resolve()));
     const tag = `{e${index}}`;
     const slot = Number(await client.cluster("KEYSLOT", tag));
     const shards = (await client.cluster("SHARDS")) as any[];

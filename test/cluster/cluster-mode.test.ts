@@ -10,6 +10,7 @@
  * steady writes.
  */
 import { execFile } from "node:child_process";
+import { readyClusterClient } from "../helpers/cluster-client.ts";
 import { promisify } from "node:util";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,28 +22,9 @@ const runtimes = await runtimesUnderTest();
 const run = promisify(execFile);
 
 
-/**
- * An ioredis Cluster client that knows only the configuration endpoint, as an application would,
- * once it is ready. ioredis sends CLUSTER commands before it is ready straight to a connection of
- * its pool, which at first is the bootstrap connection to the configuration endpoint: that one it
- * drops as soon as the slot map arrives (the endpoint is not a node of the map), failing such a
- * command with "Connection is closed". Waiting for ready is what an application does too.
- */
-async function clusterClient(endpoint: { Address: string; Port: number }, commandTimeout = 5000): Promise<Cluster> {
-  const client = new Cluster([{ host: endpoint.Address, port: endpoint.Port }], {
-    clusterRetryStrategy: () => 50,
-    redisOptions: { connectTimeout: 1000, commandTimeout, maxRetriesPerRequest: 0 },
-    slotsRefreshTimeout: 1000,
-    lazyConnect: true,
-  });
-  client.on("error", () => undefined);
-  // The "ready" event, not connect()'s promise: when ioredis' ready check fails once (a refresh
-  // timing out under load) it reconnects, and that first promise never settles.
-  const ready = new Promise((resolve) => client.once("ready", resolve));
-  client.connect().catch(() => undefined);
-  await ready;
-  return client;
-}
+/** A ready cluster client (test/helpers/cluster-client.ts), with room for a loaded machine. */
+const clusterClient = (endpoint: { Address: string; Port: number }, commandTimeout = 5000) =>
+  readyClusterClient(endpoint, { commandTimeout, connectTimeout: 1000, retryMs: 50 });
 
 const primaryOf = (group: any, nodeGroupId: string) =>
   group.NodeGroups.find((shard: any) => shard.NodeGroupId === nodeGroupId).NodeGroupMembers.find((member: any) => member.CurrentRole === "primary").CacheClusterId;
