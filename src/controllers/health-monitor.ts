@@ -124,7 +124,8 @@ export class HealthMonitor {
         place: placeOf(node),
       }));
     this.options.nodeMetrics?.book.retain(this.targets.map((target) => target.place));
-    for (const id of this.readAt.keys()) if (!this.targets.some((target) => idOf(target) === id)) this.readAt.delete(id);
+    const targetIds = new Set(this.targets.map(idOf));
+    for (const id of this.readAt.keys()) if (!targetIds.has(id)) this.readAt.delete(id);
     // A new target is probed now, not at the next tick: its probe connection is then open, so a
     // death right after shows at once as that connection closing.
     for (const target of this.targets) if (!before.some((known) => sameNode(known, target))) this.check(target);
