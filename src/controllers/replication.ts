@@ -40,3 +40,22 @@ export async function waitForReplicaLinks(redis: RedisAdmin, replicas: Connectio
     delay = Math.min(delay * 2, 100);
   }
 }
+
+/**
+ * Resolves once the replica holds every write its primary had acknowledged at the time of the
+ * call (link up, slave_repl_offset at least the primary's master_repl_offset then), false after
+ * the timeout. A replica can lag or be re-syncing after a restart; a snapshot taken from it
+ * must still hold what was written before the snapshot was asked for.
+ */
+export async function waitForReplicaCatchUp(redis: RedisAdmin, primary: ConnectionProfile, replica: ConnectionProfile, timeoutMs: number): Promise<boolean> {
+  const target = (await redis.infoReplication(primary)).masterReplOffset;
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  for (;;) {
+    const info = await redis.infoReplication(replica).catch(() => undefined);
+    if (info?.role === "slave" && info.masterLinkStatus === "up" && (info.slaveReplOffset ?? 0) >= target) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+}

@@ -10,11 +10,15 @@
 import type { Logger } from "pino";
 import { event, type NewEvent } from "../domain/events.ts";
 import type { Snapshot, SnapshotNodeGroup } from "../domain/snapshots.ts";
+import type { CacheCluster } from "../domain/model.ts";
+import { primaryOf } from "../domain/topology.ts";
+import type { ConnectionProfile } from "../engines/connection.ts";
 import { saveDataFile } from "../engines/rdb-save.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext } from "./context.ts";
 import { loggedIn } from "./node-access.ts";
 import { Kicker } from "./kicker.ts";
+import { waitForReplicaCatchUp } from "./replication.ts";
 import type { SnapshotFileStore } from "./snapshot-files.ts";
 
 export interface SnapshotControllerOptions {
@@ -98,12 +102,37 @@ export class SnapshotController {
         const member = await this.work.store.cacheClusters.get(entry.cacheClusterId);
         const node = member?.nodes.find((candidate) => candidate.nodeId === entry.cacheNodeId) ?? member?.nodes[0];
         if (!node?.admin) throw new Error(`cache cluster ${entry.cacheClusterId} has no running node`);
-        await saveDataFile(this.work.redis, await loggedIn(this.work.redis, this.work.certificates, member!, node.admin));
+        const profile = await loggedIn(this.work.redis, this.work.certificates, member!, node.admin);
+        await this.catchUp(member!, profile);
+        await saveDataFile(this.work.redis, profile);
         const file = this.files.fileOf(snapshot.name, entry.nodeGroupId);
         await this.work.runtime.exportDataFile(node.runtimeName, file);
         return { ...entry, file, bytes: await this.files.size(file), createdAt: new Date() };
       }),
     );
+  }
+
+  /**
+   * A replica's file must hold every write acknowledged before the snapshot was asked for: wait
+   * until the replica has its primary's current offset (it may lag, or be re-syncing after a
+   * restart, and would save an older or empty dataset). A primary that can't be asked (failed,
+   * being failed over) leaves the replica's data as the best copy there is.
+   */
+  private async catchUp(member: CacheCluster, replica: ConnectionProfile): Promise<void> {
+    if (member.role !== "replica" || !member.replicationGroupId) return;
+    const group = await this.work.store.replicationGroups.get(member.replicationGroupId);
+    const primary = group?.nodeGroups.find((nodeGroup) => nodeGroup.id === member.nodeGroupId && nodeGroup.members.some((m) => m.id === member.id));
+    const primaryMember = primary && primaryOf(primary);
+    const primaryNode = primaryMember?.nodes[0];
+    if (!primaryMember || !primaryNode?.admin) return;
+    let primaryProfile: ConnectionProfile;
+    try {
+      primaryProfile = await loggedIn(this.work.redis, this.work.certificates, primaryMember, primaryNode.admin);
+      if (await waitForReplicaCatchUp(this.work.redis, primaryProfile, replica, this.work.syncTimeoutMs)) return;
+    } catch {
+      return;
+    }
+    throw new Error(`replica ${member.id} did not catch up with its primary ${primaryMember.id} in ${this.work.syncTimeoutMs} ms`);
   }
 
   /** CopySnapshot: the source's files (named in the copied row) into the copy's folder. */

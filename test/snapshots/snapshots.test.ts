@@ -159,6 +159,26 @@ describe.each(RUNTIMES)("snapshots and restore on real nodes (%s runtime)", (run
     expect(seq).toEqual(Array.from({ length: seq.length }, (_, index) => index));
   });
 
+  it("a snapshot taken from a replica cut off from its primary waits for it: it holds every write acknowledged before it was asked for", async () => {
+    const { primary, members } = endpointsOf(source);
+    const node = (role: string) => Object.values(members).find((member) => member.role === role)!.endpoint;
+    // A wrong masterauth keeps the replica from logging in again once its link is cut (the
+    // primary has no password, so its AUTH fails), until the test puts it back.
+    await redisCommand(node("replica"), "CONFIG", "SET", "masterauth", "not-the-password");
+    expect(await redisCommand(node("primary"), "CLIENT", "KILL", "TYPE", "replica")).toBe(1);
+    const client = redis(primary);
+    for (let i = 0; i < 100; i++) await client.set(`cut-off:${i}`, `v${i}`);
+    await target.api.send("CreateSnapshot", { ReplicationGroupId: "source", SnapshotName: "cut-off" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await target.api.ok("GET", "/v1/snapshots/cut-off")).Snapshot.SnapshotStatus).toBe("creating");
+    await redisCommand(node("replica"), "CONFIG", "SET", "masterauth", "");
+    await waitSnapshot(target, "cut-off");
+    await target.api.ok("POST", `${GROUPS}?wait=true`, { ReplicationGroupId: "from-cut-off", ReplicationGroupDescription: "r", SnapshotName: "cut-off" });
+    const restored = redis(endpointsOf(await target.api.group("from-cut-off")).primary);
+    expect(((await restored.keys("cut-off:*")) as string[]).length).toBe(100);
+    expect(await restored.get("cut-off:99")).toBe("v99");
+  });
+
   it("CopySnapshot copies the files; with TargetBucket it exports <name>-0001.rdb, which SnapshotArns restores", async () => {
     const copy = await target.api.send("CopySnapshot", { SourceSnapshotName: "first", TargetSnapshotName: "first-copy" });
     expect(copy.Snapshot.SnapshotStatus).toBe("copying");
