@@ -14,6 +14,14 @@
  * statistics (bytes taken from the system against bytes in use) and is asked to give back what is
  * free (malloc_trim(0)): what RSS then loses was the allocator's free memory, not ours.
  * The environment goes to the control plane as it is (glibc's MALLOC_* settings, for experiments).
+ * Measured 2026-12-01, 2,000 connections, 3 rounds (MiB; after a full GC):
+ *                               16 KiB read buffers (633c7db)     1 KiB first read buffers
+ *   ArrayBuffers open / closed    62.7 / 0.2 (baseline 0.2)        4.1 / 0.2 (baseline 0.2)
+ *   heap used before / round 3    45.2 / 44.7                      45.2 / 45.5
+ *   main malloc heap before / 3   14.6 / 52.7                      14.2 / 16.1
+ *   RSS before / round 3          172.3 / 203.4                    163.1 / 167.8
+ *   after malloc_trim(0)          141.2 (arena 0: 79 MB from the   146.2 (arena 0: 17 MB from
+ *                                 system, 9.5 MB in use)           the system, 9.7 MB in use)
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
