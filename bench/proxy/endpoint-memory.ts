@@ -20,8 +20,8 @@
  *   heap used before / round 3    45.2 / 44.7                      45.2 / 45.5
  *   main malloc heap before / 3   14.6 / 52.7                      14.2 / 16.1
  *   RSS before / round 3          172.3 / 203.4                    163.1 / 167.8
- *   after malloc_trim(0)          141.2 (arena 0: 79 MB from the   146.2 (arena 0: 17 MB from
- *                                 system, 9.5 MB in use)           the system, 9.7 MB in use)
+ *   after malloc_trim(0)          141.2 (2 rounds; arena 0: 79 MB  146.2 (arena 0: 17 MB from
+ *                                 from the system, 9.5 MB in use)  the system, 9.7 MB in use)
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

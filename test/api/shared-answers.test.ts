@@ -61,7 +61,7 @@ it("each Query answer carries its own request id; apart from it the bodies are t
   expect(first.text).toContain(`<ReplicationGroupId>${GROUP}</ReplicationGroupId>`);
 });
 
-it("REST answers are the same JSON again, with the route's content type and length; one group's route gives the list's item", async () => {
+it("REST answers are the same JSON again, with the route's content type and length (HEAD too); one group's route gives the list's item", async () => {
   const [first, second] = [await rest(GROUPS), await rest(GROUPS)];
   for (const answer of [first, second]) {
     expect(answer.status).toBe(200);
@@ -69,6 +69,8 @@ it("REST answers are the same JSON again, with the route's content type and leng
     expect(Number(answer.headers.get("content-length"))).toBe(answer.bytes.length);
   }
   expect(second.bytes.equals(first.bytes)).toBe(true);
+  const head = await fetch(target.api.url + GROUPS, { method: "HEAD" });
+  expect([head.status, head.headers.get("content-type"), Number(head.headers.get("content-length"))]).toEqual([200, "application/json; charset=utf-8", first.bytes.length]);
   expect((await rest(`${GROUPS}/${GROUP}`)).body).toEqual({ ReplicationGroup: first.body.ReplicationGroups[0] });
   expect((await rest(`${GROUPS}/${GROUP}`)).body).toEqual({ ReplicationGroup: first.body.ReplicationGroups[0] });
 });
