@@ -10,6 +10,10 @@
  *   - `OperationRegistry`: loosely typed (`Record<string, unknown>` in and out), for what has no
  *     SDK types: the wire tests' synthetic models and the benchmark's canned server.
  * The protocol plugins take either (`AnyOperations`) and look handlers up with `handlerOf`.
+ *
+ * A handler may answer with a frozen output: it then says the output is shared between requests
+ * and never changes, and the protocols may keep its serialized body with it (query-bodies.ts,
+ * http/json-bodies.ts). A new answer is a new object.
  */
 import type * as ElastiCache from "@aws-sdk/client-elasticache";
 

@@ -10,7 +10,7 @@
  * Request flow: decode parameters -> SigV4 shape check (or the caller a signature check before
  * parsing verified, see http/signature-auth.ts) -> Action (STS GetCallerIdentity is answered
  * here, see sts.ts) -> Version -> registry lookup -> parse input from the model -> handler ->
- * serialize output from the model.
+ * serialize output from the model (once per shared output: query-bodies.ts).
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { AwsError, errors } from "./errors.ts";
@@ -21,7 +21,8 @@ import { parseQueryInput } from "./query-parser.ts";
 import { checkSignature, isAuthParam, type SignatureInfo } from "./sigv4.ts";
 import type { Caller } from "./sigv4-verify.ts";
 import { getCallerIdentity, STS_ACTION, STS_SERVICE, unsupportedStsAction } from "./sts.ts";
-import { serializeQueryError, serializeQueryResult } from "./xml-serializer.ts";
+import { queryResultBody } from "./query-bodies.ts";
+import { serializeQueryError } from "./xml-serializer.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -109,7 +110,7 @@ export const queryProtocol: FastifyPluginAsync<QueryProtocolOptions> = async (ap
       ...(signature.accessKeyId !== undefined && { accessKeyId: signature.accessKeyId }),
     };
     const output = await handler(input, ctx);
-    const xml = serializeQueryResult(action, output, request.id);
+    const xml = queryResultBody(action, output, request.id);
     return reply.code(200).header("x-amzn-RequestId", request.id).type(XML).send(xml);
   };
 

@@ -26,6 +26,7 @@ import { loadGroup, onlyNodeGroup, requireAvailable } from "./replication-groups
 import { parseCreateSecurity } from "./security-input.ts";
 import { pickTlsPorts } from "./security-placement.ts";
 import { toCacheCluster } from "./shapes.ts";
+import { sharedAnswer } from "./shared-answers.ts";
 import { retrying } from "./store-errors.ts";
 import { parseTags, tagsFor, type Tag } from "./tags.ts";
 import { oneOf, optionalBool, optionalInt, optionalString, resourceId, stringList, subnetGroupName } from "./validate.ts";
@@ -176,8 +177,10 @@ export class CacheClusterService {
     const standaloneOnly = optionalBool(input.ShowCacheClustersNotInReplicationGroups, "ShowCacheClustersNotInReplicationGroups") ?? false;
     const clusters = await this.ctx.store.cacheClusters.listShared({ id, standaloneOnly });
     if (id !== undefined && clusters.length === 0) throw clusterNotFound(id);
-    const result = page(clusters, (cluster) => cluster.id, request);
-    return { Marker: result.Marker, CacheClusters: result.items.map((cluster) => toCacheCluster(this.ctx, cluster, showNodes)) };
+    return sharedAnswer(clusters, JSON.stringify([request.take, request.after, showNodes]), () => {
+      const result = page(clusters, (cluster) => cluster.id, request);
+      return { Marker: result.Marker, CacheClusters: result.items.map((cluster) => toCacheCluster(this.ctx, cluster, showNodes)) };
+    });
   }
 
   async modify(input: InputOf<"ModifyCacheCluster">): Promise<OutputOf<"ModifyCacheCluster">> {

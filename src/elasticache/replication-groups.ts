@@ -31,6 +31,7 @@ import { ParameterGroupService } from "./parameter-groups.ts";
 import { resolveRestore } from "./restore.ts";
 import { snapshotName, snapshotOfGroup } from "./snapshots.ts";
 import { toReplicationGroup } from "./shapes.ts";
+import { sharedAnswer } from "./shared-answers.ts";
 import { parseReplicaCounts, resolveReplicaCounts } from "./replica-counts.ts";
 import { startResharding } from "./resharding.ts";
 import { groupNotFound, loadGroup, requireAvailable } from "./group-lookup.ts";
@@ -238,8 +239,10 @@ export class ReplicationGroupService {
     const id = input.ReplicationGroupId === undefined ? undefined : resourceId(input.ReplicationGroupId, "ReplicationGroupId", 40);
     const groups = await this.ctx.store.replicationGroups.listShared(id);
     if (id !== undefined && groups.length === 0) throw groupNotFound(id);
-    const result = page(groups, (group) => group.id, request);
-    return { Marker: result.Marker, ReplicationGroups: result.items.map((group) => toReplicationGroup(this.ctx, group)) };
+    return sharedAnswer(groups, JSON.stringify([request.take, request.after]), () => {
+      const result = page(groups, (group) => group.id, request);
+      return { Marker: result.Marker, ReplicationGroups: result.items.map((group) => toReplicationGroup(this.ctx, group)) };
+    });
   }
 
   async modify(input: InputOf<"ModifyReplicationGroup">): Promise<OutputOf<"ModifyReplicationGroup">> {

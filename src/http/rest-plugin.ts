@@ -14,6 +14,7 @@ import { isAuthParam } from "../aws/sigv4.ts";
 import { errorSchema, querySchemaOf, schemaOf, type JsonSchema } from "./json-schema.ts";
 import { pathParamsOf, REST_ROUTES, type RestRoute } from "./routes.ts";
 import { sendJsonError } from "./error-handler.ts";
+import { JsonBodies } from "./json-bodies.ts";
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, parseWait, waitForSettled } from "./wait.ts";
 
 export interface RestOptions {
@@ -137,6 +138,7 @@ export async function restApi(app: FastifyInstance, options: RestOptions) {
   for (const route of REST_ROUTES) {
     const handler = handlerOf(options.operations, route.operation);
     if (!handler) continue;
+    const bodies = new JsonBodies();
     app.route({
       method: route.method,
       url: route.path,
@@ -151,9 +153,9 @@ export async function restApi(app: FastifyInstance, options: RestOptions) {
             request.log.info({ operation: route.operation, resource: id, status, waitedSeconds: Math.round(waitedMs / 1000) }, `still waiting for ${id} (${status})`),
           );
         }
-        if (!route.single) return reply.send(output);
+        if (!route.single) return bodies.send(reply, output, output);
         const [item] = (output as Record<string, unknown[]>)[route.single.list] ?? [];
-        return reply.send({ [route.single.as]: item });
+        return bodies.send(reply, { [route.single.as]: item }, item);
       },
     });
   }

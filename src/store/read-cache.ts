@@ -9,6 +9,7 @@
  * a caller that mutates one throws instead of corrupting the next reader's answer.
  * Without a version source (Prisma only, or another database) reads are not cached.
  */
+import { deepFreeze } from "../domain/frozen.ts";
 
 export interface ReadCache {
   /** What `load` returns, or what it returned for `key` since the database last changed. */
@@ -46,12 +47,4 @@ export function versionedCache(version: () => number): ReadCache {
       return loaded;
     },
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }

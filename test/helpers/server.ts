@@ -43,6 +43,8 @@ export interface StartOptions {
   /** Reuse a data directory (restart after a crash). */
   dataDir?: string;
   port?: number;
+  /** Runs the control plane of another checkout (a benchmark's baseline) instead of this one. */
+  checkout?: string;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -51,7 +53,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (!existsSync(databaseFile)) copyFileSync(await templateDatabase(), databaseFile);
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: root,
+    cwd: options.checkout ?? root,
     env: { ...process.env, ECL_PORT: String(port), ECL_DATA_DIR: dataDir, ECL_LOG_LEVEL: process.env.ECL_LOG_LEVEL ?? "warn", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,6 +1,7 @@
+import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { fastForwardingAvailable } from "../../src/proxy/forwarding.ts";
+import { fastForwardingAvailable, FIRST_BUFFER_SIZE } from "../../src/proxy/forwarding.ts";
 import { type EndpointEvent, TcpEndpoint } from "../../src/proxy/tcp-endpoint.ts";
 import { closedWithin, freePort, halfCloseExchange, type NodeProcess, rawExchange, redisClient, startRedis } from "./nodes.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -40,8 +41,9 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
       await client.connect();
       expect(await client.set("k", "v")).toBe("OK");
       expect(await client.get("k")).toBe("v");
-      // large values cross many reads and async writes
-      const big = "x".repeat(3 * 1024 * 1024 + 7);
+      // large values cross many reads and async writes, and the fast engine's move from its small
+      // first buffer to the full one; varied bytes, so a chunk overwritten or out of order shows
+      const big = randomBytes(1536 * 1024 + 7).toString("hex");
       await client.set("big", big);
       expect(await client.get("big")).toBe(big);
       // pipelined burst keeps order
@@ -50,6 +52,18 @@ describe.each(engines)("TcpEndpoint (%s engine)", (engine) => {
       const results = await pipeline.exec();
       expect(results?.at(-1)?.[1]).toBe(2000);
       expect(endpoint.connectionCount()).toBe(1);
+      // values around the small first buffer's size, on fresh connections (each starts small)
+      for (const size of [FIRST_BUFFER_SIZE - 40, FIRST_BUFFER_SIZE - 14, FIRST_BUFFER_SIZE, FIRST_BUFFER_SIZE + 1, 2 * FIRST_BUFFER_SIZE + 3]) {
+        const fresh = redisClient(address.port);
+        try {
+          await fresh.connect();
+          const value = randomBytes(size).toString("base64").slice(0, size);
+          await fresh.set(`sized${size}`, value);
+          expect(await fresh.get(`sized${size}`)).toBe(value);
+        } finally {
+          fresh.disconnect();
+        }
+      }
     } finally {
       client.disconnect();
     }
