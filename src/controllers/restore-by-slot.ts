@@ -71,7 +71,10 @@ async function withLoader(work: ControllerContext, group: ReplicationGroup, inde
   transient.add(name);
   try {
     await work.runtime.remove(name); // an earlier attempt's, if any: start must load this file afresh
-    const handle = await work.runtime.start(spec);
+    // A file Redis cannot load fails the creation, as a node that cannot start does.
+    const handle = await work.runtime.start(spec).catch((error: unknown) => {
+      throw new RestoreRefused(`the snapshot file ${file} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+    });
     source = { host: handle.adminAddress.host, port: handle.adminAddress.port };
     await use(source);
   } finally {

@@ -8,9 +8,9 @@
  * absolute expiry (PEXPIRETIME) as they were, and no key anywhere else. AWS's refusals: a
  * cluster-mode snapshot into cluster mode disabled, SnapshotArns without Slots, Memcached.
  */
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Cluster } from "ioredis";
+import { Redis, type Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, CLUSTERS, failure, GROUPS } from "../helpers/clients.ts";
 import { boto3 } from "../helpers/boto3.ts";
@@ -193,6 +193,29 @@ describe.each(RUNTIMES)("cluster-mode snapshots restored (%s runtime)", (runtime
     expect(Object.keys(keys)).toHaveLength(201);
     expect(keys["plain:7"]).toEqual({ type: "string", value: "7", expiresAt: -1 });
     expect(keys["plain:hash"]).toEqual({ type: "hash", value: { a: "1" }, expiresAt });
+  });
+
+  it("a file Redis cannot load, or one with keys outside database 0, fails the creation; no loader is left", async () => {
+    writeFileSync(path.join(target.dataDir, "s3", "backups", "garbage.rdb"), "not an RDB file");
+    const twoShards = [
+      { NodeGroupId: "0001", Slots: "0-8191", ReplicaCount: 0 },
+      { NodeGroupId: "0002", Slots: "8192-16383", ReplicaCount: 0 },
+    ];
+    await target.api.send("CreateReplicationGroup", { ReplicationGroupId: "garbage", ReplicationGroupDescription: "bad file", NumNodeGroups: 2, NodeGroupConfiguration: twoShards, SnapshotArns: ["arn:aws:s3:::backups/garbage.rdb"] });
+    expect((await target.api.waitGroup("garbage", "create-failed", 90_000)).Status).toBe("create-failed");
+
+    await target.api.send("CreateReplicationGroup", { ReplicationGroupId: "dbs", ReplicationGroupDescription: "two databases", NumCacheClusters: 1 });
+    const { primary } = endpointsOf(await target.api.waitGroup("dbs"));
+    const second = new Redis({ host: primary.Address, port: primary.Port, db: 1 });
+    await second.set("elsewhere", "db1");
+    second.disconnect();
+    await target.api.send("CreateSnapshot", { ReplicationGroupId: "dbs", SnapshotName: "dbs-snap" });
+    await waitSnapshot(target, "dbs-snap");
+    await target.api.send("CreateReplicationGroup", { ReplicationGroupId: "dbs-cme", ReplicationGroupDescription: "cme", NumNodeGroups: 2, ReplicasPerNodeGroup: 0, SnapshotName: "dbs-snap" });
+    await target.api.waitGroup("dbs-cme", "create-failed", 90_000);
+    const messages = (await target.api.events("replication-group", "dbs-cme")).map((event) => event.Message);
+    expect(messages.some((message) => message.includes("database 0 only"))).toBe(true);
+    expect((await runningNodes(target)).filter((name) => name.includes("restore"))).toEqual([]);
   });
 
   it("refuses with AWS's codes, writing nothing: cluster-mode snapshot into cluster mode disabled, Memcached", async () => {
