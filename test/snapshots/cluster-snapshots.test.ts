@@ -16,6 +16,7 @@ import { awsCli, CLUSTERS, failure, GROUPS } from "../helpers/clients.ts";
 import { boto3 } from "../helpers/boto3.ts";
 import { readyClusterClient } from "../helpers/cluster-client.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { valueOf, waitSnapshot } from "../helpers/snapshots.ts";
 import { closeRedisClients, endpointsOf, portRange, redis, runningNodes, runtimesUnderTest, startNodeServer, type NodeServer, type RuntimeKind } from "../helpers/nodes.ts";
 
 const RUNTIMES = await runtimesUnderTest();
@@ -49,29 +50,9 @@ async function clusterKeys(client: Cluster): Promise<Record<string, KeyState>> {
   const out: Record<string, KeyState> = {};
   for (const key of names) {
     const type = await client.type(key);
-    const value =
-      type === "string" ? await client.get(key)
-      : type === "hash" ? await client.hgetall(key)
-      : type === "list" ? await client.lrange(key, 0, -1)
-      : type === "set" ? ((await client.smembers(key)) as string[]).sort()
-      : type === "zset" ? await client.zrange(key, 0, -1, "WITHSCORES")
-      : type === "stream" ? await client.xrange(key, "-", "+")
-      : "?";
-    out[key] = { type, value, expiresAt: Number(await client.call("PEXPIRETIME", key)) };
+    out[key] = { type, value: await valueOf(client, key, type), expiresAt: Number(await client.call("PEXPIRETIME", key)) };
   }
   return out;
-}
-
-async function waitSnapshot(target: NodeServer, name: string): Promise<any> {
-  return eventually(
-    async () => {
-      const { Snapshot: snapshot } = await target.api.ok("GET", `/v1/snapshots/${name}`);
-      if (snapshot?.SnapshotStatus === "failed") throw new Error(`snapshot ${name} failed`);
-      return snapshot?.SnapshotStatus === "available" ? snapshot : undefined;
-    },
-    60_000,
-    `snapshot ${name} available`,
-  );
 }
 
 describe.each(RUNTIMES)("cluster-mode snapshots restored (%s runtime)", (runtime: RuntimeKind) => {
