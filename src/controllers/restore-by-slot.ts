@@ -7,6 +7,7 @@
  * and TTL as they were). Only then is the store told the keys are in place, and the group may
  * become available. Repeating it after a crash is harmless: RESTORE … REPLACE writes the same keys.
  */
+import { randomBytes } from "node:crypto";
 import keySlot from "cluster-key-slot";
 import { memoryOf } from "../domain/catalog.ts";
 import type { ReplicationGroup } from "../domain/model.ts";
@@ -48,13 +49,14 @@ function ownersOfSlots(group: ReplicationGroup, profiles: Map<string, Connection
 }
 
 /**
- * Runs `work` against a temporary node started from `file`, and removes the node afterwards. The
+ * Runs `use` against a temporary node started from `file`, and removes the node afterwards. The
  * node is listed as transient while it exists, so the reconciler's orphan sweep leaves it alone; one
- * a crashed control plane left behind is an orphan to the next one and goes.
+ * a crashed control plane left behind is an orphan to the next one and goes. Each attempt's node
+ * has a name of its own, so a sweep that observed an earlier attempt's node never removes this one.
  */
 async function withLoader(work: ControllerContext, group: ReplicationGroup, index: number, file: string, use: (source: ConnectionProfile) => Promise<void>): Promise<void> {
   const transient = (work.transientNodes ??= new Set());
-  const name = `${group.id}-restore-${index + 1}`;
+  const name = `${group.id}-restore-${index + 1}-${randomBytes(3).toString("hex")}`;
   const port = (await work.store.ports.pick(1))?.[0];
   if (port === undefined) throw new Error("no free port for a restore loader");
   const spec: NodeSpec = {
@@ -70,7 +72,6 @@ async function withLoader(work: ControllerContext, group: ReplicationGroup, inde
   let source: ConnectionProfile | undefined;
   transient.add(name);
   try {
-    await work.runtime.remove(name); // an earlier attempt's, if any: start must load this file afresh
     // A file Redis cannot load fails the creation, as a node that cannot start does.
     const handle = await work.runtime.start(spec).catch((error: unknown) => {
       throw new RestoreRefused(`the snapshot file ${file} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);

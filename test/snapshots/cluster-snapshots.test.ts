@@ -6,7 +6,9 @@
  * cluster-mode-disabled snapshot into a 2-shard group. Every key is read back through an ioredis
  * Cluster client on the configuration endpoint (so from the shard owning its slot): type, value and
  * absolute expiry (PEXPIRETIME) as they were, and no key anywhere else. AWS's refusals: a
- * cluster-mode snapshot into cluster mode disabled, SnapshotArns without Slots, Memcached.
+ * cluster-mode snapshot into cluster mode disabled, SnapshotArns without Slots, Memcached. A file
+ * Redis cannot load, or with keys outside database 0, fails the creation; a control plane killed
+ * while keys are placed finishes the restore after its restart.
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -213,5 +215,31 @@ describe.each(RUNTIMES)("cluster-mode snapshots restored (%s runtime)", (runtime
     }
     for (const id of ["cmd", "gone"]) expect((await target.api.rest("GET", `${GROUPS}/${id}`)).status).toBe(404);
     for (const id of ["single", "mc"]) expect((await target.api.rest("GET", `${CLUSTERS}/${id}`)).status).toBe(404);
+  });
+
+  it("a control plane killed while the keys are placed finishes the restore on its next start", async () => {
+    // Enough keys that placing them lasts a while (the kill must find the loader running).
+    const source = await clusterClient((await target.api.group("src")).ConfigurationEndpoint);
+    clients.push(source);
+    const BIG = 60_000;
+    for (let from = 0; from < BIG; from += 5_000) {
+      await Promise.all(Array.from({ length: 5_000 }, (_, index) => source.set(`big:${from + index}`, `v${from + index}`)));
+    }
+    await target.api.send("CreateSnapshot", { ReplicationGroupId: "src", SnapshotName: "big" });
+    await waitSnapshot(target, "big");
+    await target.api.send("CreateReplicationGroup", { ReplicationGroupId: "resumed", ReplicationGroupDescription: "crash", NumNodeGroups: 2, ReplicasPerNodeGroup: 0, SnapshotName: "big" });
+    await eventually(async () => (await runningNodes(target)).some((name) => name.startsWith("resumed-restore-")), 60_000, "loader running");
+    await target.restart({ kill: true });
+
+    const group = await target.api.waitGroup("resumed", "available", 120_000);
+    const client = await clusterClient(group.ConfigurationEndpoint);
+    clients.push(client);
+    const sizes = await Promise.all(client.nodes("master").map((node) => node.dbsize()));
+    expect(sizes.reduce((a, b) => a + b)).toBe(BIG + Object.keys(expected).length);
+    for (let n = 0; n < BIG; n += 997) expect(await client.get(`big:${n}`)).toBe(`v${n}`);
+    for (const [key, state] of Object.entries(expected)) {
+      expect({ type: await client.type(key), value: await valueOf(client, key, state.type), expiresAt: Number(await client.call("PEXPIRETIME", key)) }, key).toEqual(state);
+    }
+    expect((await runningNodes(target)).filter((name) => name.includes("restore"))).toEqual([]);
   });
 });
