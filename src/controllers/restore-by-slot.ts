@@ -16,6 +16,7 @@ import { parseInfoSections } from "../engines/redis-admin.ts";
 import type { ConnectionProfile } from "../engines/connection.ts";
 import type { EngineKind, NodeSpec } from "../runtime/types.ts";
 import type { ControllerContext } from "./context.ts";
+import { PORT_TAKEN } from "./nodes.ts";
 
 /** Keys a SCAN step asks for; their DUMPs and RESTOREs go pipelined. */
 const KEYS_PER_STEP = 1000;
@@ -72,9 +73,11 @@ async function withLoader(work: ControllerContext, group: ReplicationGroup, inde
   let source: ConnectionProfile | undefined;
   transient.add(name);
   try {
-    // A file Redis cannot load fails the creation, as a node that cannot start does.
+    // A file Redis cannot load fails the creation, as a node that cannot start does; a port
+    // another program took meanwhile (ports are picked, not reserved) is tried again next pass.
     const handle = await work.runtime.start(spec).catch((error: unknown) => {
-      throw new RestoreRefused(`the snapshot file ${file} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw PORT_TAKEN.test(reason) ? error : new RestoreRefused(`the snapshot file ${file} could not be loaded: ${reason}`);
     });
     source = { host: handle.adminAddress.host, port: handle.adminAddress.port };
     await use(source);

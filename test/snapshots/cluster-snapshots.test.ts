@@ -199,7 +199,7 @@ describe.each(RUNTIMES)("cluster-mode snapshots restored (%s runtime)", (runtime
     const messages = (await target.api.events("replication-group", "dbs-cme")).map((event) => event.Message);
     expect(messages.some((message) => message.includes("database 0 only"))).toBe(true);
     expect((await runningNodes(target)).filter((name) => name.includes("restore"))).toEqual([]);
-  });
+  }, 240_000);
 
   it("refuses with AWS's codes, writing nothing: cluster-mode snapshot into cluster mode disabled, Memcached", async () => {
     const cases: [string, Record<string, unknown>, string][] = [
@@ -241,5 +241,5 @@ describe.each(RUNTIMES)("cluster-mode snapshots restored (%s runtime)", (runtime
       expect({ type: await client.type(key), value: await valueOf(client, key, state.type), expiresAt: Number(await client.call("PEXPIRETIME", key)) }, key).toEqual(state);
     }
     expect((await runningNodes(target)).filter((name) => name.includes("restore"))).toEqual([]);
-  });
+  }, 300_000);
 });
