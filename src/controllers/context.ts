@@ -32,6 +32,11 @@ export interface ControllerContext {
   announceHost: string;
   /** Called when a resource's topology (primary, replicas, ports) may have changed; resolves once endpoints follow it. */
   onTopology?(resourceId: string): Promise<void> | void;
+  /**
+   * Runtime names of helper nodes a controller runs for a while (a restore's loader nodes): no row
+   * owns them, and the reconciler's orphan sweep leaves them alone while they are listed here.
+   */
+  transientNodes?: Set<string>;
   /** Where each failover's time goes (a log line per failover). */
   timings?: FailoverTimings;
 }

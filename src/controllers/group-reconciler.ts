@@ -12,6 +12,7 @@ import { membersOf, nodeOf, primaryOf } from "../domain/topology.ts";
 import type { NodeHandle } from "../runtime/types.ts";
 import { formCluster } from "./cluster-formation.ts";
 import { migrateSlots } from "./slot-migration.ts";
+import { placeRestoredKeys, RestoreRefused } from "./restore-by-slot.ts";
 import { reasonOf } from "./cluster-reconciler.ts";
 import type { ControllerContext, Observed } from "./context.ts";
 import { superviseNodeGroup } from "./failover/supervise.ts";
@@ -73,6 +74,16 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   if (group.clusterEnabled) {
     const formed = await formCluster(work, group, handles, profiles);
     if (!formed) return false;
+    // A restore from another shard layout: the keys go to their shards before the group is available.
+    if (group.status === "creating" && group.restoreFiles) {
+      try {
+        await placeRestoredKeys(work, group, profiles);
+      } catch (error) {
+        if (!(error instanceof RestoreRefused)) throw error;
+        await failGroup(work, group, error);
+        return false;
+      }
+    }
     if (group.resharding) {
       // The new shards are in the cluster: move the slots, then read everything again.
       await migrateSlots(work, group, handles, profiles);

@@ -11,7 +11,7 @@ import type { ControllerContext, Observed } from "./context.ts";
 import { specOf, TLS_PORT_NAME } from "./node-access.ts";
 
 /** A start that failed because another program took the node's port after it was allocated. */
-const PORT_TAKEN = /address already in use|port is already allocated/i;
+export const PORT_TAKEN = /address already in use|port is already allocated/i;
 
 const keyOf = (node: CacheNode) => ({ clusterId: node.clusterId, nodeId: node.nodeId });
 

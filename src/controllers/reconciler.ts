@@ -97,7 +97,7 @@ export class Reconciler {
     }
     for (const key of needsWork) this.dispatch(key, observed);
 
-    const known = new Set(nodes.map((node) => node.runtimeName));
+    const known = new Set([...nodes.map((node) => node.runtimeName), ...(this.work.transientNodes ?? [])]);
     const orphans = observedList.filter((node) => !known.has(node.name));
     for (const orphan of orphans) {
       this.options.logger.warn({ node: orphan.name }, "removing a node no resource owns");

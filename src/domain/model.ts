@@ -133,6 +133,11 @@ export interface ReplicationGroup extends ReplicationGroupSettings {
   configEndpointPort?: number;
   /** Online resharding in progress. */
   resharding?: Resharding;
+  /**
+   * A restore that places keys by slot (a snapshot of another shard layout, or SnapshotArns): the
+   * RDB files whose keys are loaded into the shard owning each key's slot while the group is creating.
+   */
+  restoreFiles?: string[];
   /** Bumped on every write of the group's own row; conditional writes name the version they read. */
   version: number;
   createdAt: Date;

@@ -85,6 +85,10 @@ export function parseClusterMode(
   return { enabled: true, parameterGroupName: requestedGroup ?? clusterOn, shards };
 }
 
+/** Every NodeGroupConfiguration entry names its Slots (checked as a whole by parseShards). */
+export const slotsGiven = (configured: unknown) =>
+  Array.isArray(configured) && configured.length > 0 && configured.every((shard: ShardInput | undefined) => shard?.Slots !== undefined);
+
 /** One plan per shard: ids unique, replica counts 0–5, slots given for all or none and covering 0–16383 exactly once. */
 export function parseShards(shardsIn: ShardInput[], count: number, replicasDefault: number, parseZones: (value: unknown, param: string) => string[] | undefined): ShardPlan[] {
   const given = shardsIn.filter((shard) => shard?.Slots !== undefined).length;

@@ -14,7 +14,7 @@ import { firstNodeGroupId, memberIdOf, memberNumberOf, normalizeNodeGroupId } fr
 import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
 import { clusterNodeGroups, nodesOfShards, portsPerClusterNode, portTaker, shardMembers } from "./cluster-layout.ts";
-import type { ShardPlan } from "./cluster-mode-input.ts";
+import { slotsGiven, type ShardPlan } from "./cluster-mode-input.ts";
 import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
@@ -28,7 +28,7 @@ import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf 
 import { MAX_REPLICAS, parseCreateReplicationGroup, type ReplicationGroupPlan } from "./replication-group-input.ts";
 import { parseBackupChange, requireSnapshottingCluster } from "./backup-settings.ts";
 import { ParameterGroupService } from "./parameter-groups.ts";
-import { resolveRestore } from "./restore.ts";
+import { resolveClusterRestore, resolveRestore, type Restore } from "./restore.ts";
 import { snapshotName, snapshotOfGroup } from "./snapshots.ts";
 import { toReplicationGroup } from "./shapes.ts";
 import { sharedAnswer } from "./shared-answers.ts";
@@ -94,18 +94,17 @@ export class ReplicationGroupService {
     const plan = parseCreateReplicationGroup(input, this.ctx.catalog, this.ctx.account.region, { groupEnablesClusterMode });
     plan.securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
     if (plan.restore && plan.primaryClusterId) throw errors.invalidParameterCombination("PrimaryClusterId cannot be combined with SnapshotName or SnapshotArns.");
-    if (plan.restore && plan.shards) {
-      throw errors.invalidParameterValue("Restoring a snapshot into a group with cluster mode enabled is not supported by elasticache-local yet.");
-    }
     plan.parameterGroupName = await parameterGroups.resolveFor(plan.engine, requestedGroup, plan.shards !== undefined);
-    const restore = await resolveRestore(this.ctx, plan.restore);
+    const restore = plan.shards
+      ? await resolveClusterRestore(this.ctx, plan.restore, plan.shards, slotsGiven(input.NodeGroupConfiguration))
+      : await resolveRestore(this.ctx, plan.restore);
     // As on AWS, a restore keeps the snapshot's node type unless another is asked for.
     if (restore?.snapshot && input.CacheNodeType === undefined) plan.cacheNodeType = restore.snapshot.cacheNodeType;
     const zones = await zonesOf(this.ctx.store, plan.subnetGroupName);
     // RBAC: the nodes start with the user group's users and the control plane's own user.
     if (plan.userGroupId !== undefined) plan.security = await this.withUserGroup(plan.security!, plan.userGroupId, plan.engine.engine);
     // Read again on every attempt: the adopted cluster and free ports may change under us.
-    if (plan.shards) return this.changed(await retrying(() => this.insertSharded(plan, plan.shards!, zones)));
+    if (plan.shards) return this.changed(await retrying(() => this.insertSharded(plan, plan.shards!, zones, restore)));
     const group = await retrying(async () => {
       const existingPrimary = plan.primaryClusterId ? await this.adoptablePrimary(plan.primaryClusterId, plan.security) : undefined;
       const newMembers = plan.numCacheClusters - (existingPrimary ? 1 : 0);
@@ -204,16 +203,20 @@ export class ReplicationGroupService {
   }
 
   /** Cluster mode enabled: shards with slots, two ports per node (client, cluster bus; a third for a TLS listener), one configuration endpoint. */
-  private async insertSharded(plan: ReplicationGroupPlan, shards: ShardPlan[], zones: string[]): Promise<ReplicationGroup> {
+  private async insertSharded(plan: ReplicationGroupPlan, shards: ShardPlan[], zones: string[], restore?: Restore): Promise<ReplicationGroup> {
     const nodes = nodesOfShards(shards);
     await requireNodeQuota(this.ctx.store, nodes);
     if (plan.port !== undefined) await requirePortAvailable(this.ctx.store, plan.port);
     const picked = await pickPorts(this.ctx.store, nodes * portsPerClusterNode(plan.security) + (plan.port === undefined ? 1 : 0));
     const configEndpointPort = plan.port ?? picked.pop()!;
+    const nodeGroups = clusterNodeGroups(settingsOfPlan(plan), plan.id, shards, picked, zones);
+    // A snapshot of the same layout: each shard's primary starts from its shard's file.
+    if (restore && !restore.placeByKey) nodeGroups.forEach((nodeGroup, index) => (nodeGroup.members[0].dataFile = restore.dataFiles[index]));
     return this.ctx.store.replicationGroups.create({
       ...this.newGroupOf(plan),
       configEndpointPort,
-      nodeGroups: clusterNodeGroups(settingsOfPlan(plan), plan.id, shards, picked, zones),
+      restoreFiles: restore?.placeByKey ? restore.dataFiles : undefined,
+      nodeGroups,
     });
   }
 

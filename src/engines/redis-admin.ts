@@ -174,12 +174,24 @@ export class RedisAdmin {
   }
 
   /** Any command over the pooled connection. Connection-level failures drop the connection. */
-  async call(node: ConnectionProfile, command: string, ...args: (string | number)[]): Promise<unknown> {
+  call(node: ConnectionProfile, command: string, ...args: (string | number)[]): Promise<unknown> {
+    return this.send(node, (client) => client.call(command, ...args));
+  }
+
+  /**
+   * A command with binary arguments and replies (DUMP payloads, key names that need not be UTF-8);
+   * replies come back as Buffers. Calls made without awaiting each other are pipelined.
+   */
+  callBuffer(node: ConnectionProfile, command: string, ...args: (string | number | Buffer)[]): Promise<unknown> {
+    return this.send(node, (client) => client.callBuffer(command, ...args));
+  }
+
+  private async send(node: ConnectionProfile, command: (client: Redis) => Promise<unknown>): Promise<unknown> {
     const client = await this.connection(node);
     const entry = this.pool.get(profileKey(node));
     if (entry) entry.lastUsed = performance.now();
     try {
-      return await client.call(command, ...args);
+      return await command(client);
     } catch (err) {
       if ((err as Error)?.name !== "ReplyError") this.release(node);
       throw err;

@@ -38,6 +38,8 @@ export interface NewNodeGroup {
 export interface NewReplicationGroup extends ReplicationGroupSettings {
   /** Cluster mode enabled: the group's configuration endpoint. */
   configEndpointPort?: number;
+  /** A restore that places keys by slot: the RDB files whose keys the controllers load into the owning shards. */
+  restoreFiles?: string[];
   nodeGroups: NewNodeGroup[];
   /** An existing standalone cluster that becomes the primary of a node group (PrimaryClusterId). */
   adopt?: { clusterId: string; nodeGroupId: string };
@@ -113,12 +115,12 @@ export class ReplicationGroupRepository {
 
   /** The group with its node groups, members, nodes, ports, tags and events, or nothing. */
   create(group: NewReplicationGroup): Promise<ReplicationGroup> {
-    const { nodeGroups, adopt, tags, events, maxNodes, security, securityGroupIds, ...row } = group;
+    const { nodeGroups, adopt, tags, events, maxNodes, security, securityGroupIds, restoreFiles, ...row } = group;
     return this.db.$transaction(
       async (tx) => {
         // The group row first: a duplicate is reported as the group's, even when its members exist too.
         try {
-          await tx.replicationGroup.create({ data: { ...row, ...securityColumns(security), securityGroupIds: securityGroupIdsColumn(securityGroupIds), status: "creating" } });
+          await tx.replicationGroup.create({ data: { ...row, ...securityColumns(security), securityGroupIds: securityGroupIdsColumn(securityGroupIds), restoreFiles: restoreFiles && JSON.stringify(restoreFiles), status: "creating" } });
         } catch (error) {
           throw translateUnique(error, "replication-group", group.id);
         }
@@ -271,6 +273,11 @@ export class ReplicationGroupRepository {
   }
 
   /** How much of the slot move is done (0–100). Not a change of the group's settings: its version stays. */
+  /** A restore's keys are in their shards: the group no longer needs its restore files (no version bump: nothing else changed). */
+  async restorePlaced(id: string): Promise<void> {
+    await this.db.replicationGroup.updateMany({ where: { id }, data: { restoreFiles: null } });
+  }
+
   async reshardProgress(id: string, progress: number): Promise<void> {
     await this.db.replicationGroup.updateMany({ where: { id, reshardTarget: { not: null } }, data: { reshardProgress: progress } });
   }

@@ -111,6 +111,7 @@ export function toReplicationGroup(row: GroupRow): ReplicationGroup {
         ? undefined
         : { target: JSON.parse(row.reshardTarget) as Record<string, string>, removing: JSON.parse(row.reshardRemoving ?? "[]") as string[], progress: row.reshardProgress ?? 0 },
     kmsKeyId: orUndefined(row.kmsKeyId),
+    restoreFiles: row.restoreFiles === null ? undefined : (JSON.parse(row.restoreFiles) as string[]),
     version: row.version,
     createdAt: row.createdAt,
     nodeGroups: row.nodeGroups.map(toNodeGroup),

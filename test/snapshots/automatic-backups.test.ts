@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api, awsCli, CLUSTERS, failure, GROUPS } from "../helpers/clients.ts";
 import { boto3 } from "../helpers/boto3.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { waitSnapshot } from "../helpers/snapshots.ts";
 import { closeRedisClients, endpointsOf, redis, redisCommand, startNodeServer, type NodeServer } from "../helpers/nodes.ts";
 import { startServer } from "../helpers/server.ts";
 
@@ -27,18 +28,6 @@ async function setClock(target: NodeServer, now: string): Promise<void> {
 async function automatedOf(target: NodeServer, filter: Record<string, string>): Promise<string[]> {
   const { Snapshots } = await target.api.send("DescribeSnapshots", { ...filter, SnapshotSource: "system" });
   return Snapshots.map((snapshot: any) => snapshot.SnapshotName).sort();
-}
-
-async function waitSnapshot(target: NodeServer, name: string): Promise<any> {
-  return eventually(
-    async () => {
-      const { Snapshot: snapshot } = await target.api.ok("GET", `/v1/snapshots/${name}`);
-      if (snapshot?.SnapshotStatus === "failed") throw new Error(`snapshot ${name} failed`);
-      return snapshot?.SnapshotStatus === "available" ? snapshot : undefined;
-    },
-    60_000,
-    `snapshot ${name} available`,
-  );
 }
 
 const gone = (target: NodeServer, name: string) =>

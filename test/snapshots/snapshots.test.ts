@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, failure, GROUPS, CLUSTERS } from "../helpers/clients.ts";
 import { boto3 } from "../helpers/boto3.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { valueOf, waitSnapshot } from "../helpers/snapshots.ts";
 import { closeRedisClients, endpointsOf, redis, redisCommand, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
 
 const RUNTIMES = await runtimesUnderTest();
@@ -39,30 +40,11 @@ async function dumpKeys(endpoint: Endpoint): Promise<Record<string, { type: stri
   const out: Record<string, { type: string; value: unknown; ttl: "none" | "set" }> = {};
   for (const key of keys) {
     const type = await client.type(key);
-    const value =
-      type === "string" ? await client.get(key)
-      : type === "hash" ? await client.hgetall(key)
-      : type === "list" ? await client.lrange(key, 0, -1)
-      : type === "set" ? ((await client.smembers(key)) as string[]).sort()
-      : type === "zset" ? await client.zrange(key, 0, -1, "WITHSCORES")
-      : type === "stream" ? await client.xrange(key, "-", "+")
-      : "?";
+    const value = await valueOf(client, key, type);
     const pttl = await client.pttl(key);
     out[key] = { type, value, ttl: pttl > 0 ? "set" : "none" };
   }
   return out;
-}
-
-async function waitSnapshot(target: NodeServer, name: string, status = "available"): Promise<any> {
-  return eventually(
-    async () => {
-      const { Snapshot: snapshot } = await target.api.ok("GET", `/v1/snapshots/${name}`);
-      if (snapshot?.SnapshotStatus === "failed") throw new Error(`snapshot ${name} failed`);
-      return snapshot?.SnapshotStatus === status ? snapshot : undefined;
-    },
-    60_000,
-    `snapshot ${name} ${status}`,
-  );
 }
 
 describe.each(RUNTIMES)("snapshots and restore on real nodes (%s runtime)", (runtime) => {
