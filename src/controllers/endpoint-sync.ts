@@ -9,7 +9,7 @@
 import type { Logger } from "pino";
 import type { Address } from "../domain/model.ts";
 import { isAvailable, nodeOf } from "../domain/topology.ts";
-import { NO_SECURITY, type NodeSecurity } from "../domain/security.ts";
+import { NO_SECURITY, transitStateOf, type NodeSecurity, type TransitState } from "../domain/security.ts";
 import type { CacheNode } from "../domain/model.ts";
 import {
   ClusterConfigurationEndpoint,
@@ -44,19 +44,30 @@ interface ConfigEndpoint {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-type Transit = "off" | "preferred" | "required";
+/**
+ * The endpoint's transit mode: the group's, or while a change of it is applied, the one before
+ * (nodes still to change serve it; each changed node is reached as it serves now, see upstreamOf).
+ */
+const endpointTransitOf = (security: NodeSecurity): TransitState => security.previousTransit ?? transitStateOf(security);
 
-/** The endpoint's transit mode: the group's TransitEncryptionMode, or off. */
-const transitOf = (security: NodeSecurity): Transit => (security.transitEncryption ? (security.transitEncryptionMode ?? "required") : "off");
+/** What a node serves: the group's transit state, or the previous one while it waits for its restart. */
+const nodeTransitOf = (security: NodeSecurity, node: CacheNode): TransitState =>
+  node.status === "rebooting" && security.previousTransit !== undefined ? security.previousTransit : transitStateOf(security);
 
 /**
  * Where an endpoint sends a client to a node: with "required" the node's client port speaks TLS
- * only; with "preferred" TLS clients go to its TLS listener and plain ones to its plain port.
+ * only; with "preferred" TLS clients go to its TLS listener and plain ones to its plain port. An
+ * endpoint whose node serves another state than the endpoint (during a change of transit
+ * encryption) sends each client to the port that speaks its protocol, if the node has one.
  */
-function upstreamOf(transit: Transit, node: CacheNode & { admin: Address }): Upstream | undefined {
-  if (transit === "off") return node.admin;
-  if (transit === "required") return { tls: node.admin };
-  return node.tlsAdmin ? { plain: node.admin, tls: node.tlsAdmin } : undefined;
+function upstreamOf(security: NodeSecurity, node: CacheNode & { admin: Address }): Upstream | undefined {
+  const served = nodeTransitOf(security, node);
+  const plain = served === "required" ? undefined : node.admin;
+  const tls = served === "required" ? node.admin : served === "preferred" ? node.tlsAdmin : undefined;
+  const endpoint = endpointTransitOf(security);
+  if (endpoint === "off") return plain;
+  if (endpoint === "required") return tls && { tls };
+  return plain || tls ? { plain, tls } : undefined;
 }
 
 /** An endpoint's open connections, and the bytes it moved (the configuration endpoint's are not counted). */
@@ -143,13 +154,14 @@ export class EndpointSync {
     }
     for (const group of groups) {
       const members = group.nodeGroups.flatMap((nodeGroup) => nodeGroup.members);
-      const transit = transitOf(group.security ?? NO_SECURITY);
+      const security = group.security ?? NO_SECURITY;
+      const transit = endpointTransitOf(security);
       const live = (role: string) =>
         members
           .filter((member) => member.role === role)
           .map(nodeOf)
           .filter((node) => node?.admin && isAvailable(node))
-          .map((node) => upstreamOf(transit, node as CacheNode & { admin: Address }))
+          .map((node) => upstreamOf(security, node as CacheNode & { admin: Address }))
           .filter((upstream): upstream is Upstream => upstream !== undefined);
       const primaries = live("primary");
       const nodes = primaries.length > 0 ? primaries : live("replica");
@@ -190,12 +202,13 @@ export class EndpointSync {
     }
     for (const nodeGroup of nodeGroups) {
       const key = keyOf(nodeGroup);
-      const transit = transitOf(groups.find((group) => group.id === nodeGroup.replicationGroupId)?.security ?? NO_SECURITY);
+      const security = groups.find((group) => group.id === nodeGroup.replicationGroupId)?.security ?? NO_SECURITY;
+      const transit = endpointTransitOf(security);
       const targets: Targets = { replicas: [] };
       for (const member of nodeGroup.members) {
         const node = nodeOf(member);
         if (!node?.admin || node.desired !== "present") continue;
-        const upstream = upstreamOf(transit, node as CacheNode & { admin: Address });
+        const upstream = upstreamOf(security, node as CacheNode & { admin: Address });
         if (!upstream) continue;
         if (member.role === "primary") targets.primary = upstream;
         else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(upstream);
