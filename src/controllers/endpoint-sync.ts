@@ -45,10 +45,14 @@ interface ConfigEndpoint {
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
- * The endpoint's transit mode: the group's, or while a change of it is applied, the one before
- * (nodes still to change serve it; each changed node is reached as it serves now, see upstreamOf).
+ * The endpoint's transit mode: the group's, or while a change of it is applied and a node still
+ * serves the one before, that one (each changed node is reached as it serves now, see upstreamOf).
+ * Once every node is changed the endpoint takes the new mode, before the group is available again.
  */
-const endpointTransitOf = (security: NodeSecurity): TransitState => security.previousTransit ?? transitStateOf(security);
+function endpointTransitOf(security: NodeSecurity, nodes: (CacheNode | undefined)[]): TransitState {
+  const changing = security.previousTransit !== undefined && nodes.some((node) => node?.status === "rebooting");
+  return changing ? security.previousTransit! : transitStateOf(security);
+}
 
 /** What a node serves: the group's transit state, or the previous one while it waits for its restart. */
 const nodeTransitOf = (security: NodeSecurity, node: CacheNode): TransitState =>
@@ -60,11 +64,10 @@ const nodeTransitOf = (security: NodeSecurity, node: CacheNode): TransitState =>
  * endpoint whose node serves another state than the endpoint (during a change of transit
  * encryption) sends each client to the port that speaks its protocol, if the node has one.
  */
-function upstreamOf(security: NodeSecurity, node: CacheNode & { admin: Address }): Upstream | undefined {
+function upstreamOf(endpoint: TransitState, security: NodeSecurity, node: CacheNode & { admin: Address }): Upstream | undefined {
   const served = nodeTransitOf(security, node);
   const plain = served === "required" ? undefined : node.admin;
   const tls = served === "required" ? node.admin : served === "preferred" ? node.tlsAdmin : undefined;
-  const endpoint = endpointTransitOf(security);
   if (endpoint === "off") return plain;
   if (endpoint === "required") return tls && { tls };
   return plain || tls ? { plain, tls } : undefined;
@@ -155,13 +158,13 @@ export class EndpointSync {
     for (const group of groups) {
       const members = group.nodeGroups.flatMap((nodeGroup) => nodeGroup.members);
       const security = group.security ?? NO_SECURITY;
-      const transit = endpointTransitOf(security);
+      const transit = endpointTransitOf(security, members.map(nodeOf));
       const live = (role: string) =>
         members
           .filter((member) => member.role === role)
           .map(nodeOf)
           .filter((node) => node?.admin && isAvailable(node))
-          .map((node) => upstreamOf(security, node as CacheNode & { admin: Address }))
+          .map((node) => upstreamOf(transit, security, node as CacheNode & { admin: Address }))
           .filter((upstream): upstream is Upstream => upstream !== undefined);
       const primaries = live("primary");
       const nodes = primaries.length > 0 ? primaries : live("replica");
@@ -203,12 +206,12 @@ export class EndpointSync {
     for (const nodeGroup of nodeGroups) {
       const key = keyOf(nodeGroup);
       const security = groups.find((group) => group.id === nodeGroup.replicationGroupId)?.security ?? NO_SECURITY;
-      const transit = endpointTransitOf(security);
+      const transit = endpointTransitOf(security, nodeGroup.members.map(nodeOf));
       const targets: Targets = { replicas: [] };
       for (const member of nodeGroup.members) {
         const node = nodeOf(member);
         if (!node?.admin || node.desired !== "present") continue;
-        const upstream = upstreamOf(security, node as CacheNode & { admin: Address });
+        const upstream = upstreamOf(transit, security, node as CacheNode & { admin: Address });
         if (!upstream) continue;
         if (member.role === "primary") targets.primary = upstream;
         else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(upstream);

@@ -106,6 +106,8 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
     }
   }
   if (!(await waitForReplicaLinks(work.redis, replicaProfiles, work.syncTimeoutMs))) return false;
+  // Every node serves the new transit mode: the endpoints take it before the group is available again.
+  if (group.security?.previousTransit !== undefined) await work.onTopology?.(group.id);
   return !(await markAvailable(work, group));
 }
 

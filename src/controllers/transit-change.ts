@@ -28,17 +28,18 @@ const PAUSE_MS = 120_000;
 export async function applyTransitChange(work: ControllerContext, group: ReplicationGroup, observed: Observed): Promise<boolean> {
   const previous = group.security?.previousTransit;
   if (group.status !== "modifying" || previous === undefined) return false;
-  let restarted = false;
-  for (const nodeGroup of group.nodeGroups) {
+  const due = group.nodeGroups.flatMap((nodeGroup) => {
     const primary = primaryOf(nodeGroup);
     const node = primary && nodeOf(primary);
     // A primary that is not running has no data to keep: the reboot path starts it as it is.
-    if (!primary || !node?.admin || node.status !== "rebooting" || !observed.get(node.runtimeName)?.running) continue;
-    await restartWithData(work, primary, node, previous);
-    restarted = true;
-  }
-  if (restarted) await work.onTopology?.(group.id);
-  return restarted;
+    return primary && node?.admin && node.status === "rebooting" && observed.get(node.runtimeName)?.running ? [{ primary, node }] : [];
+  });
+  if (due.length === 0) return false;
+  // Every node is rebooting now: the health monitor stops probing them as they were before any restarts.
+  await work.onTopology?.(group.id);
+  for (const { primary, node } of due) await restartWithData(work, primary, node, previous);
+  await work.onTopology?.(group.id);
+  return true;
 }
 
 async function restartWithData(work: ControllerContext, primary: CacheCluster, node: CacheNode, previous: TransitState): Promise<void> {

@@ -76,7 +76,7 @@ function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGr
 }
 
 /** While a change of transit encryption is applied: the settings being applied, as AWS shows them. */
-function pendingTransit(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues {
+function pendingTransit(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues & Aws.PendingModifiedValues {
   if (security?.previousTransit === undefined) return {};
   return security.transitEncryption
     ? { TransitEncryptionEnabled: true, TransitEncryptionMode: security.transitEncryptionMode }
@@ -139,7 +139,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
     PreferredAvailabilityZone: cluster.preferredAz,
     CacheClusterCreateTime: cluster.createdAt,
     PreferredMaintenanceWindow: DEFAULT_MAINTENANCE_WINDOW,
-    PendingModifiedValues: {},
+    PendingModifiedValues: { ...pendingTransit(cluster.security) },
     CacheSecurityGroups: [],
     CacheParameterGroup: {
       CacheParameterGroupName: cluster.parameterGroupName,
