@@ -184,6 +184,23 @@ export function endpointsOf(group: any): { primary: Endpoint; reader: Endpoint; 
   return { primary: nodeGroup.PrimaryEndpoint, reader: nodeGroup.ReaderEndpoint, members };
 }
 
+/**
+ * TestFailover of a cluster-mode-disabled group's node group 0001, resolved once the failover has
+ * completed and the old primary is recovered (as a replica); returns the group's endpoints then.
+ */
+export async function failOverAndRecover(api: Api, id: string): Promise<ReturnType<typeof endpointsOf> & { oldPrimary: string }> {
+  const before = endpointsOf(await api.group(id));
+  const oldPrimary = Object.keys(before.members).find((member) => before.members[member].role === "primary")!;
+  await api.send("TestFailover", { ReplicationGroupId: id, NodeGroupId: "0001" });
+  await eventually(
+    async () => (await api.events("replication-group", id)).some((event) => /^Failover from primary node .* completed$/.test(event.Message)),
+    60_000,
+    "failover completed",
+  );
+  await eventually(async () => (await api.events("cache-cluster", oldPrimary)).some((event) => event.Message.startsWith("Finished recovery")), 60_000, "old primary recovered");
+  return { ...endpointsOf(await api.waitGroup(id)), oldPrimary };
+}
+
 export const memberIds = (group: string, count: number) => Array.from({ length: count }, (_, i) => `${group}-${String(i + 1).padStart(3, "0")}`);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -16,7 +16,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { GROUPS } from "../helpers/clients.ts";
-import { endpointsOf, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
+import { endpointsOf, failOverAndRecover, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
 
 const run = promisify(execFile);
 const RUNTIMES = await runtimesUnderTest();
@@ -148,20 +148,7 @@ describe.each(RUNTIMES)("in-place transit encryption (%s runtime)", (runtime) =>
   });
 
   it("fails over after step 2: a replica is promoted and serves the data over TLS", async () => {
-    const before = endpointsOf(await node.api.group(id));
-    const oldPrimary = Object.keys(before.members).find((member) => before.members[member].role === "primary")!;
-    await node.api.send("TestFailover", { ReplicationGroupId: id, NodeGroupId: "0001" });
-    await eventually(
-      async () => (await node.api.events("replication-group", id)).some((event) => /^Failover from primary node .* completed$/.test(event.Message)),
-      60_000,
-      "failover completed",
-    );
-    await eventually(
-      async () => (await node.api.events("cache-cluster", oldPrimary)).some((event) => event.Message.startsWith("Finished recovery")),
-      60_000,
-      "old primary recovered",
-    );
-    const after = endpointsOf(await node.api.waitGroup(id));
+    const { oldPrimary, ...after } = await failOverAndRecover(node.api, id);
     expect(after.members[oldPrimary].role).toBe("replica");
     expect(await tlsCli(caFile, after.primary, "GET", "key:11")).toBe("value-11");
     expect(await tlsCli(caFile, after.primary, "SET", "after-failover", "yes")).toBe("OK");
