@@ -7,7 +7,8 @@
  * primary endpoint and replicas follow over TLS; step 2 (TransitEncryptionMode required) refuses
  * plain clients while TLS ones keep the data; a TestFailover after it promotes a replica that
  * serves TLS. Going back, required -> preferred -> off, serves plain clients again. A single-node
- * group keeps its data too. Wrong orders answer AWS's codes and leave the group as it was.
+ * group keeps its data too, and a change whose control plane was killed is finished by the next.
+ * Wrong orders answer AWS's codes and leave the group as it was.
  */
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -200,6 +201,19 @@ describe.each(RUNTIMES)("in-place transit encryption (%s runtime)", (runtime) =>
     expect(await getVia(primary, "key:13", ca)).toMatch(/^error/);
     expect(await getVia(primary, "after-step-1")).toBe("yes");
     await eventually(async () => (await getVia(reader, "after-failover")) === "yes", 15_000, "replica in sync over plain replication");
+  });
+
+  it("finishes a change its control plane was killed during, with the data", async () => {
+    // Killed right after the call: wherever the reconciler was (saving, restarting, syncing), the next start finishes it.
+    await modify({ TransitEncryptionEnabled: true, TransitEncryptionMode: "preferred" });
+    await node.restart({ kill: true });
+    const group = await node.api.waitGroup(id);
+    expect(group).toMatchObject({ TransitEncryptionEnabled: true, TransitEncryptionMode: "preferred" });
+    const { primary, reader } = endpointsOf(group);
+    expect(await getVia(primary, "after-failover", ca)).toBe("yes");
+    expect(await getVia(primary, "key:17")).toBe("value-17");
+    expect(await existing(primary, ca, Array.from({ length: KEYS }, (_, i) => `key:${i}`))).toBe(KEYS);
+    await eventually(async () => (await getVia(reader, "key:17", ca)) === "value-17", 15_000, "replica in sync over TLS");
   });
 
   it("keeps the data of a single-node group (no replica to copy it from) through step 1", async () => {
