@@ -5,7 +5,7 @@
  * (pid files and /proc for processes, `docker ps` by label for containers). No mocks.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -182,6 +182,14 @@ export function endpointsOf(group: any): { primary: Endpoint; reader: Endpoint; 
   const members: Record<string, { endpoint: Endpoint; role: string }> = {};
   for (const member of nodeGroup.NodeGroupMembers) members[member.CacheClusterId] = { endpoint: member.ReadEndpoint, role: member.CurrentRole };
   return { primary: nodeGroup.PrimaryEndpoint, reader: nodeGroup.ReaderEndpoint, members };
+}
+
+/** The installation's CA certificate as a client downloads it (GET /v1/tls/ca.pem), and a file holding it (for redis-cli --cacert). */
+export async function downloadCa(node: NodeServer): Promise<{ ca: string; caFile: string }> {
+  const ca = await (await fetch(`${node.server.url}/v1/tls/ca.pem`)).text();
+  const caFile = path.join(node.dataDir, "downloaded-ca.pem");
+  writeFileSync(caFile, ca);
+  return { ca, caFile };
 }
 
 /**

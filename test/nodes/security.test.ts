@@ -10,14 +10,12 @@
  * endpoints. Refused inputs answer AWS's codes and statuses.
  */
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { AWS_CLI, GROUPS } from "../helpers/clients.ts";
-import { endpointsOf, failOverAndRecover, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
+import { downloadCa, endpointsOf, failOverAndRecover, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
 
 const run = promisify(execFile);
 const RUNTIMES = await runtimesUnderTest();
@@ -73,10 +71,7 @@ describe.each(RUNTIMES)("security (%s runtime)", (runtime) => {
 
   beforeAll(async () => {
     node = await startNodeServer(runtime, { tag: "sec" });
-    const response = await fetch(`${node.server.url}/v1/tls/ca.pem`);
-    ca = await response.text();
-    caFile = path.join(node.dataDir, "downloaded-ca.pem");
-    writeFileSync(caFile, ca);
+    ({ ca, caFile } = await downloadCa(node));
   });
   afterAll(() => node?.destroy());
 

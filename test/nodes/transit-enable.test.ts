@@ -11,15 +11,13 @@
  * Wrong orders answer AWS's codes and leave the group as it was.
  */
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { GROUPS } from "../helpers/clients.ts";
 import { ContinuousWriter } from "../helpers/writer.ts";
-import { endpointsOf, failOverAndRecover, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
+import { downloadCa, endpointsOf, failOverAndRecover, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
 
 const run = promisify(execFile);
 const RUNTIMES = await runtimesUnderTest();
@@ -87,9 +85,7 @@ describe.each(RUNTIMES)("in-place transit encryption (%s runtime)", (runtime) =>
 
   beforeAll(async () => {
     node = await startNodeServer(runtime, { tag: "transit" });
-    ca = await (await fetch(`${node.server.url}/v1/tls/ca.pem`)).text();
-    caFile = path.join(node.dataDir, "downloaded-ca.pem");
-    writeFileSync(caFile, ca);
+    ({ ca, caFile } = await downloadCa(node));
     await node.api.ok("POST", `${GROUPS}?wait=true`, {
       ReplicationGroupId: id,
       ReplicationGroupDescription: "plain, then TLS",
