@@ -13,6 +13,7 @@ import { benchDashboardFailover } from "./dashboard-failover.ts";
 import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchParameterApply } from "./parameter-apply.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
+import { benchTransitChange } from "./transit-change.ts";
 import { execFileSync } from "node:child_process";
 
 const benches: Record<string, () => Promise<string>> = {
@@ -25,6 +26,7 @@ const benches: Record<string, () => Promise<string>> = {
   "cluster-own-election": benchOwnElection,
   "snapshot-restore": benchSnapshotRestore,
   "parameter-apply": benchParameterApply,
+  "transit-change": benchTransitChange,
   api: () => benchApi(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });

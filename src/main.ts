@@ -135,9 +135,10 @@ export async function start(config: Config) {
     advertisedHost: config.advertisedHost,
     logger: logger.child({ component: "endpoints" }),
   });
-  const onTopology = () => {
-    void monitor.refresh();
-    return endpoints.sync();
+  // Resolves once both follow the store: a controller about to restart nodes on purpose (a change
+  // of transit encryption) waits until the health monitor no longer probes them as they were.
+  const onTopology = async () => {
+    await Promise.all([monitor.refresh(), endpoints.sync()]);
   };
   const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology, timings };
   reconciler = new Reconciler(controllerContext, {

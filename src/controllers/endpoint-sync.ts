@@ -9,8 +9,9 @@
 import type { Logger } from "pino";
 import type { Address } from "../domain/model.ts";
 import { isAvailable, nodeOf } from "../domain/topology.ts";
-import { NO_SECURITY, type NodeSecurity } from "../domain/security.ts";
+import { NO_SECURITY } from "../domain/security.ts";
 import type { CacheNode } from "../domain/model.ts";
+import { endpointTransitOf, upstreamOf } from "./transit-upstreams.ts";
 import {
   ClusterConfigurationEndpoint,
   MemcachedConfigEndpoint,
@@ -43,21 +44,6 @@ interface ConfigEndpoint {
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-type Transit = "off" | "preferred" | "required";
-
-/** The endpoint's transit mode: the group's TransitEncryptionMode, or off. */
-const transitOf = (security: NodeSecurity): Transit => (security.transitEncryption ? (security.transitEncryptionMode ?? "required") : "off");
-
-/**
- * Where an endpoint sends a client to a node: with "required" the node's client port speaks TLS
- * only; with "preferred" TLS clients go to its TLS listener and plain ones to its plain port.
- */
-function upstreamOf(transit: Transit, node: CacheNode & { admin: Address }): Upstream | undefined {
-  if (transit === "off") return node.admin;
-  if (transit === "required") return { tls: node.admin };
-  return node.tlsAdmin ? { plain: node.admin, tls: node.tlsAdmin } : undefined;
-}
 
 /** An endpoint's open connections, and the bytes it moved (the configuration endpoint's are not counted). */
 export interface EndpointUse {
@@ -143,13 +129,14 @@ export class EndpointSync {
     }
     for (const group of groups) {
       const members = group.nodeGroups.flatMap((nodeGroup) => nodeGroup.members);
-      const transit = transitOf(group.security ?? NO_SECURITY);
+      const security = group.security ?? NO_SECURITY;
+      const transit = endpointTransitOf(security, members.map(nodeOf));
       const live = (role: string) =>
         members
           .filter((member) => member.role === role)
           .map(nodeOf)
           .filter((node) => node?.admin && isAvailable(node))
-          .map((node) => upstreamOf(transit, node as CacheNode & { admin: Address }))
+          .map((node) => upstreamOf(transit, security, node as CacheNode & { admin: Address }))
           .filter((upstream): upstream is Upstream => upstream !== undefined);
       const primaries = live("primary");
       const nodes = primaries.length > 0 ? primaries : live("replica");
@@ -190,12 +177,13 @@ export class EndpointSync {
     }
     for (const nodeGroup of nodeGroups) {
       const key = keyOf(nodeGroup);
-      const transit = transitOf(groups.find((group) => group.id === nodeGroup.replicationGroupId)?.security ?? NO_SECURITY);
+      const security = groups.find((group) => group.id === nodeGroup.replicationGroupId)?.security ?? NO_SECURITY;
+      const transit = endpointTransitOf(security, nodeGroup.members.map(nodeOf));
       const targets: Targets = { replicas: [] };
       for (const member of nodeGroup.members) {
         const node = nodeOf(member);
         if (!node?.admin || node.desired !== "present") continue;
-        const upstream = upstreamOf(transit, node as CacheNode & { admin: Address });
+        const upstream = upstreamOf(transit, security, node as CacheNode & { admin: Address });
         if (!upstream) continue;
         if (member.role === "primary") targets.primary = upstream;
         else if (member.role === "replica" && isAvailable(node)) targets.replicas.push(upstream);

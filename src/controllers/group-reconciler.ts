@@ -1,7 +1,7 @@
 /**
  * One reconcile pass over one replication group: remove members being deleted, make every node
  * run, point replicas at the primary (cluster mode enabled: form the Redis Cluster, see
- * cluster-formation.ts), apply the node type, and once every replica is in sync,
+ * cluster-formation.ts), apply the node type or a change of transit encryption (transit-change.ts), and once every replica is in sync,
  * record the group and its members as available. Every step is idempotent; a pass interrupted
  * anywhere (a crash, kill -9) is finished by the next one.
  */
@@ -22,6 +22,7 @@ import { configureReplication, waitForReplicaLinks } from "./replication.ts";
 import { addressesOfHandle, addressesOfNode, loggedIn, replicationPeerOf } from "./node-access.ts";
 import { applyAuthTokens } from "./auth-tokens.ts";
 import { applyAccessControl } from "./access-control.ts";
+import { applyTransitChange } from "./transit-change.ts";
 import type { ConnectionProfile } from "../engines/connection.ts";
 
 /** Returns true when the pass must run again (the group changed while it worked). */
@@ -38,6 +39,8 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   }
   // The snapshot controller owns a snapshotting group until its snapshot is done, then makes it available.
   if (group.status === "snapshotting") return false;
+  // A change of transit encryption restarts the primaries first, with their data; the replicas follow below.
+  if (await applyTransitChange(work, group, observed)) return true;
 
   const all = membersOf(group);
   for (const member of all.filter((candidate) => candidate.status === "deleting")) await deleteCluster(work, member);
@@ -114,6 +117,8 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
     }
   }
   if (!(await waitForReplicaLinks(work.redis, replicaProfiles, work.syncTimeoutMs))) return false;
+  // Every node serves the new transit mode: the endpoints take it before the group is available again.
+  if (group.security?.previousTransit !== undefined) await work.onTopology?.(group.id);
   return !(await markAvailable(work, group));
 }
 

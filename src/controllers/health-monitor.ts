@@ -240,6 +240,11 @@ export class HealthMonitor {
     this.failures.set(id, count);
     if (count === 1) this.options.timings?.signal(target.clusterId);
     if (count < this.options.failureThreshold) return false;
+    // Probed as it was before a refresh changed it (restarted with TLS on or off): no failure.
+    if (!this.isTarget(target)) {
+      this.failures.delete(id);
+      return true;
+    }
     let recorded = false;
     try {
       // Only a node still believed available is failed here; the reconciler owns every other
@@ -278,8 +283,9 @@ function placeOf(node: { clusterId: string; nodeId: string; engine: string; node
 
 const idOf = (target: Target) => `${target.clusterId}/${target.nodeId}`;
 
-/** The same node at the same address (a node moved to another port is a new target). */
-const sameNode = (a: Target, b: Target) => idOf(a) === idOf(b) && a.admin.host === b.admin.host && a.admin.port === b.admin.port;
+/** The same node at the same address and protocol (a node moved to another port, or to TLS or back, is a new target). */
+const sameNode = (a: Target, b: Target) =>
+  idOf(a) === idOf(b) && a.admin.host === b.admin.host && a.admin.port === b.admin.port && Boolean(a.admin.tls) === Boolean(b.admin.tls);
 
 /** A pause that never keeps the process alive. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

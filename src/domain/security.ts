@@ -9,6 +9,9 @@ import type { AccessControl } from "./access-control.ts";
 /** "preferred": TLS and plain connections both served; "required": TLS only. */
 export type TransitEncryptionMode = "preferred" | "required";
 
+/** What a node's client connections are: plain only ("off"), or a transit encryption mode. */
+export type TransitState = "off" | TransitEncryptionMode;
+
 export interface NodeSecurity {
   transitEncryption: boolean;
   /** Set when transitEncryption is. */
@@ -22,6 +25,11 @@ export interface NodeSecurity {
    */
   previousAuthTokens?: string[];
   authTokenLastModified?: Date;
+  /**
+   * While an in-place change of transit encryption is applied (ModifyReplicationGroup, status
+   * modifying): what the nodes served before it. Undefined once every node serves the new state.
+   */
+  previousTransit?: TransitState;
   /** RBAC users (domain/access-control.ts); undefined for a group that never used a user group. */
   accessControl?: AccessControl;
 }
@@ -31,10 +39,10 @@ export const NO_SECURITY: NodeSecurity = Object.freeze({ transitEncryption: fals
 /** The node's client port speaks TLS only. */
 export const tlsOnly = (security: NodeSecurity) => security.transitEncryption && security.transitEncryptionMode === "required";
 
-/** The node serves TLS on a second port beside its plain one. */
 /** The user group the nodes take their users from, if any. */
 export const userGroupOf = (security: NodeSecurity | undefined) => security?.accessControl?.userGroupId;
 
+/** The node serves TLS on a second port beside its plain one. */
 export const tlsBesidePlain = (security: NodeSecurity) => security.transitEncryption && security.transitEncryptionMode === "preferred";
 
 /**
@@ -46,4 +54,14 @@ export function loginTokens(security: NodeSecurity): (string | undefined)[] {
   const tokens: (string | undefined)[] = [...new Set([...security.authTokens, ...previous])];
   if (security.authTokens.length === 0 || (security.previousAuthTokens !== undefined && previous.length === 0)) tokens.push(undefined);
   return tokens;
+}
+
+/** The transit state the security settings describe. */
+export const transitStateOf = (security: NodeSecurity | undefined): TransitState =>
+  security?.transitEncryption ? (security.transitEncryptionMode ?? "required") : "off";
+
+/** The security settings with another transit state (the tokens and users unchanged). */
+export function withTransit(security: NodeSecurity, state: TransitState): NodeSecurity {
+  const { transitEncryptionMode: _mode, ...rest } = security;
+  return state === "off" ? { ...rest, transitEncryption: false } : { ...rest, transitEncryption: true, transitEncryptionMode: state };
 }

@@ -11,7 +11,7 @@ import { offer } from "../domain/catalog.ts";
 import { event } from "../domain/events.ts";
 import type { CacheCluster, ClusterSettings, NodeGroup, ReplicationGroup } from "../domain/model.ts";
 import { firstNodeGroupId, memberIdOf, memberNumberOf, normalizeNodeGroupId } from "../domain/names.ts";
-import { isAvailable, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
+import { isAvailable, membersOf, nodeOf, primaryOf, replicasOf, settingsOf } from "../domain/topology.ts";
 import { nodeTypeMemory } from "./catalog.ts";
 import { clusterNodeGroups, nodesOfShards, portsPerClusterNode, portTaker, shardMembers } from "./cluster-layout.ts";
 import { slotsGiven, type ShardPlan } from "./cluster-mode-input.ts";
@@ -19,9 +19,10 @@ import type { ServiceContext } from "./context.ts";
 import { AwsError, errors } from "../aws/errors.ts";
 import { newMember, nextMemberIds } from "./members.ts";
 import { page, pageRequest } from "./paging.ts";
-import { userGroupOf, type NodeSecurity } from "../domain/security.ts";
+import { transitStateOf, userGroupOf, type NodeSecurity } from "../domain/security.ts";
 import { pickTlsPorts, sameSecurity } from "./security-placement.ts";
 import { parseAuthTokenChange } from "./security-input.ts";
+import { parseTransitChange } from "./transit-input.ts";
 import { newAdminPassword, parseUserGroupIds, rbacIds } from "./access-control-input.ts";
 import { UserService } from "./users.ts";
 import { NODE_QUOTA, pickPorts, requireNodeQuota, requirePortAvailable, zonesOf } from "./placement.ts";
@@ -59,6 +60,14 @@ function securityChangeMessage(id: string, before: NodeSecurity | undefined, aft
   if (from !== to) return to === undefined ? `Removing user group ${from} from replication group ${id}` : `Adding user group ${to} to replication group ${id}`;
   const strategy = after.authTokens.length > 1 ? "ROTATE" : after.authTokens.length === 1 ? "SET" : "DELETE";
   return `Updating AUTH token of replication group ${id} (${strategy})`;
+}
+
+/** The event of a change of transit encryption. */
+function transitChangeMessage(id: string, after: NodeSecurity): string {
+  const state = transitStateOf(after);
+  return state === "off"
+    ? `Disabling in-transit encryption of replication group ${id}`
+    : `Changing in-transit encryption of replication group ${id} from ${after.previousTransit} to ${state}`;
 }
 
 /** The settings every member of a new group inherits. */
@@ -113,6 +122,13 @@ export class ReplicationGroupService {
       return this.insert(plan, zones, newMembers, existingPrimary?.id, restore?.dataFiles[0]);
     });
     return this.changed(group);
+  }
+
+  /** A TLS listener port for each present node (by runtime name) when the new mode is "preferred"; none otherwise. */
+  private async tlsPortsFor(group: ReplicationGroup, security: NodeSecurity): Promise<Map<string, number>> {
+    const nodes = membersOf(group).flatMap((member) => member.nodes.filter((node) => node.desired === "present"));
+    const ports = (await pickTlsPorts(this.ctx.store, security, nodes.length, [])) ?? [];
+    return new Map(ports.map((port, index) => [nodes[index].runtimeName, port]));
   }
 
   /**
@@ -258,12 +274,7 @@ export class ReplicationGroupService {
     optionalBool(input.ApplyImmediately, "ApplyImmediately");
     const parameterGroupName = optionalString(input.CacheParameterGroupName, "CacheParameterGroupName", 255) || undefined;
     const securityGroupIds = parseSecurityGroupIds(input.SecurityGroupIds, this.ctx.subnetIds);
-    for (const field of [
-      "PrimaryClusterId",
-      "EngineVersion",
-      "TransitEncryptionEnabled",
-      "TransitEncryptionMode",
-    ] as const) {
+    for (const field of ["PrimaryClusterId", "EngineVersion"] as const) {
       const value = input[field];
       // An empty list asks for nothing.
       const nothing = Array.isArray(value) && value.length === 0;
@@ -277,10 +288,21 @@ export class ReplicationGroupService {
       if (current.clusterEnabled && automaticFailover === false) {
         throw errors.invalidParameterCombination("Redis with cluster mode enabled requires AutomaticFailoverEnabled.");
       }
+      const otherSettings = [description, automaticFailover, multiAz, cacheNodeType, parameterGroupName, securityGroupIds];
+      // Transit encryption on or off, or another mode: every node is restarted with it, the primary first with its data.
+      const transit = parseTransitChange(input, current);
+      if (transit) {
+        const tokensOrUsers = [input.AuthToken, input.AuthTokenUpdateStrategy, input.UserGroupIdsToAdd, input.UserGroupIdsToRemove, input.RemoveUserGroups];
+        if ([...otherSettings, ...tokensOrUsers].some((value) => value !== undefined)) {
+          throw errors.invalidParameterCombination("Change TransitEncryptionEnabled and TransitEncryptionMode in a ModifyReplicationGroup call of their own.");
+        }
+        const tlsPorts = await this.tlsPortsFor(current, transit);
+        return this.ctx.store.replicationGroups.changeTransit(id, current.version, transit, tlsPorts, [groupEvent(id, transitChangeMessage(id, transit))]);
+      }
       // New AUTH tokens or user groups: the group is modifying until every node has them (without a restart).
       const security = await this.securityChange(input, current);
       if (security) {
-        if (description !== undefined || automaticFailover !== undefined || multiAz !== undefined || cacheNodeType !== undefined || parameterGroupName !== undefined || securityGroupIds !== undefined) {
+        if (otherSettings.some((value) => value !== undefined)) {
           throw errors.invalidParameterCombination("Change AuthToken in a ModifyReplicationGroup call of its own.");
         }
         return this.ctx.store.replicationGroups.changeSecurity(id, current.version, security, [groupEvent(id, securityChangeMessage(id, current.security, security))]);

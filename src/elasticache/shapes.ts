@@ -10,7 +10,7 @@ import { membersOf, nodeOf, primaryOf, replicasOf } from "../domain/topology.ts"
 import type { ServiceContext } from "./context.ts";
 import { CLIENT_DOWNLOAD_LANDING_PAGE, defaultSecurityGroupId } from "./imagined-defaults.ts";
 import { DEFAULT_MAINTENANCE_WINDOW, effectiveSnapshotWindow } from "../domain/backup-window.ts";
-import { userGroupOf, type NodeSecurity } from "../domain/security.ts";
+import { transitStateOf, userGroupOf, type NodeSecurity } from "../domain/security.ts";
 
 type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
 
@@ -57,11 +57,13 @@ function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
 
 /** AuthTokenEnabled, AuthTokenLastModifiedDate, TransitEncryptionEnabled and TransitEncryptionMode, as both shapes have them. */
 function securityShape(security: NodeSecurity | undefined) {
+  const transit = security?.previousTransit ?? transitStateOf(security);
   return {
     AuthTokenEnabled: (security?.authTokens.length ?? 0) > 0,
     AuthTokenLastModifiedDate: security?.authTokenLastModified,
-    TransitEncryptionEnabled: security?.transitEncryption ?? false,
-    TransitEncryptionMode: security?.transitEncryption ? security.transitEncryptionMode : undefined,
+    // While a change is applied the nodes still serve the previous state (the new one is pending).
+    TransitEncryptionEnabled: transit !== "off",
+    TransitEncryptionMode: transit === "off" ? undefined : transit,
   };
 }
 
@@ -73,6 +75,14 @@ function pendingAuthToken(security: NodeSecurity | undefined): Aws.ReplicationGr
   return { AuthTokenStatus: security.authTokens.length > 1 ? "ROTATING" : "SETTING" };
 }
 
+/** While a change of transit encryption is applied: the settings being applied, as AWS shows them. */
+function pendingTransit(security: NodeSecurity | undefined): Aws.ReplicationGroupPendingModifiedValues & Aws.PendingModifiedValues {
+  if (security?.previousTransit === undefined) return {};
+  return security.transitEncryption
+    ? { TransitEncryptionEnabled: true, TransitEncryptionMode: security.transitEncryptionMode }
+    : { TransitEncryptionEnabled: false };
+}
+
 export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.ReplicationGroup {
   return {
     ReplicationGroupId: group.id,
@@ -80,6 +90,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     Status: group.status,
     PendingModifiedValues: {
       ...pendingAuthToken(group.security),
+      ...pendingTransit(group.security),
       ...(group.resharding ? { Resharding: { SlotMigration: { ProgressPercentage: group.resharding.progress } } } : {}),
     },
     MemberClusters: membersOf(group).map((member) => member.id),
@@ -128,7 +139,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
     PreferredAvailabilityZone: cluster.preferredAz,
     CacheClusterCreateTime: cluster.createdAt,
     PreferredMaintenanceWindow: DEFAULT_MAINTENANCE_WINDOW,
-    PendingModifiedValues: {},
+    PendingModifiedValues: { ...pendingTransit(cluster.security) },
     CacheSecurityGroups: [],
     CacheParameterGroup: {
       CacheParameterGroupName: cluster.parameterGroupName,

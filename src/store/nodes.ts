@@ -134,6 +134,7 @@ export class NodeRepository {
             transitEncryptionMode: true,
             authTokens: true,
             previousAuthTokens: true,
+            previousTransitMode: true,
             userGroupId: true,
             accessControl: true,
             authTokenLastModified: true,

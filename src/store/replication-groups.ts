@@ -161,6 +161,30 @@ export class ReplicationGroupRepository {
     });
   }
 
+  /**
+   * An in-place change of transit encryption: the group and its members take the new settings
+   * (with previousTransit, what the nodes serve until changed) and become modifying, and every
+   * node is to be restarted with them (status rebooting). `tlsPorts` gives each node (by runtime
+   * name) its TLS listener port when the new mode is "preferred"; without one a node's TLS port,
+   * if any, is released.
+   */
+  changeTransit(id: string, version: number, security: NodeSecurity, tlsPorts: Map<string, number>, events: NewEvent[]): Promise<ReplicationGroup> {
+    return this.db.$transaction(async (tx) => {
+      const columns = securityColumns(security);
+      await updateGroupAt(tx, id, version, { ...columns, status: "modifying" });
+      await tx.cacheCluster.updateMany({ where: { replicationGroupId: id }, data: { ...columns, status: "modifying", ...bump } });
+      const nodes = await tx.cacheNode.findMany({ where: { cluster: { replicationGroupId: id }, desired: "present" } });
+      for (const node of nodes) {
+        const tlsPort = tlsPorts.get(node.runtimeName) ?? null;
+        if (node.tlsPort !== null && node.tlsPort !== tlsPort) await tx.portAllocation.deleteMany({ where: { port: node.tlsPort, owner: owners.node(node.runtimeName) } });
+        if (tlsPort !== null && node.tlsPort !== tlsPort) await claimPorts(tx, [{ port: tlsPort, owner: owners.node(node.runtimeName) }]);
+        await tx.cacheNode.update({ where: { clusterId_nodeId: { clusterId: node.clusterId, nodeId: node.nodeId } }, data: { status: "rebooting", tlsPort } });
+      }
+      await writeEvents(tx, events);
+      return (await loadGroup(tx, id))!;
+    });
+  }
+
   /** Settings of an available group; a new node type makes the group and its members modifying. */
   modify(id: string, version: number, change: GroupSettingsChange, events: NewEvent[]): Promise<ReplicationGroup> {
     return this.db.$transaction(async (tx) => {
@@ -320,8 +344,9 @@ export class ReplicationGroupRepository {
     return unlessStale(
       this.db.$transaction(async (tx) => {
         // Every node has the group's tokens now: the ones they replaced are no longer tried.
-        await updateGroupAt(tx, id, version, { status: "available", previousAuthTokens: null });
+        await updateGroupAt(tx, id, version, { status: "available", previousAuthTokens: null, previousTransitMode: null });
         await tx.cacheCluster.updateMany({ where: { replicationGroupId: id, previousAuthTokens: { not: null } }, data: { previousAuthTokens: null } });
+        await tx.cacheCluster.updateMany({ where: { replicationGroupId: id, previousTransitMode: { not: null } }, data: { previousTransitMode: null } });
         for (const node of settled.nodes) {
           await tx.cacheNode.update({ where: { clusterId_nodeId: node }, data: { status: "available" } });
         }

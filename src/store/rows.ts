@@ -20,7 +20,7 @@ type SubnetGroupRow = Prisma.CacheSubnetGroupGetPayload<{ include: typeof subnet
 type ClusterSettingsRow = Pick<
   ClusterRow,
   | "engine" | "engineVersion" | "cacheNodeType" | "port" | "subnetGroupName" | "parameterGroupName" | "snapshotRetentionLimit" | "snapshotWindow" | "securityGroupIds"
-  | "transitEncryption" | "transitEncryptionMode" | "authTokens" | "previousAuthTokens" | "authTokenLastModified" | "userGroupId" | "accessControl"
+  | "transitEncryption" | "transitEncryptionMode" | "authTokens" | "previousAuthTokens" | "authTokenLastModified" | "previousTransitMode" | "userGroupId" | "accessControl"
 >;
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);

@@ -1,10 +1,10 @@
 /**
- * The security settings' format in the database: seven columns on ReplicationGroup and on
+ * The security settings' format in the database: eight columns on ReplicationGroup and on
  * CacheCluster (members copy their group's), the tokens as JSON arrays. This module is the only
  * code that knows them; everything else sees a NodeSecurity (domain/security.ts).
  */
 import type { AccessControl } from "../domain/access-control.ts";
-import type { NodeSecurity, TransitEncryptionMode } from "../domain/security.ts";
+import type { NodeSecurity, TransitEncryptionMode, TransitState } from "../domain/security.ts";
 
 export interface SecurityColumns {
   transitEncryption: boolean;
@@ -12,6 +12,7 @@ export interface SecurityColumns {
   authTokens: string | null;
   previousAuthTokens: string | null;
   authTokenLastModified: Date | null;
+  previousTransitMode: string | null;
   userGroupId: string | null;
   accessControl: string | null;
 }
@@ -23,13 +24,16 @@ const tokensColumn = (tokens: string[]): string | null => (tokens.length === 0 ?
 export function securityOf(row: SecurityColumns): NodeSecurity | undefined {
   const authTokens = tokensOf(row.authTokens);
   const previousAuthTokens = row.previousAuthTokens === null ? undefined : tokensOf(row.previousAuthTokens);
-  if (!row.transitEncryption && authTokens.length === 0 && previousAuthTokens === undefined && row.authTokenLastModified === null) return undefined;
+  if (!row.transitEncryption && authTokens.length === 0 && previousAuthTokens === undefined && row.authTokenLastModified === null && row.previousTransitMode === null) {
+    return undefined;
+  }
   return {
     transitEncryption: row.transitEncryption,
     transitEncryptionMode: (row.transitEncryptionMode ?? undefined) as TransitEncryptionMode | undefined,
     authTokens,
     previousAuthTokens,
     authTokenLastModified: row.authTokenLastModified ?? undefined,
+    ...(row.previousTransitMode === null ? {} : { previousTransit: row.previousTransitMode as TransitState }),
     ...(row.accessControl === null ? {} : { accessControl: JSON.parse(row.accessControl) as AccessControl }),
   };
 }
@@ -42,6 +46,7 @@ export function securityColumns(security: NodeSecurity | undefined): SecurityCol
     // "[]" is meaningful here: a change is applied to nodes that had no token.
     previousAuthTokens: security?.previousAuthTokens === undefined ? null : JSON.stringify(security.previousAuthTokens),
     authTokenLastModified: security?.authTokenLastModified ?? null,
+    previousTransitMode: security?.previousTransit ?? null,
     ...accessControlColumns(security?.accessControl),
   };
 }

@@ -5,7 +5,7 @@
  * (pid files and /proc for processes, `docker ps` by label for containers). No mocks.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -182,6 +182,31 @@ export function endpointsOf(group: any): { primary: Endpoint; reader: Endpoint; 
   const members: Record<string, { endpoint: Endpoint; role: string }> = {};
   for (const member of nodeGroup.NodeGroupMembers) members[member.CacheClusterId] = { endpoint: member.ReadEndpoint, role: member.CurrentRole };
   return { primary: nodeGroup.PrimaryEndpoint, reader: nodeGroup.ReaderEndpoint, members };
+}
+
+/** The installation's CA certificate as a client downloads it (GET /v1/tls/ca.pem), and a file holding it (for redis-cli --cacert). */
+export async function downloadCa(node: NodeServer): Promise<{ ca: string; caFile: string }> {
+  const ca = await (await fetch(`${node.server.url}/v1/tls/ca.pem`)).text();
+  const caFile = path.join(node.dataDir, "downloaded-ca.pem");
+  writeFileSync(caFile, ca);
+  return { ca, caFile };
+}
+
+/**
+ * TestFailover of a cluster-mode-disabled group's node group 0001, resolved once the failover has
+ * completed and the old primary is recovered (as a replica); returns the group's endpoints then.
+ */
+export async function failOverAndRecover(api: Api, id: string): Promise<ReturnType<typeof endpointsOf> & { oldPrimary: string }> {
+  const before = endpointsOf(await api.group(id));
+  const oldPrimary = Object.keys(before.members).find((member) => before.members[member].role === "primary")!;
+  await api.send("TestFailover", { ReplicationGroupId: id, NodeGroupId: "0001" });
+  await eventually(
+    async () => (await api.events("replication-group", id)).some((event) => /^Failover from primary node .* completed$/.test(event.Message)),
+    60_000,
+    "failover completed",
+  );
+  await eventually(async () => (await api.events("cache-cluster", oldPrimary)).some((event) => event.Message.startsWith("Finished recovery")), 60_000, "old primary recovered");
+  return { ...endpointsOf(await api.waitGroup(id)), oldPrimary };
 }
 
 export const memberIds = (group: string, count: number) => Array.from({ length: count }, (_, i) => `${group}-${String(i + 1).padStart(3, "0")}`);

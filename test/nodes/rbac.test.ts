@@ -8,14 +8,12 @@
  * back. Refused inputs answer AWS's codes and statuses.
  */
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { awsCli } from "../helpers/clients.ts";
-import { endpointsOf, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
+import { downloadCa, endpointsOf, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
 
 const run = promisify(execFile);
 const RUNTIMES = await runtimesUnderTest();
@@ -67,9 +65,7 @@ describe.each(RUNTIMES)("RBAC users and user groups (%s runtime)", (runtime) => 
 
   beforeAll(async () => {
     node = await startNodeServer(runtime, { tag: "rbac" });
-    ca = await (await fetch(`${node.server.url}/v1/tls/ca.pem`)).text();
-    caFile = path.join(node.dataDir, "downloaded-ca.pem");
-    writeFileSync(caFile, ca);
+    ({ ca, caFile } = await downloadCa(node));
   });
   afterAll(() => node?.destroy());
 

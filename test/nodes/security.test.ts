@@ -10,14 +10,12 @@
  * endpoints. Refused inputs answer AWS's codes and statuses.
  */
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { AWS_CLI, GROUPS } from "../helpers/clients.ts";
-import { endpointsOf, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
+import { downloadCa, endpointsOf, failOverAndRecover, runtimesUnderTest, startNodeServer, type Endpoint, type NodeServer } from "../helpers/nodes.ts";
 
 const run = promisify(execFile);
 const RUNTIMES = await runtimesUnderTest();
@@ -73,10 +71,7 @@ describe.each(RUNTIMES)("security (%s runtime)", (runtime) => {
 
   beforeAll(async () => {
     node = await startNodeServer(runtime, { tag: "sec" });
-    const response = await fetch(`${node.server.url}/v1/tls/ca.pem`);
-    ca = await response.text();
-    caFile = path.join(node.dataDir, "downloaded-ca.pem");
-    writeFileSync(caFile, ca);
+    ({ ca, caFile } = await downloadCa(node));
   });
   afterAll(() => node?.destroy());
 
@@ -159,20 +154,7 @@ describe.each(RUNTIMES)("security (%s runtime)", (runtime) => {
   });
 
   it("fails over a TLS + AUTH group: a replica is promoted and the old primary comes back as an authenticated TLS replica", async () => {
-    const before = endpointsOf(await node.api.group(id));
-    const oldPrimary = Object.keys(before.members).find((member) => before.members[member].role === "primary")!;
-    await node.api.send("TestFailover", { ReplicationGroupId: id, NodeGroupId: "0001" });
-    await eventually(
-      async () => (await node.api.events("replication-group", id)).some((event) => /^Failover from primary node .* completed$/.test(event.Message)),
-      60_000,
-      "failover completed",
-    );
-    await eventually(
-      async () => (await node.api.events("cache-cluster", oldPrimary)).some((event) => event.Message.startsWith("Finished recovery")),
-      60_000,
-      "old primary recovered",
-    );
-    const after = endpointsOf(await node.api.waitGroup(id));
+    const { oldPrimary, ...after } = await failOverAndRecover(node.api, id);
     expect(after.members[oldPrimary].role).toBe("replica");
     expect(await redisCli(caFile, after.primary, NEXT, "GET", "greeting")).toBe("hello");
     const info = await redisCli(caFile, after.members[oldPrimary].endpoint, NEXT, "INFO", "replication");
