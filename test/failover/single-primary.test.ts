@@ -5,7 +5,7 @@
  * replica rebooted, IncreaseReplicaCount and a cache cluster joining the group. Then:
  *   - no two nodes were masters at once: each sample is ROLE and TIME in one MULTI, so it carries
  *     the node's own clock (one kernel clock for processes and containers alike), and no node
- *     answered master between two master answers of another;
+ *     answered master between two master answers of another by the same process (INFO run_id);
  *   - no acknowledged write was lost: every OK a node gave is on the final primary. A node that
  *     came back, or came new, as a master with an empty dataset would take writes and then drop
  *     them when it syncs.
@@ -37,6 +37,8 @@ interface Sample {
   /** Microseconds on the node's clock (TIME), when ROLE was answered. */
   at: number;
   role: string;
+  /** The answering process (INFO server's run_id): a restarted node is another process. */
+  run: string;
 }
 
 /** ROLE and TIME of every node, every 20 ms, over one connection per node that reconnects at once. */
@@ -74,11 +76,13 @@ class RoleSampler {
         .multi()
         .role()
         .time()
+        .info("server")
         .exec()
         .then((replies) => {
-          const [[roleError, role], [timeError, time]] = replies as [[Error | null, unknown[]], [Error | null, [string, string]]];
-          if (roleError || timeError) return;
-          this.samples.get(node)!.push({ at: Number(time[0]) * 1e6 + Number(time[1]), role: String(role[0]) });
+          const [[roleError, role], [timeError, time], [infoError, info]] = replies as [[Error | null, unknown[]], [Error | null, [string, string]], [Error | null, string]];
+          if (roleError || timeError || infoError) return;
+          const run = /run_id:(\w+)/.exec(info)?.[1] ?? "";
+          this.samples.get(node)!.push({ at: Number(time[0]) * 1e6 + Number(time[1]), role: String(role[0]), run });
         })
         .catch(() => undefined)
         .finally(() => this.busy.delete(node));
@@ -91,7 +95,13 @@ class RoleSampler {
   }
 }
 
-/** Master answers of one node that fall between two master answers of another, with nothing else between. */
+/**
+ * Master answers of one node that fall between two master answers of another by the same process,
+ * with nothing else between. Two answers of different processes say nothing about the time between
+ * them (the node was down, then restarted, and the sampler may not have caught its replica answers
+ * before a later promotion); a restarted node that comes back as a master is still caught, from
+ * the side of the node that was master all along.
+ */
 function simultaneousMasters(samples: Map<string, Sample[]>): string[] {
   const found: string[] = [];
   const sorted = new Map([...samples].map(([node, list]) => [node, [...list].sort((a, b) => a.at - b.at)]));
@@ -101,7 +111,8 @@ function simultaneousMasters(samples: Map<string, Sample[]>): string[] {
         if (other === node) continue;
         const after = others.findIndex((candidate) => candidate.at >= sample.at);
         if (after <= 0) continue;
-        if (others[after - 1].role === "master" && others[after].role === "master") {
+        const [before, next] = [others[after - 1], others[after]];
+        if (before.role === "master" && next.role === "master" && before.run === next.run) {
           found.push(`${node} answered master at ${sample.at} µs while ${other} was master (${others[after - 1].at}..${others[after].at} µs)`);
         }
       }
