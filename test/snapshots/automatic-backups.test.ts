@@ -202,9 +202,11 @@ describe("on the system clock (production)", () => {
       const hhmm = (date: Date) => date.toISOString().slice(11, 16);
       const now = Date.now();
       const window = `${hhmm(new Date(now - 5 * 60_000))}-${hhmm(new Date(now + 115 * 60_000))}`;
+      // Each end carries its own day: an hour from 23:30 ends the next day at 00:30.
       const away = new Date(now + 12 * 3_600_000);
-      const day = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][away.getUTCDay()];
-      const maintenance = `${day}:${hhmm(away)}-${day}:${hhmm(new Date(away.getTime() + 60 * 60_000))}`;
+      const awayEnd = new Date(away.getTime() + 60 * 60_000);
+      const day = (date: Date) => ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][date.getUTCDay()];
+      const maintenance = `${day(away)}:${hhmm(away)}-${day(awayEnd)}:${hhmm(awayEnd)}`;
       const api = new Api(server.url);
       await api.ok("POST", `${CLUSTERS}?wait=true`, { CacheClusterId: "live", Engine: "redis", SnapshotRetentionLimit: 1, SnapshotWindow: window, PreferredMaintenanceWindow: maintenance });
       const name = await eventually(async () => {
