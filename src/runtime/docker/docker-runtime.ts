@@ -149,8 +149,8 @@ export class DockerRuntime implements NodeRuntime {
   }
 
   /** Removes the network of a subnet group if no container is attached; "not found" and "in use" are not errors. */
-  removeNetwork(network: string): Promise<void> {
-    return this.networks.remove(network);
+  async removeNetwork(network: string): Promise<void> {
+    await this.networks.remove(network);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import { KeyedMutex } from "../mutex.ts";
 import type { RuntimeLogger } from "../logger.ts";
-import { ignoreStatus, type DockerApi } from "./docker-api.ts";
+import { statusOf, type DockerApi } from "./docker-api.ts";
 import { LABEL, ownerFilters, ownerLabels, type Owner } from "./labels.ts";
 
 const creation = new KeyedMutex();
@@ -58,11 +58,16 @@ export class Networks {
     this.known.clear();
   }
 
-  /** Removes the network if no container is attached; "not found" and "in use" are not errors. */
-  remove(network: string): Promise<void> {
+  /**
+   * Removes the network if no container is attached; "not found" and "in use" are not errors.
+   * Resolves with the ids of the networks of that name kept because they are in use.
+   */
+  remove(network: string): Promise<string[]> {
     this.known.delete(network);
     return creation.run(this.kind.name(network), async () => {
-      for (const net of await this.find(network)) await this.removeUnused(network, net.id);
+      const kept: string[] = [];
+      for (const net of await this.find(network)) if ((await this.removeUnused(network, net.id)) === "in use") kept.push(net.id);
+      return kept;
     });
   }
 
@@ -88,9 +93,19 @@ export class Networks {
   }
 
   /** Docker refuses to remove a network with containers attached (403): such a network is kept. */
-  private async removeUnused(network: string, id: string): Promise<void> {
-    const removed = await this.api.call("network.remove", { network, id }, (docker) => ignoreStatus(docker.getNetwork(id).remove().then(() => true), 404, 403, 409));
-    if (!removed) this.log.debug({ network, id }, "network gone already or still in use; kept");
+  private async removeUnused(network: string, id: string): Promise<"removed" | "gone" | "in use"> {
+    const outcome = await this.api.call("network.remove", { network, id }, (docker) =>
+      docker.getNetwork(id).remove().then(
+        () => "removed" as const,
+        (error) => {
+          if (statusOf(error) === 404) return "gone" as const;
+          if (statusOf(error) === 403 || statusOf(error) === 409) return "in use" as const;
+          throw error;
+        },
+      ),
+    );
+    if (outcome === "in use") this.log.debug({ network, id }, "network still in use; kept");
+    return outcome;
   }
 
   private async find(network: string): Promise<NetworkSummary[]> {

@@ -16,6 +16,8 @@ export interface ServiceState {
   forceUpdate: number;
   /** Ids of the secrets the service's spec names. */
   secretIds: string[];
+  /** Ids of the networks the service's tasks attach to. */
+  networkIds: string[];
 }
 
 /** Swarm task states after which a task never runs again. */
@@ -75,6 +77,7 @@ function stateOf(service: Docker.Service): ServiceState {
     version: service.Version?.Index ?? 0,
     forceUpdate: template?.ForceUpdate ?? 0,
     secretIds: (template?.ContainerSpec?.Secrets ?? []).map((secret) => secret.SecretID ?? ""),
+    networkIds: (template?.Networks ?? []).map((network) => network.Target ?? ""),
   };
 }
 

@@ -45,6 +45,8 @@ const CONFIG_PATH = `${SECRETS_DIR}/redis.conf`;
 const FILES_DIR = `${SECRETS_DIR}/files`;
 /** Docker's label on a task's container naming its service. */
 const SERVICE_ID_LABEL = "com.docker.swarm.service.id";
+/** How long a network just left by a removed service may still be called in use by Docker. */
+const NETWORK_RELEASE_MS = 10_000;
 
 /** As the Docker runtime's; readyTimeoutMs defaults to 30 s (a task takes a second or two to be scheduled and attached to its overlay network). */
 export interface SwarmRuntimeOptions extends DockerKitOptions {
@@ -158,8 +160,20 @@ export class SwarmRuntime implements NodeRuntime {
   }
 
   /** Removes the overlay network of a subnet group if no service uses it; "not found" and "in use" are not errors. */
-  removeNetwork(network: string): Promise<void> {
-    return this.networks.remove(network);
+  /**
+   * Swarm detaches a removed service's task from the overlay network a moment after the service
+   * is gone, and Docker calls the network in use meanwhile: while no service of ours names it,
+   * removal is tried again for a few seconds, so the subnet group's last node takes its network along.
+   */
+  async removeNetwork(network: string): Promise<void> {
+    const deadline = Date.now() + NETWORK_RELEASE_MS;
+    for (;;) {
+      const kept = await this.networks.remove(network);
+      if (kept.length === 0 || Date.now() > deadline) return;
+      const services = await this.services.list(ownerFilters(this.kit.owner));
+      if (services.some((service) => service.networkIds.some((id) => kept.includes(id)))) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   async close(): Promise<void> {
@@ -227,7 +241,7 @@ export class SwarmRuntime implements NodeRuntime {
         await this.services.update(existing, desired);
         service = existing;
       } else {
-        service = { id: await this.services.create(desired), name: desired.Name!, labels: blueprint.labels, version: 0, forceUpdate, secretIds: secrets.map((secret) => secret.id) };
+        service = { id: await this.services.create(desired), name: desired.Name!, labels: blueprint.labels, version: 0, forceUpdate, secretIds: secrets.map((secret) => secret.id), networkIds: [networkId] };
       }
     } catch (error) {
       await this.secrets.prune(spec.name, new Set(existing?.secretIds));
