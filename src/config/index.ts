@@ -20,7 +20,7 @@ export interface Config {
   dataDir: string;
   /** ECL_S3_DIR: the folder standing in for S3 (snapshot export, SnapshotArns): one subfolder per bucket. Default <dataDir>/s3. */
   s3Dir: string;
-  /** DATABASE_URL: SQLite URL; defaults to file:<dataDir>/elasticache-local.db. */
+  /** DATABASE_URL: an SQLite file: URL (default file:<dataDir>/elasticache-local.db) or a postgresql:// URL. */
   databaseUrl: string;
   /** AWS_REGION / AWS_DEFAULT_REGION: region used in ARNs and availability zones. */
   region: string;
