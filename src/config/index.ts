@@ -83,6 +83,12 @@ export interface Config {
   ephemeral: boolean;
   /** ECL_REMOVE_NODES_ON_EXIT=true (implied by ECL_EPHEMERAL): remove every resource and node when the control plane exits. */
   removeNodesOnExit: boolean;
+  /**
+   * ECL_CONTROLLERS=false: serve the API only; no reconciler, health monitor, failover, snapshot,
+   * parameter or backup controller, and no endpoint proxies. For a second instance on a shared
+   * PostgreSQL database: until a leader lease exists, exactly one instance may run the controllers.
+   */
+  controllers: boolean;
   /** ECL_SUBNET_IDS: "any" (any `subnet-` / `sg-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
   subnetIds: "any" | "strict";
   /** ECL_TEST_CLOCK=true (tests only; off by default): the automatic-backup clock can be set through POST /_elasticache-local/clock. */
@@ -196,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowUnauthenticated,
     ephemeral,
     removeNodesOnExit: ephemeral || bool(env, "ECL_REMOVE_NODES_ON_EXIT"),
+    controllers: oneOf(env, "ECL_CONTROLLERS", ["true", "false"] as const, "true") === "true",
     subnetIds: oneOf(env, "ECL_SUBNET_IDS", ["any", "strict"] as const, "any"),
     testClock: bool(env, "ECL_TEST_CLOCK"),
     backupIntervalMs: int(env, "ECL_BACKUP_INTERVAL_MS", 60_000, 100, 3_600_000),

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
-import { appliedPostgresqlMigrations, isPostgresqlUrl, openPostgresql } from "./postgresql.ts";
+import { appliedPostgresqlMigrations, isPostgresqlUrl, openPostgresql, withMigrationLock } from "./postgresql.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const migrationsDirs = {
@@ -76,8 +76,13 @@ async function pendingMigrations(databaseUrl: string): Promise<string[]> {
   return pendingSqliteMigrations(file);
 }
 
-/** Two control planes starting at once on one PostgreSQL database are safe: `migrate deploy` takes an advisory lock. */
+/** Two control planes starting at once on one PostgreSQL database migrate one after the other (withMigrationLock). */
 export async function migrate(databaseUrl: string): Promise<string[]> {
+  if (databaseKindOf(databaseUrl) === "postgresql") return withMigrationLock(databaseUrl, () => migrateNow(databaseUrl));
+  return migrateNow(databaseUrl);
+}
+
+async function migrateNow(databaseUrl: string): Promise<string[]> {
   const pending = await pendingMigrations(databaseUrl);
   if (pending.length === 0) return [];
   const prismaCli = path.join(projectRoot, "node_modules", "prisma", "build", "index.js");

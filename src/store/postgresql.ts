@@ -65,6 +65,26 @@ export function openPostgresql(databaseUrl: string): PrismaClient {
   });
 }
 
+/** Any number of our own, apart from Prisma's (72707369), which `migrate deploy` takes inside ours. */
+const MIGRATION_LOCK = 0x45434c4d; // "ECLM"
+
+/**
+ * Runs `work` (look for pending migrations, apply them) while holding a session advisory lock, so
+ * control planes starting together on one database migrate one after the other: the later ones
+ * wait as long as it takes (Prisma's own lock gives up after 10 s, which a loaded machine's first
+ * migration exceeds) and then find nothing pending. The lock ends with the session, crash or not.
+ */
+export async function withMigrationLock<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+  const connection = new pg.Client({ connectionString: databaseUrl });
+  await connection.connect();
+  try {
+    await connection.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    return await work();
+  } finally {
+    await connection.end();
+  }
+}
+
 /** Migrations recorded as applied in the database; empty before the first. */
 export async function appliedPostgresqlMigrations(databaseUrl: string): Promise<Set<string>> {
   const connection = new pg.Client({ connectionString: databaseUrl });

@@ -26,12 +26,15 @@ export function postgresqlServer(): Promise<PostgresqlServer> {
   return server;
 }
 
+/** Stops this test file's PostgreSQL server, if one was started. */
+export async function stopPostgresqlServer(): Promise<void> {
+  const started = server;
+  server = undefined;
+  await (await started)?.stop();
+}
+
 export function storeDatabases(): DatabaseUnderTest[] {
-  afterAll(async () => {
-    const started = server;
-    server = undefined;
-    await (await started)?.stop();
-  });
+  afterAll(stopPostgresqlServer);
   return [
     { name: "sqlite", fresh: freshDatabase },
     { name: "postgresql", fresh: async () => (await postgresqlServer()).freshDatabase() },

@@ -49,6 +49,8 @@ export interface PostgresqlServer {
   url(database: string): string;
   /** A new migrated database; `remove()` drops it. */
   freshDatabase(): Promise<{ url: string; remove(): Promise<void> }>;
+  /** A new database without tables, for a control plane to migrate. */
+  emptyDatabase(): Promise<{ url: string; remove(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,14 @@ export async function startPostgresql(): Promise<PostgresqlServer> {
   };
   let template: Promise<void> | undefined;
   let count = 0;
+  const newDatabase = async (from: string) => {
+    const name = `ecl_${process.pid}_${++count}`;
+    await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${from}`));
+    return {
+      url: url(name),
+      remove: () => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
+    };
+  };
   return {
     port,
     url,
@@ -108,13 +118,9 @@ export async function startPostgresql(): Promise<PostgresqlServer> {
         await migrate(url("ecl_template"));
       })();
       await template;
-      const name = `ecl_${process.pid}_${++count}`;
-      await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ecl_template`));
-      return {
-        url: url(name),
-        remove: () => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
-      };
+      return newDatabase("ecl_template");
     },
+    emptyDatabase: () => newDatabase("template0"),
     async stop() {
       process.removeListener("exit", stopNow);
       stopNow();
