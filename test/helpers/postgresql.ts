@@ -8,12 +8,12 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { migrate } from "../../src/store/database.ts";
+import { freePort } from "./server.ts";
 
 const run = promisify(execFile);
 
@@ -30,17 +30,6 @@ function runAs(): { uid?: number; gid?: number; user: string } {
   if (process.getuid?.() !== 0) return { user: os.userInfo().username };
   const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }));
   return { uid: id("-u"), gid: id("-g"), user: "postgres" };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PostgresqlServer {
