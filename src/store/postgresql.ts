@@ -26,7 +26,14 @@ export function numberedPlaceholders(sql: string): string {
   return sql.replace(/("[^"]*"|'[^']*')|\?/g, (match, quoted: string | undefined) => quoted ?? `$${++index}`);
 }
 
-const isSerializationFailure = (error: unknown) => (error as { code?: string } | null)?.code === "P2034";
+/**
+ * PostgreSQL's "run it again" errors: a serialization failure (40001) comes as Prisma's P2034; a
+ * deadlock (40P01) has no Prisma code and comes as the adapter's error with PostgreSQL's code.
+ */
+function isSerializationFailure(error: unknown): boolean {
+  const failure = error as { code?: string; cause?: { code?: string } } | null;
+  return failure?.code === "P2034" || failure?.cause?.code === "40001" || failure?.cause?.code === "40P01";
+}
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
 
@@ -50,6 +57,8 @@ export function openPostgresql(databaseUrl: string): PrismaClient {
   const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
   const transaction = client.$transaction.bind(client) as unknown as Transaction;
   const serializable: Transaction = async (run, options) => {
+    // The batch form ($transaction([…])) is not used by the store; it would go through unchanged.
+    if (typeof run !== "function") return transaction(run, options);
     for (let attempt = 1; ; attempt++) {
       try {
         return await transaction((tx) => run(withPlaceholders(tx as object)), { isolationLevel: "Serializable", ...options });

@@ -63,7 +63,9 @@ export async function startPostgresql(): Promise<PostgresqlServer> {
       break;
     } catch (error) {
       // Another program took the port between the probe and the start: try another.
-      if (attempt >= 3) throw error;
+      if (attempt < 3) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
     }
   }
   let stopped = false;
