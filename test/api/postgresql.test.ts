@@ -8,6 +8,8 @@
  * instance brings up is available through both, and a delete through the API-only one is carried
  * out by the other.
  */
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ApiError } from "../helpers/clients.ts";
 import { postgresqlServer, stopPostgresqlServer } from "../helpers/databases.ts";
@@ -59,6 +61,10 @@ it("the controlling instance brings the group up; both report it; a delete throu
   const client = redis(endpointsOf(group).primary);
   expect(await client.set("k", "v")).toBe("OK");
   client.disconnect();
+  // Every node was started by the controlling instance (the process runtime keeps them under its data directory).
+  const nodesIn = (server: NodeServer) => (existsSync(path.join(server.dataDir, "nodes")) ? readdirSync(path.join(server.dataDir, "nodes")) : []);
+  expect(nodesIn(controlling!)).toHaveLength(2);
+  expect(nodesIn(apiOnly!)).toEqual([]);
 
   await apiOnly!.api.send("DeleteReplicationGroup", { ReplicationGroupId: "shared" });
   await eventually(async () => !(await apiOnly!.api.groupExists("shared")), 60_000, "shared deleted");
