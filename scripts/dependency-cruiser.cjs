@@ -37,10 +37,10 @@ module.exports = {
     },
     {
       name: "only-the-store-imports-prisma",
-      comment: "Prisma (the generated client, its packages) and the SQLite driver are the store's business alone.",
+      comment: "Prisma (the generated client, its packages) and the database drivers (better-sqlite3, pg) are the store's business alone.",
       severity: "error",
       from: { pathNot: layer("store") },
-      to: { path: ["^src/generated/", "node_modules/(@prisma|prisma|better-sqlite3)/"] },
+      to: { path: ["^src/generated/", "node_modules/(@prisma|prisma|better-sqlite3|pg|pg-connection-string)/"] },
     },
     {
       name: "no-circular",

@@ -4,7 +4,9 @@
 #   - Debian packages: redis-server, memcached (nodes of the process runtime); with --test also
 #     awscli (the AWS CLI tests), python3-boto3 and python3-redis (boto3 tests and redis-py RedisCluster in the cluster-mode tests, run with /usr/bin/python3), docker.io
 #     (the Docker runtime tests), haproxy (benchmarks), ansible (its community.aws ElastiCache
-#     modules, driven by the tests) and chromium (the dashboard, driven headless by playwright-core)
+#     modules, driven by the tests), chromium (the dashboard, driven headless by playwright-core)
+#     and postgresql (the store's tests on PostgreSQL: each test file starts a server of its own
+#     with initdb/pg_ctl in a temporary directory, test/helpers/postgresql.ts; none is started here)
 #   - npm packages: npm ci when node_modules was not installed from this very package-lock.json
 #     (judged by the lockfile's hash, kept in node_modules/.ecl-lock-hash, not by file dates: a
 #     node_modules copied into a fresh clone is kept when it matches)
@@ -16,7 +18,7 @@ want_tests=false
 [[ "${1:-}" == "--test" ]] && want_tests=true
 
 packages=(redis-server memcached)
-$want_tests && packages+=(awscli python3-boto3 python3-redis docker.io haproxy redis-tools ansible chromium)
+$want_tests && packages+=(awscli python3-boto3 python3-redis docker.io haproxy redis-tools ansible chromium postgresql)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -38,6 +40,9 @@ lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ -f node_modules/.package-lock.json && ! -f node_modules/.ecl-lock-hash && node_modules/.package-lock.json -nt package-lock.json ]]; then
   echo "$lock_hash" > node_modules/.ecl-lock-hash
 fi
+# The Prisma clients (SQLite's and PostgreSQL's) are generated at install; a clone that kept an
+# older node_modules may lack the second one.
+[[ -d src/generated/prisma && -d src/generated/prisma-postgresql ]] || npm run --silent prisma:generate
 if [[ ! -f node_modules/.package-lock.json || "$(cat node_modules/.ecl-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
   echo "setup: installing npm packages (the first time takes a few minutes: better-sqlite3 compiles)"
   npm ci --no-audit --no-fund

@@ -95,6 +95,8 @@ export async function start(config: Config) {
     catalog,
     controllers: {
       kick: () => {
+        // API only (ECL_CONTROLLERS=false): the instance that runs the controllers finds the change on its next pass.
+        if (!config.controllers) return;
         reconciler?.kick();
         snapshotter?.kick();
         parameterApplier?.kick();
@@ -189,19 +191,24 @@ export async function start(config: Config) {
   });
   await app.listen({ host: config.host, port: config.port });
   logger.info({ signedCalls: config.credentials.size > 0, accessKeys: config.credentials.size }, config.credentials.size > 0 ? "API calls must be SigV4-signed" : "API open: no credentials configured");
-  await endpoints.sync();
-  // A safety net besides the topology callbacks (which do the real work): endpoints converge even
-  // if one was missed. Rare, because each sync reads every group and node.
-  const endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
-  endpointResync.unref();
   await eventLog.start();
-  reconciler.start();
-  snapshotter.start();
-  // On the test clock, passes run only when a test sets it: an interval pass at the real time of
-  // day (a restart forgets the clock set) could otherwise fall into a test group's window.
-  if (!settableClock) automaticBackups.start();
-  parameterApplier.start();
-  monitor.start();
+  let endpointResync: NodeJS.Timeout | undefined;
+  if (config.controllers) {
+    await endpoints.sync();
+    // A safety net besides the topology callbacks (which do the real work): endpoints converge even
+    // if one was missed. Rare, because each sync reads every group and node.
+    endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
+    endpointResync.unref();
+    reconciler.start();
+    snapshotter.start();
+    // On the test clock, passes run only when a test sets it: an interval pass at the real time of
+    // day (a restart forgets the clock set) could otherwise fall into a test group's window.
+    if (!settableClock) automaticBackups.start();
+    parameterApplier.start();
+    monitor.start();
+  } else {
+    logger.info("ECL_CONTROLLERS=false: serving the API only; another instance on this database runs the controllers and the endpoints");
+  }
   const listening = app.server.address();
   const apiPort = typeof listening === "object" && listening ? listening.port : config.port;
   const apiHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;

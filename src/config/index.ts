@@ -20,7 +20,7 @@ export interface Config {
   dataDir: string;
   /** ECL_S3_DIR: the folder standing in for S3 (snapshot export, SnapshotArns): one subfolder per bucket. Default <dataDir>/s3. */
   s3Dir: string;
-  /** DATABASE_URL: SQLite URL; defaults to file:<dataDir>/elasticache-local.db. */
+  /** DATABASE_URL: an SQLite file: URL (default file:<dataDir>/elasticache-local.db) or a postgresql:// URL. */
   databaseUrl: string;
   /** AWS_REGION / AWS_DEFAULT_REGION: region used in ARNs and availability zones. */
   region: string;
@@ -83,6 +83,12 @@ export interface Config {
   ephemeral: boolean;
   /** ECL_REMOVE_NODES_ON_EXIT=true (implied by ECL_EPHEMERAL): remove every resource and node when the control plane exits. */
   removeNodesOnExit: boolean;
+  /**
+   * ECL_CONTROLLERS=false: serve the API only; no reconciler, health monitor, failover, snapshot,
+   * parameter or backup controller, and no endpoint proxies. For a second instance on a shared
+   * PostgreSQL database: until a leader lease exists, exactly one instance may run the controllers.
+   */
+  controllers: boolean;
   /** ECL_SUBNET_IDS: "any" (any `subnet-` / `sg-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
   subnetIds: "any" | "strict";
   /** ECL_TEST_CLOCK=true (tests only; off by default): the automatic-backup clock can be set through POST /_elasticache-local/clock. */
@@ -196,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowUnauthenticated,
     ephemeral,
     removeNodesOnExit: ephemeral || bool(env, "ECL_REMOVE_NODES_ON_EXIT"),
+    controllers: oneOf(env, "ECL_CONTROLLERS", ["true", "false"] as const, "true") === "true",
     subnetIds: oneOf(env, "ECL_SUBNET_IDS", ["any", "strict"] as const, "any"),
     testClock: bool(env, "ECL_TEST_CLOCK"),
     backupIntervalMs: int(env, "ECL_BACKUP_INTERVAL_MS", 60_000, 100, 3_600_000),

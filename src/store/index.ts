@@ -6,7 +6,7 @@
 import { AutomaticBackupRepository } from "./automatic-backups.ts";
 import { AccessControlRepository } from "./access-control.ts";
 import { CacheClusterRepository } from "./cache-clusters.ts";
-import { migrate, openDatabase, type Db } from "./database.ts";
+import { databaseKindOf, migrate, openDatabase, type Db } from "./database.ts";
 import { EventRepository } from "./events.ts";
 import { queryIn } from "./joined-reads.ts";
 import { openReadConnection, type ReadConnection } from "./read-connection.ts";
@@ -39,7 +39,10 @@ export class Store {
   readonly reset: ResetRepository;
   readonly accessControl: AccessControlRepository;
 
-  /** `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go through Prisma. */
+  /**
+   * `reads`: a separate read-only connection for the Describe reads (SQLite); without it they go
+   * through Prisma, uncached (PostgreSQL: see openStore).
+   */
   constructor(
     private readonly db: Db,
     ports: PortPool,
@@ -77,7 +80,11 @@ export class Store {
 /** Applies pending migrations and opens the store. Returns the migrations it applied. */
 export async function openStore(databaseUrl: string, ports: PortPool): Promise<{ store: Store; migrated: string[] }> {
   const migrated = await migrate(databaseUrl);
-  return { store: new Store(openDatabase(databaseUrl), ports, openReadConnection(databaseUrl)), migrated };
+  // PostgreSQL has no counterpart of SQLite's data_version that is free to read: another control
+  // plane's commits are only seen by asking the server, which costs about what the read itself
+  // costs. So on PostgreSQL the Describe reads go through Prisma and are not cached (read-cache.ts).
+  const reads = databaseKindOf(databaseUrl) === "sqlite" ? openReadConnection(databaseUrl) : undefined;
+  return { store: new Store(openDatabase(databaseUrl), ports, reads), migrated };
 }
 
 export { AlreadyExistsError, InUseError, NotFoundError, PortTakenError, QuotaError, StaleWriteError, TagNotFoundError } from "./errors.ts";
