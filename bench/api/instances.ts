@@ -5,6 +5,7 @@
  * started in the same run, each store holding 10 replication groups of 3 nodes (process runtime).
  * With three instances the 50 connections are spread round-robin over them (17/17/16, one
  * autocannon per instance, run together): req/s is their sum, p50/p99 the worst of the three.
+ * Beside them the instances' CPU per request (PostgreSQL's own is not counted).
  * Two loads: DescribeReplicationGroups (REST), and a mixed read case where every connection cycles
  * through REST and Query Describes of groups, clusters with nodes, parameter groups and events.
  * The PostgreSQL server is the tests' own (test/helpers/postgresql.ts: fsync off), on this machine.
@@ -17,7 +18,7 @@ import autocannon from "autocannon";
 import { startPostgresql } from "../../test/helpers/postgresql.ts";
 import { startServer, type RunningServer } from "../../test/helpers/server.ts";
 import { createGroup } from "../lib/api.ts";
-import { fmt, table } from "../lib/measure.ts";
+import { cpuSeconds, fmt, table } from "../lib/measure.ts";
 
 const GROUPS = 10;
 const CONNECTIONS = 50;
@@ -51,11 +52,16 @@ function run(url: string, requests: Request[], connections: number, seconds: num
 async function measure(servers: RunningServer[], requests: Request[], seconds: number) {
   const share = (i: number) => Math.floor(CONNECTIONS / servers.length) + (i < CONNECTIONS % servers.length ? 1 : 0);
   await Promise.all(servers.map((server, i) => run(server.url, requests, share(i), 1))); // warm-up: JIT, pools
+  const cpu = () => servers.reduce((sum, server) => sum + cpuSeconds(server.process.pid!), 0);
+  const cpuBefore = cpu();
   const results = await Promise.all(servers.map((server, i) => run(server.url, requests, share(i), seconds)));
+  const total = results.reduce((sum, result) => sum + result.requests.total, 0);
   return {
     "req/s": fmt(results.reduce((sum, result) => sum + result.requests.average, 0)),
     "p50 ms": fmt(Math.max(...results.map((result) => result.latency.p50)), 1),
     "p99 ms": fmt(Math.max(...results.map((result) => result.latency.p99)), 1),
+    // The instances' own CPU (not PostgreSQL's): tells a busy control plane from one waiting on the database.
+    "instances' CPU ms/req": fmt(((cpu() - cpuBefore) * 1000) / Math.max(1, total), 2),
     "non-2xx + errors": results.reduce((sum, result) => sum + result.non2xx + result.errors, 0),
   };
 }
