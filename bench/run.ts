@@ -3,6 +3,7 @@
  * Pass names to run some: npm run bench -- create-group failover
  */
 import { benchApi } from "./api/describe.ts";
+import { benchInstances } from "./api/instances.ts";
 import { benchCluster } from "./cluster/cluster-mode.ts";
 import { benchOwnElection } from "./cluster/own-election.ts";
 import { benchCreateGroup } from "./create-group.ts";
@@ -28,6 +29,7 @@ const benches: Record<string, () => Promise<string>> = {
   "parameter-apply": benchParameterApply,
   "transit-change": benchTransitChange,
   api: () => benchApi(),
+  "api-instances": () => benchInstances(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });
     return "(printed above)";
