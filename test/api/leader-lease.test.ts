@@ -69,8 +69,12 @@ it("exactly one instance leads, in /health and in ecl_leader", async () => {
 it("a group created through the follower is brought up by the leader", async () => {
   await follower.api.send("CreateReplicationGroup", { ReplicationGroupId: "led", ReplicationGroupDescription: "led", NumCacheClusters: 2, AutomaticFailoverEnabled: true });
   const group = await follower.api.waitGroup("led");
-  const client = redis(endpointsOf(group).primary);
+  const { primary, members } = endpointsOf(group);
+  const client = redis(primary);
   expect(await client.set("before", "1")).toBe("OK");
+  // Replication is asynchronous: the failover below may only promise what the replica already has.
+  const replica = Object.values(members).find((member) => member.role === "replica")!;
+  await waitForValue(replica.endpoint, "before", "1", 30_000);
 });
 
 it("after a kill -9 of the leader the follower takes the lease, serves the endpoints and fails over the primary", async () => {
