@@ -12,6 +12,7 @@ import { benchMetricsCost } from "./metrics-cost.ts";
 import { benchDashboardFailover } from "./dashboard-failover.ts";
 import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchParameterApply } from "./parameter-apply.ts";
+import { benchLeaderHandover } from "./leader-handover.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
 import { execFileSync } from "node:child_process";
 
@@ -25,6 +26,7 @@ const benches: Record<string, () => Promise<string>> = {
   "cluster-own-election": benchOwnElection,
   "snapshot-restore": benchSnapshotRestore,
   "parameter-apply": benchParameterApply,
+  "leader-handover": benchLeaderHandover,
   api: () => benchApi(),
   proxy: async () => {
     execFileSync(process.execPath, ["--import", "tsx", "bench/proxy/endpoint-throughput.ts"], { stdio: "inherit" });
