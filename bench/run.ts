@@ -13,6 +13,7 @@ import { benchMetricsCost } from "./metrics-cost.ts";
 import { benchDashboardFailover } from "./dashboard-failover.ts";
 import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchParameterApply } from "./parameter-apply.ts";
+import { benchLeaderHandover } from "./leader-handover.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
 import { benchTransitChange } from "./transit-change.ts";
 import { execFileSync } from "node:child_process";
@@ -28,6 +29,7 @@ const benches: Record<string, () => Promise<string>> = {
   "snapshot-restore": benchSnapshotRestore,
   "parameter-apply": benchParameterApply,
   "transit-change": benchTransitChange,
+  "leader-handover": benchLeaderHandover,
   api: () => benchApi(),
   "api-instances": () => benchInstances(),
   proxy: async () => {

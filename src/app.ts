@@ -30,7 +30,7 @@ export interface AppDeps {
   /** The installation's CA certificate (PEM), served at GET /v1/tls/ca.pem. */
   caCertificate?: string;
   /** Readiness checks of GET /health (without them it answers ok whenever the server does). */
-  readiness?: { store: Check; runtime: Check; runtimeKind: string };
+  readiness?: { store: Check; runtime: Check; runtimeKind: string; leader?: () => boolean };
   /** POST /_elasticache-local/reset: removes every resource and node. */
   reset?: () => Promise<unknown>;
   /** GET/POST /_elasticache-local/clock, only with ECL_TEST_CLOCK=true: the automatic-backup clock tests set. */
@@ -73,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The model names the @aws-sdk/client-elasticache release whose wire format both protocols speak.
   await localRoutes(app, {
     model: serviceModel().source,
-    ...(deps.readiness && { checks: { store: deps.readiness.store, runtime: deps.readiness.runtime }, runtimeKind: deps.readiness.runtimeKind }),
+    ...(deps.readiness && { checks: { store: deps.readiness.store, runtime: deps.readiness.runtime }, runtimeKind: deps.readiness.runtimeKind, leader: deps.readiness.leader }),
     ...(deps.reset && { reset: deps.reset }),
     ...(deps.testClock && { testClock: deps.testClock }),
   });

@@ -34,13 +34,18 @@ import { chooseRuntime, DockerUnavailable } from "./runtime/choose.ts";
 import { isPortFree } from "./runtime/ports.ts";
 import { DataDirInUse, lockDataDir } from "./store/data-dir-lock.ts";
 import { openStore } from "./store/index.ts";
+import { LeaderLease } from "./store/leader-lease.ts";
+import { isPostgresqlUrl } from "./store/postgresql.ts";
 import { CertificateAuthority, CertificateAuthorityError, nodeCertificates } from "./tls/index.ts";
 
 export async function start(config: Config) {
   const logger = createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
-  // Before anything else touches the data directory: a second control plane on it stops here.
-  const lock = lockDataDir(config.dataDir);
+  // Before anything else touches the data directory: a second control plane on it stops here. On
+  // PostgreSQL the instances of one host share it (nodes, CA, snapshots) and the leader lease
+  // decides which one acts on it.
+  const onPostgresql = isPostgresqlUrl(config.databaseUrl);
+  const lock = onPostgresql ? { release() {} } : lockDataDir(config.dataDir);
   // Swarm publishes a node's ports on every address of its host: a port must be free on all of them.
   const portHost = config.runtime === "swarm" ? "0.0.0.0" : config.nodeHost;
   const ports = { range: config.portRange, isFree: (port: number) => isPortFree(portHost, port) };
@@ -86,6 +91,8 @@ export async function start(config: Config) {
   let reconciler: Reconciler | undefined;
   let snapshotter: SnapshotController | undefined;
   let parameterApplier: ParameterController | undefined;
+  // Whether this instance runs the controllers now: at once on SQLite, while it holds the lease on PostgreSQL.
+  let leading = false;
   const snapshotFiles = new SnapshotFileStore(path.join(config.dataDir, "snapshots"), config.s3Dir);
   mkdirSync(config.s3Dir, { recursive: true });
   const ctx: ServiceContext = {
@@ -95,8 +102,8 @@ export async function start(config: Config) {
     catalog,
     controllers: {
       kick: () => {
-        // API only (ECL_CONTROLLERS=false): the instance that runs the controllers finds the change on its next pass.
-        if (!config.controllers) return;
+        // Not leading (ECL_CONTROLLERS=false, or another instance holds the lease): the leader finds the change on its next pass.
+        if (!leading) return;
         reconciler?.kick();
         snapshotter?.kick();
         parameterApplier?.kick();
@@ -111,7 +118,7 @@ export async function start(config: Config) {
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
   // Metrics: nodes' statistics read on the probe connections, the control plane's own; GET /metrics.
   const nodeMetrics = new NodeMetricsBook();
-  const metrics = createMetrics({ nodes: nodeMetrics, endpointConnections: () => endpoints.connectionCounts() });
+  const metrics = createMetrics({ nodes: nodeMetrics, endpointConnections: () => endpoints.connectionCounts(), leader: () => leading });
   const timings = new FailoverTimings(logger.child({ component: "failover" }), Date.now, (totalMs) =>
     metrics.failover(totalMs === undefined ? undefined : totalMs / 1000),
   );
@@ -172,7 +179,7 @@ export async function start(config: Config) {
     accountId: config.accountId,
     credentials: config.credentials,
     caCertificate: ca.certificatePem,
-    readiness: { store: () => store.reset.ping(), runtime: () => runtime.list(), runtimeKind: runtime.kind },
+    readiness: { store: () => store.reset.ping(), runtime: () => runtime.list(), runtimeKind: runtime.kind, leader: () => leading },
     reset: async () => {
       const result = await resetService.reset();
       logger.info(result, "reset: every resource and node removed");
@@ -193,7 +200,8 @@ export async function start(config: Config) {
   logger.info({ signedCalls: config.credentials.size > 0, accessKeys: config.credentials.size }, config.credentials.size > 0 ? "API calls must be SigV4-signed" : "API open: no credentials configured");
   await eventLog.start();
   let endpointResync: NodeJS.Timeout | undefined;
-  if (config.controllers) {
+  const startControllers = async () => {
+    leading = true;
     await endpoints.sync();
     // A safety net besides the topology callbacks (which do the real work): endpoints converge even
     // if one was missed. Rare, because each sync reads every group and node.
@@ -206,8 +214,34 @@ export async function start(config: Config) {
     if (!settableClock) automaticBackups.start();
     parameterApplier.start();
     monitor.start();
+  };
+  // Controllers and endpoints stop for good (Kickers do not start again): the instance keeps serving the API.
+  const stopControllers = async () => {
+    leading = false;
+    monitor.stop();
+    clearInterval(endpointResync);
+    await Promise.all([reconciler.stop(), automaticBackups.stop(), snapshotter.stop(), parameterApplier.stop()]);
+    await endpoints.close();
+  };
+  let lease: LeaderLease | undefined;
+  if (!config.controllers) {
+    logger.info("ECL_CONTROLLERS=false: serving the API only; the leader on this database runs the controllers and the endpoints");
+  } else if (onPostgresql) {
+    lease = new LeaderLease(config.databaseUrl, {
+      pollMs: config.leasePollMs,
+      onGained: () => {
+        logger.info({ leader: true }, "leader lease taken: this instance runs the controllers and the endpoints");
+        void startControllers().catch((error) => logger.error({ err: error }, "starting the controllers failed"));
+      },
+      onLost: (reason) => {
+        // Stopped before PostgreSQL ends the session and another instance can take the lease.
+        logger.error({ leader: false, reason }, "leader lease lost: controllers and endpoints stopped; serving the API only until restarted");
+        void stopControllers();
+      },
+    });
+    lease.start();
   } else {
-    logger.info("ECL_CONTROLLERS=false: serving the API only; another instance on this database runs the controllers and the endpoints");
+    await startControllers();
   }
   const listening = app.server.address();
   const apiPort = typeof listening === "object" && listening ? listening.port : config.port;
@@ -231,6 +265,8 @@ export async function start(config: Config) {
       await parameterApplier.stop();
       await eventLog.stop();
       await endpoints.close();
+      // Released once this instance no longer acts, so another takes over without waiting for a timeout.
+      await lease?.stop();
       await redis.close();
       redisProbe.close();
       memcachedProbe.close();

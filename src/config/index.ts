@@ -62,6 +62,8 @@ export interface Config {
   instance: string;
   /** ECL_RECONCILE_INTERVAL_MS: fixed resync period of the reconciler. */
   reconcileIntervalMs: number;
+  /** ECL_LEASE_POLL_MS (PostgreSQL): how often a candidate tries the leader lease and the leader checks its lock connection. */
+  leasePollMs: number;
   /** ECL_HEALTH_INTERVAL_MS, ECL_HEALTH_TIMEOUT_MS, ECL_HEALTH_FAILURES: health monitor tuning. */
   healthIntervalMs: number;
   /** ECL_METRICS_INTERVAL_MS: how often each node is asked for its statistics (INFO, stats); 0 turns node metrics off. */
@@ -85,8 +87,8 @@ export interface Config {
   removeNodesOnExit: boolean;
   /**
    * ECL_CONTROLLERS=false: serve the API only; no reconciler, health monitor, failover, snapshot,
-   * parameter or backup controller, and no endpoint proxies. For a second instance on a shared
-   * PostgreSQL database: until a leader lease exists, exactly one instance may run the controllers.
+   * parameter or backup controller, and no endpoint proxies: this instance never leads. On a shared
+   * PostgreSQL database the other instances take turns holding the leader lease (store/leader-lease.ts).
    */
   controllers: boolean;
   /** ECL_SUBNET_IDS: "any" (any `subnet-` / `sg-` id, the default: there is no VPC behind them) or "strict" (AWS's format). */
@@ -194,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     imagesChosen: Boolean(env.ECL_IMAGES || env.ECL_IMAGE_REDIS || env.ECL_IMAGE_VALKEY || env.ECL_IMAGE_MEMCACHED),
     instance: instanceName(env.ECL_INSTANCE),
     reconcileIntervalMs: int(env, "ECL_RECONCILE_INTERVAL_MS", 10_000, 50, 3_600_000),
+    leasePollMs: int(env, "ECL_LEASE_POLL_MS", 1000, 50, 60_000),
     healthIntervalMs: int(env, "ECL_HEALTH_INTERVAL_MS", 2000, 20, 60_000),
     metricsIntervalMs: int(env, "ECL_METRICS_INTERVAL_MS", 10_000, 0, 3_600_000),
     healthTimeoutMs: int(env, "ECL_HEALTH_TIMEOUT_MS", 500, 10, 60_000),

@@ -27,6 +27,8 @@ export interface LocalRoutesOptions {
   model: string;
   checks?: { store: Check; runtime: Check };
   runtimeKind?: string;
+  /** Whether this instance runs the controllers now (the leader), reported by /health. */
+  leader?: () => boolean;
   reset?: () => Promise<unknown>;
   testClock?: TestClock;
 }
@@ -58,6 +60,7 @@ export async function localRoutes(app: FastifyInstance, options: LocalRoutesOpti
       model: options.model,
       store,
       runtime: { kind: options.runtimeKind, status: runtime },
+      ...(options.leader && { leader: options.leader() }),
     });
   });
 

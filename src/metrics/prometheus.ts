@@ -45,6 +45,8 @@ export interface ControlPlaneSources {
   nodes: NodeMetricsBook;
   /** Client connections open on each endpoint, read at scrape time. */
   endpointConnections?: () => Array<{ endpoint: string; kind: string; connections: number; bytesIn?: number; bytesOut?: number }>;
+  /** Whether this instance runs the controllers now (it holds the leader lease, or is alone on SQLite). */
+  leader?: () => boolean;
 }
 
 export interface ControlPlaneMetrics {
@@ -121,6 +123,18 @@ export function createMetrics(sources: ControlPlaneSources): ControlPlaneMetrics
           if (bytesIn !== undefined) this.inc({ endpoint, kind, direction: "in" }, bytesIn);
           if (bytesOut !== undefined) this.inc({ endpoint, kind, direction: "out" }, bytesOut);
         }
+      },
+    });
+  }
+
+  if (sources.leader) {
+    const leader = sources.leader;
+    new client.Gauge({
+      name: "ecl_leader",
+      help: "1 while this instance runs the controllers and the endpoints (the leader), else 0.",
+      registers: [registry],
+      collect() {
+        this.set(leader() ? 1 : 0);
       },
     });
   }
