@@ -40,14 +40,14 @@ lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ -f node_modules/.package-lock.json && ! -f node_modules/.ecl-lock-hash && node_modules/.package-lock.json -nt package-lock.json ]]; then
   echo "$lock_hash" > node_modules/.ecl-lock-hash
 fi
-# The Prisma clients (SQLite's and PostgreSQL's) are generated at install; a clone that kept an
-# older node_modules may lack the second one.
-[[ -d src/generated/prisma && -d src/generated/prisma-postgresql ]] || npm run --silent prisma:generate
 if [[ ! -f node_modules/.package-lock.json || "$(cat node_modules/.ecl-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
   echo "setup: installing npm packages (the first time takes a few minutes: better-sqlite3 compiles)"
   npm ci --no-audit --no-fund
   echo "$lock_hash" > node_modules/.ecl-lock-hash
 fi
+# The Prisma clients (SQLite's and PostgreSQL's) are generated at install (postinstall); a clone
+# that kept an older node_modules may lack the second one. After the install: tsx comes with it.
+[[ -d src/generated/prisma && -d src/generated/prisma-postgresql ]] || npm run --silent prisma:generate
 
 if $want_tests && command -v dockerd >/dev/null; then
   if ! docker info >/dev/null 2>&1; then
