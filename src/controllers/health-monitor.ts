@@ -25,7 +25,8 @@ import type { Store } from "../store/index.ts";
 import type { FailoverTimings } from "./failover/timings.ts";
 import type { ConnectionProfile } from "../engines/connection.ts";
 import type { NodeCertificates } from "./context.ts";
-import { profileOf, replicationPeerOf } from "./node-access.ts";
+import { addressesOfNode, profileOf, replicationPeerOf } from "./node-access.ts";
+import { nodeOf, primaryOf } from "../domain/topology.ts";
 import type { NodeMetricsBook, NodePlace } from "../metrics/node-book.ts";
 import { memcachedReading, redisReading } from "../metrics/node-samples.ts";
 
@@ -206,9 +207,32 @@ export class HealthMonitor {
     await this.readStatistics(target);
     if (!target.primaryPeer || this.ticks % ROLE_CHECK_EVERY_TICKS !== 0) return;
     const info = parseReplicationInfo(await this.options.redisProbe.ask(target.admin, "INFO replication\r\n"));
-    if (info.role === "master") {
-      this.options.logger.warn({ node: target }, "a replica claims to be a primary; demoting it");
-      await this.options.redis.replicaOf(target.admin, target.primaryPeer);
+    if (info.role !== "master") return;
+    // The targets can be older than a failover: the replica it is promoting answers master before
+    // the store and this list say so. Demoting it to follow the old primary (dead, or coming back
+    // empty) would make it copy that primary's dataset; so the store is asked afresh, and a node
+    // group with a failover under way is left to the failover.
+    const primaryPeer = await this.primaryToFollow(target);
+    if (!primaryPeer) return;
+    this.options.logger.warn({ node: target }, "a replica claims to be a primary; demoting it");
+    await this.options.redis.replicaOf(target.admin, primaryPeer);
+  }
+
+  /** Where a node that answered master should replicate from, by the store now; undefined when it should be left alone. */
+  private async primaryToFollow(target: Target): Promise<Address | undefined> {
+    const { replicationGroupId, nodeGroupId } = target.place;
+    if (!replicationGroupId || !nodeGroupId) return undefined;
+    const group = await this.options.store.replicationGroups.get(replicationGroupId);
+    const nodeGroup = group?.nodeGroups.find((candidate) => candidate.id === nodeGroupId);
+    if (!nodeGroup || nodeGroup.failover) return undefined;
+    if (nodeGroup.members.find((member) => member.id === target.clusterId)?.role !== "replica") return undefined;
+    const primary = primaryOf(nodeGroup);
+    const addresses = primary && addressesOfNode(nodeOf(primary));
+    if (!primary || !addresses) return undefined;
+    try {
+      return replicationPeerOf(primary, addresses);
+    } catch {
+      return undefined; // its TLS listener is not recorded yet
     }
   }
 

@@ -71,6 +71,11 @@ const cases: [string, NodeGroupObservation, FailoverDecision][] = [
     { action: "restart-in-place", primary: "g-001", reason: "no-candidate" },
   ],
   [
+    "dead primary, and the one live replica missed its INFO: look again, not restart the primary empty under it",
+    observation([member("g-001", "primary", "dead"), member("g-002", "replica", "silent", 900), member("g-003", "replica", "dead")]),
+    { action: "wait", primary: "g-001" },
+  ],
+  [
     "automatic failover disabled: the primary is restarted in place",
     observation([member("g-001", "primary", "dead"), member("g-002", "replica")], { automaticFailover: false }),
     { action: "restart-in-place", primary: "g-001", reason: "disabled" },

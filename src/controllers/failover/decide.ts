@@ -11,6 +11,8 @@
  *                     the next decision starts again from there
  *   restart-in-place  the primary is down and no failover will happen (disabled, or no replica
  *                     can take over): it is restarted where it is
+ *   wait              the primary is down and no replica answered, but one runs and has not failed:
+ *                     look again rather than restart the primary empty under it
  */
 import type { FailoverRecord } from "../../domain/model.ts";
 import { electReplica } from "./elect.ts";
@@ -24,7 +26,8 @@ export type FailoverDecision =
   | { action: "promote"; from: string; to: string; test: boolean }
   | { action: "recover"; from: string; to: string }
   | { action: "abandon"; phase: FailoverRecord["phase"]; reason: AbandonReason; failed: string[]; settle: boolean }
-  | { action: "restart-in-place"; primary: string; reason: "disabled" | "no-candidate" };
+  | { action: "restart-in-place"; primary: string; reason: "disabled" | "no-candidate" }
+  | { action: "wait"; primary: string };
 
 /** Present, recorded available and answering: a node the decision can count on. */
 const answers = (member: MemberView) =>
@@ -36,6 +39,10 @@ function isDown(member: MemberView): boolean {
   if (!node || node.desired !== "present") return false;
   return node.status === "failed" || (node.status === "available" && !node.running);
 }
+
+/** A replica that runs, recorded available, which did not answer this time. */
+const mayAnswerSoon = (member: MemberView) =>
+  member.role === "replica" && !member.deleting && member.node?.desired === "present" && member.node.status === "available" && member.node.running && member.replication === undefined;
 
 /** The replica with the most of the replication stream among those that answer. */
 function electFrom(members: MemberView[], from: string): string | undefined {
@@ -74,7 +81,13 @@ export function decideFailover(observation: NodeGroupObservation): FailoverDecis
   if (isDown(primary)) {
     if (!observation.automaticFailover) return { action: "restart-in-place", primary: primary.id, reason: "disabled" };
     const to = electFrom(observation.members, primary.id);
-    return to ? { action: "elect", from: primary.id, to, test: false, expected: undefined } : { action: "restart-in-place", primary: primary.id, reason: "no-candidate" };
+    if (to) return { action: "elect", from: primary.id, to, test: false, expected: undefined };
+    // A replica that runs and is not known to have failed may hold every write and only have missed
+    // this INFO (busy, a connection being made again). Restarting the primary now would start it
+    // empty and that replica would copy its empty dataset: look again, until it answers or the
+    // health monitor records it failed.
+    if (observation.members.some(mayAnswerSoon)) return { action: "wait", primary: primary.id };
+    return { action: "restart-in-place", primary: primary.id, reason: "no-candidate" };
   }
   const demote = observation.members
     .filter((member) => member.role === "replica" && !member.deleting && answers(member) && member.replication!.role === "master")

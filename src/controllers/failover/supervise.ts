@@ -17,6 +17,9 @@ import { observeNodeGroup } from "./observe.ts";
  */
 export type Supervision = "steady" | "healed";
 
+/** Pause before looking again at a node group whose dead primary waits for a replica to answer. */
+const WAIT_STEP_MS = 50;
+
 export async function superviseNodeGroup(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, observed: Observed): Promise<Supervision> {
   let healed = false;
   let current = { group, nodeGroup, observed };
@@ -28,6 +31,13 @@ export async function superviseNodeGroup(work: ControllerContext, group: Replica
       case "steady":
         if (decision.demote.length > 0) await demote(work, current.group, current.nodeGroup, decision.demote);
         return healed ? "healed" : "steady";
+      case "wait":
+        // Look again shortly with the runtime listed afresh; if the bound runs out, the caller's
+        // pass ends here and runs again, and the primary is not restarted meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+        current = await reread(work, current.group.id, current.nodeGroup.id);
+        if (!current.group || !current.nodeGroup) return "healed";
+        continue;
       case "restart-in-place":
         if (healed) return "healed";
         await restartInPlace(work, current.group, decision);
