@@ -142,6 +142,26 @@ describe("ProcessRuntime", () => {
     await expect(rt.restart(spec("no-such-node", "redis", redisPort))).rejects.toMatchObject({ code: "NodeNotFound" });
   });
 
+  it("a runtime sharing the dataDir sees a node another one restarted as running, and can kill it", async () => {
+    // Two control planes on PostgreSQL share one data directory: the follower looked once (its
+    // pid is cached), the leader restarted the node since; when the follower leads, the node runs.
+    const follower = new ProcessRuntime({ dataDir, installationId, redisServerPath, memcachedPath });
+    try {
+      const seen = (await follower.list()).find((n) => n.name === "proc-r1")!;
+      expect(seen.running).toBe(true);
+      const restarted = await rt.restart(spec("proc-r1", "redis", redisPort));
+      expect(restarted.runtimeId).not.toBe(seen.runtimeId);
+      const now = (await follower.list()).find((n) => n.name === "proc-r1")!;
+      expect([now.running, now.runtimeId]).toEqual([true, restarted.runtimeId]);
+      await follower.kill("proc-r1");
+      expect(enginePids("redis-server", redisPort)).toEqual([]);
+    } finally {
+      await follower.close();
+    }
+    const back = await rt.start(spec("proc-r1", "redis", redisPort));
+    expect(await redisClient(back.adminAddress.port).ping()).toBe("PONG");
+  });
+
   it("kill() stops the node; list() reports it not running; kill() again is fine", async () => {
     const pid = Number((await rt.list()).find((n) => n.name === "proc-m1")!.runtimeId);
     await rt.kill("proc-m1");

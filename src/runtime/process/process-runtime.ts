@@ -106,8 +106,8 @@ export class ProcessRuntime implements NodeRuntime {
     checkSpec(spec);
     return this.mutex.run(spec.name, async () => {
       const state = await this.ownState(spec.name);
-      const pid = await this.readPid(spec.name);
-      if (state && pid !== undefined && this.isNodeProcess(pid, state)) {
+      const pid = state && (await this.livePid(spec.name, state));
+      if (state && pid !== undefined) {
         if (layoutOf(state.spec) === layoutOf(spec) && state.binary === this.binaries[spec.engine]) {
           // Adopt. Record the new spec (labels, settings) for list(); live settings are the
           // caller's business (CONFIG SET): a restart here would lose the node's data.
@@ -137,8 +137,8 @@ export class ProcessRuntime implements NodeRuntime {
     return this.mutex.run(spec.name, async () => {
       const state = await this.ownState(spec.name);
       if (!state) throw new RuntimeError("NodeNotFound", `No node "${spec.name}" in ${this.nodesDir}`);
-      const pid = await this.readPid(spec.name);
-      if (pid !== undefined && this.isNodeProcess(pid, state)) {
+      const pid = await this.livePid(spec.name, state);
+      if (pid !== undefined) {
         await stopPid(pid, this.stopTimeoutMs);
         await this.reaped(spec.name, pid);
       }
@@ -190,8 +190,8 @@ export class ProcessRuntime implements NodeRuntime {
       if (!NODE_NAME_RE.test(name)) continue;
       const state = await this.readState(name);
       if (!state || (state.installation !== undefined && state.installation !== this.installationId)) continue;
-      const pid = await this.readPid(name);
-      const running = pid !== undefined && this.isNodeProcess(pid, state);
+      const pid = await this.livePid(name, state);
+      const running = pid !== undefined;
       out.push({ ...this.handle(state.spec, running ? pid : undefined), running, labels: { ...(state.spec.labels ?? {}) } });
     }
     return out;
@@ -393,8 +393,8 @@ export class ProcessRuntime implements NodeRuntime {
 
   private async killLocked(name: string): Promise<void> {
     const state = await this.ownState(name);
-    const pid = await this.readPid(name);
-    if (state && pid !== undefined && this.isNodeProcess(pid, state)) {
+    const pid = state && (await this.livePid(name, state));
+    if (state && pid !== undefined) {
       await stopPid(pid, 0);
       await this.reaped(name, pid);
       this.log.debug({ node: name, pid }, "killed node process");
@@ -403,8 +403,10 @@ export class ProcessRuntime implements NodeRuntime {
     this.pidCache.delete(name);
   }
 
-  // node.json and pid are written only by this runtime, so what it wrote or read once is kept in
-  // memory: list() runs on every reconcile pass and must not re-read two files per node each time.
+  // What this runtime wrote or read of node.json and pid is kept in memory: list() runs on every
+  // reconcile pass and must not re-read two files per node each time. A cached pid that is no
+  // live node process is read again (livePid): several control planes on PostgreSQL share one
+  // data directory, and the leader may have restarted a node since this instance last looked.
   private readonly stateCache = new Map<string, NodeState>();
   private readonly pidCache = new Map<string, number>();
 
@@ -431,6 +433,15 @@ export class ProcessRuntime implements NodeRuntime {
     await fs.writeFile(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
     await fs.rename(tmp, file);
     this.stateCache.set(name, state);
+  }
+
+  /** The pid of the node's live process, or undefined: the cached one, or else what the pid file says now. */
+  private async livePid(name: string, state: NodeState): Promise<number | undefined> {
+    const cached = this.pidCache.get(name);
+    if (cached !== undefined && this.isNodeProcess(cached, state)) return cached;
+    if (cached !== undefined) this.forget(name); // node.json is read again too on the next look
+    const pid = await this.readPid(name);
+    return pid !== undefined && this.isNodeProcess(pid, state) ? pid : undefined;
   }
 
   private async readPid(name: string): Promise<number | undefined> {
