@@ -17,6 +17,12 @@
  * before anyone failed it over), and the acknowledged writes the primary lacks once the group
  * settled (same count as bench/failover.ts).
  * Usage: npx tsx bench/leader-failover.ts [runs of each kind]   (default 5)
+ *
+ * Found with it (2026-12-01): every plain run restarts the old primary as a replica, and a
+ * follower's process runtime keeps the pid it read before (process-runtime.ts, pidCache), so the
+ * new leader of the next run takes that replica for dead and restarts the killed primary in place,
+ * empty, instead of failing over ("no replica can take over"). A run "with the leader" before any
+ * plain run promoted the replica and lost nothing (1826 ms).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
