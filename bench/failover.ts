@@ -17,27 +17,16 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import { containerName } from "../test/helpers/nodes.ts";
 import { startServer, type RunningServer } from "../test/helpers/server.ts";
 import { ContinuousWriter } from "../test/helpers/writer.ts";
-import { api, createGroup } from "./lib/api.ts";
+import { createGroup, waitSettled } from "./lib/api.ts";
+import { lostWrites } from "./lib/lost-writes.ts";
 import { fmt, median, percentile, table } from "./lib/measure.ts";
 
 const runs = Number(process.argv[2]) || 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitSettled(url: string, id: string): Promise<any> {
-  for (;;) {
-    const { ReplicationGroup: group } = await api(url, "GET", `/v1/replication-groups/${id}`);
-    const { CacheClusters } = await api(url, "GET", `/v1/cache-clusters?ShowCacheNodeInfo=true`);
-    const nodesOk = CacheClusters.filter((cluster: any) => cluster.ReplicationGroupId === id).every((cluster: any) =>
-      cluster.CacheNodes.every((node: any) => node.CacheNodeStatus === "available"),
-    );
-    if (group.Status === "available" && nodesOk) return group;
-    await sleep(50);
-  }
-}
 
 function crash(server: RunningServer, runtime: string, instance: string, node: string): void {
   if (runtime === "process") process.kill(Number(readFileSync(path.join(server.dataDir, "nodes", node, "pid"), "utf8")), "SIGKILL");
@@ -104,14 +93,10 @@ async function oneRun(server: RunningServer, runtime: string, instance: string, 
   await sleep(200);
   const report = await writer.stop();
   const after = await waitSettled(server.url, id);
-  const fresh = new Redis({ host: after.NodeGroups[0].PrimaryEndpoint.Address, port: after.NodeGroups[0].PrimaryEndpoint.Port, ...secure });
-  const prefix = writer.prefix;
-  const values = await fresh.mget(...report.acked.map((i) => `${prefix}${i}`));
-  fresh.disconnect();
   return {
     recoveryMs: resumedAt - killedAt,
     acked: report.acked.length,
-    lost: values.filter((value) => value === null).length,
+    lost: await lostWrites(after.NodeGroups[0].PrimaryEndpoint, writer.prefix, report.acked, secure),
     phases: phasesAfter(server, killedAtEpoch),
   };
 }

@@ -27,3 +27,18 @@ export async function createGroup(url: string, id: string, nodes: number, extra:
 export async function deleteGroup(url: string, id: string): Promise<void> {
   await api(url, "DELETE", `/v1/replication-groups/${id}?wait=true&waitSeconds=120`);
 }
+
+/** Waits until a group is available and every node of it is too (e.g. after a failover); returns the group. */
+export async function waitSettled(url: string, id: string, timeoutMs = 120_000): Promise<any> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { ReplicationGroup: group } = await api(url, "GET", `/v1/replication-groups/${id}`);
+    const { CacheClusters } = await api(url, "GET", `/v1/cache-clusters?ShowCacheNodeInfo=true`);
+    const nodesOk = CacheClusters.filter((cluster: any) => cluster.ReplicationGroupId === id).every((cluster: any) =>
+      cluster.CacheNodes.every((node: any) => node.CacheNodeStatus === "available"),
+    );
+    if (group.Status === "available" && nodesOk) return group;
+    if (performance.now() > deadline) throw new Error(`group ${id} not settled within ${timeoutMs / 1000} s (${group.Status})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

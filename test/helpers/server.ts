@@ -32,7 +32,7 @@ export interface RunningServer {
   output: () => string;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
-  /** SIGKILL, as a crash would. */
+  /** SIGKILL, as a crash would (of the whole process group when started with `processGroup`). */
   kill(): Promise<void>;
   /** Stops the server and removes everything it ran: node processes, its containers, its data directory. */
   cleanup(): Promise<void>;
@@ -45,6 +45,12 @@ export interface StartOptions {
   port?: number;
   /** Runs the control plane of another checkout (a benchmark's baseline) instead of this one. */
   checkout?: string;
+  /**
+   * Runs the control plane in a process group of its own, so kill() can SIGKILL the group as
+   * `kill -9 -PGID` would (the node binary and any helper it spawned, all at once). Without it the
+   * server shares the caller's group and kill() ends the server process alone.
+   */
+  processGroup?: boolean;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -56,6 +62,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     cwd: options.checkout ?? root,
     env: { ...process.env, ECL_PORT: String(port), ECL_DATA_DIR: dataDir, ECL_LOG_LEVEL: process.env.ECL_LOG_LEVEL ?? "warn", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.processGroup === true,
   });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
@@ -83,8 +90,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const stopWith = async (signal: NodeJS.Signals, group = false) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      if (group) process.kill(-child.pid!, signal);
+      else child.kill(signal);
+    }
     await exited;
   };
   return {
@@ -95,7 +105,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     process: child,
     output: () => output,
     stop: () => stopWith("SIGTERM"),
-    kill: () => stopWith("SIGKILL"),
+    kill: () => stopWith("SIGKILL", options.processGroup === true),
     cleanup: async () => {
       await stopWith("SIGTERM");
       // Docker objects only of an instance the caller named: the default instance may be someone else's.
