@@ -67,6 +67,9 @@ export async function ensureNodes(
           // The restart read the parameter group's values: what waited for a reboot is in effect.
           if (cluster.parameterApplyStatus === "pending-reboot") await work.store.parameterGroups.markRebooted(cluster.id);
           Object.assign(node, { status: "available", runtimeId: placement.runtimeId, admin: placement.admin, peer: placement.peer, tlsAdmin: placement.tls?.admin, tlsPeer: placement.tls?.peer });
+          // The endpoints may have dropped the node while it restarted (the health monitor saw it
+          // go and had them follow the store): they take it back now, not at their next resync.
+          void work.onTopology?.(cluster.replicationGroupId ?? cluster.id);
         } else if (seen?.running && node.status === "creating") {
           // Started by an earlier pass (or a control plane that died since) but never seen serving:
           // the runtime adopts it only if it answers as its spec says, and replaces it otherwise.
