@@ -37,6 +37,14 @@ export function commitsLate<T extends object>(client: T): T {
  */
 export const lateCommitWindowMs = (client: object) => (lateCommitting.has(client) ? 2 * TRANSACTION_TIMEOUT_MS : 0);
 
+/**
+ * How long an attempt may wait for a connection of the pool (Prisma's default is 2 s): under a
+ * burst of writes the pool's 10 connections are a queue, and a write that waits its turn is not
+ * a failure. It does not lengthen the late-commit window: an attempt takes its ids only once it
+ * has a connection.
+ */
+const CONNECTION_WAIT_MS = 30_000;
+
 /** PostgreSQL's "run the transaction again" SQLSTATEs: serialization failure, deadlock. */
 const RETRYABLE = new Set(["40001", "40P01"]);
 
@@ -72,7 +80,7 @@ export function serializableRetried(transaction: Transaction): Transaction {
     if (typeof run !== "function") return transaction(run, options);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await transaction(run, { isolationLevel: "Serializable", timeout: TRANSACTION_TIMEOUT_MS, ...options });
+        return await transaction(run, { isolationLevel: "Serializable", maxWait: CONNECTION_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS, ...options });
       } catch (error) {
         if (!isRetryableConflict(error) || attempt >= ATTEMPTS) throw error;
         await pause(attempt);
