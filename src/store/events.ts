@@ -4,6 +4,7 @@
  */
 import type { Event, NewEvent, SourceType } from "../domain/events.ts";
 import type { Db, Tx } from "./database.ts";
+import { lateCommitWindowMs } from "./postgresql-transactions.ts";
 
 export async function writeEvents(tx: Tx, events: readonly NewEvent[] = []): Promise<void> {
   if (events.length > 0) await tx.event.createMany({ data: events.map((event) => ({ ...event })) });
@@ -17,14 +18,22 @@ export interface EventQuery {
 }
 
 export class EventRepository {
-  constructor(private readonly db: Db) {}
+  /**
+   * How long after an event was inserted (and took its id) it may still commit: 0 on SQLite, whose
+   * one writer commits in id order; on PostgreSQL a transaction's lifetime (postgresql-transactions.ts).
+   */
+  readonly lateCommitMs: number;
+
+  constructor(private readonly db: Db) {
+    this.lateCommitMs = lateCommitWindowMs(db);
+  }
 
   /** Events on their own (no other change goes with them). */
   async record(...events: NewEvent[]): Promise<void> {
     await writeEvents(this.db, events);
   }
 
-  /** Events written after the one with id `id`, oldest first (ids grow with each commit: SQLite has one writer). */
+  /** Committed events with an id above `id`, by id (on PostgreSQL one can commit after a larger id: lateCommitMs). */
   async after(id: number, take = 200): Promise<Event[]> {
     const rows = await this.db.event.findMany({ where: { id: { gt: id } }, orderBy: { id: "asc" }, take });
     return rows.map(toEvent);

@@ -55,17 +55,19 @@ export class PortRepository {
 
   /** Picks `count` ports that are neither allocated nor in use on the host; undefined when the range has too few. */
   async pick(count: number): Promise<number[] | undefined> {
-    const taken = new Set((await this.db.portAllocation.findMany({ select: { port: true } })).map((row) => row.port));
     const [from, to] = this.pool.range;
     const size = to - from + 1;
+    // Rotate the starting point so concurrent creates rarely race for the same candidates: moved
+    // on before the first await, so picks running at once in this process start apart.
+    const start = this.cursor;
+    this.cursor = (this.cursor + Math.max(count, 1)) % size;
+    const taken = new Set((await this.db.portAllocation.findMany({ select: { port: true } })).map((row) => row.port));
     const picked: number[] = [];
-    // Rotate the starting point so concurrent creates rarely race for the same candidates.
     for (let step = 0; step < size && picked.length < count; step++) {
-      const port = from + ((this.cursor + step) % size);
+      const port = from + ((start + step) % size);
       if (taken.has(port)) continue;
       if (await this.pool.isFree(port)) picked.push(port);
     }
-    this.cursor = (this.cursor + Math.max(count, 1)) % size;
     return picked.length < count ? undefined : picked;
   }
 

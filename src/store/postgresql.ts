@@ -5,7 +5,7 @@
  * - SQLite runs one write transaction at a time, so every transaction is serializable. PostgreSQL's
  *   default (read committed) would let two check-then-write transactions both pass their check;
  *   so every interactive transaction runs SERIALIZABLE and is run again when PostgreSQL aborts it
- *   as a serialization failure or deadlock (P2034), as PostgreSQL's documentation asks. A retried
+ *   as a conflict, at a statement or at COMMIT (postgresql-transactions.ts). A retried
  *   transaction sees the winner's rows and fails the way SQLite's loser fails (a duplicate id, a
  *   stale version), so the repositories keep one set of rules.
  * - The raw SQL of the store is written with `?` parameters (joined-reads.ts), which PostgreSQL
@@ -14,9 +14,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma-postgresql/client.ts";
-
-/** Attempts of one transaction before the serialization failure is the caller's. */
-const ATTEMPTS = 20;
+import { commitsLate, releasingPool, serializableRetried, type Transaction } from "./postgresql-transactions.ts";
 
 export const isPostgresqlUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
@@ -25,17 +23,6 @@ export function numberedPlaceholders(sql: string): string {
   let index = 0;
   return sql.replace(/("[^"]*"|'[^']*')|\?/g, (match, quoted: string | undefined) => quoted ?? `$${++index}`);
 }
-
-/**
- * PostgreSQL's "run it again" errors: a serialization failure (40001) comes as Prisma's P2034; a
- * deadlock (40P01) has no Prisma code and comes as the adapter's error with PostgreSQL's code.
- */
-function isSerializationFailure(error: unknown): boolean {
-  const failure = error as { code?: string; cause?: { code?: string } } | null;
-  return failure?.code === "P2034" || failure?.cause?.code === "40001" || failure?.cause?.code === "40P01";
-}
-
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
 
 /** The client or a transaction client, with `?` placeholders accepted by the raw query. */
 function withPlaceholders<T extends object>(client: T): T {
@@ -50,28 +37,16 @@ function withPlaceholders<T extends object>(client: T): T {
   });
 }
 
-type Transaction = (run: (tx: unknown) => Promise<unknown>, options?: Record<string, unknown>) => Promise<unknown>;
-
 /** The client; database.ts names it by the SQLite client's type, which it shares (one schema source). */
 export function openPostgresql(databaseUrl: string): PrismaClient {
-  const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  const pool = releasingPool({ connectionString: databaseUrl });
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   const transaction = client.$transaction.bind(client) as unknown as Transaction;
-  const serializable: Transaction = async (run, options) => {
-    // The batch form ($transaction([…])) is not used by the store; it would go through unchanged.
-    if (typeof run !== "function") return transaction(run, options);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await transaction((tx) => run(withPlaceholders(tx as object)), { isolationLevel: "Serializable", ...options });
-      } catch (error) {
-        if (!isSerializationFailure(error) || attempt >= ATTEMPTS) throw error;
-        await pause(attempt);
-      }
-    }
-  };
-  const wrapped = withPlaceholders(client);
-  return new Proxy(wrapped, {
+  const serializable = serializableRetried((run, options) => transaction((tx) => run(withPlaceholders(tx as object)), options));
+  const opened = new Proxy(withPlaceholders(client), {
     get: (target, property) => (property === "$transaction" ? serializable : Reflect.get(target, property)),
   });
+  return commitsLate(opened);
 }
 
 /** Any number of our own, apart from Prisma's (72707369), which `migrate deploy` takes inside ours. */

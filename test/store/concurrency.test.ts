@@ -190,6 +190,14 @@ describe.each(storeDatabases())("on $name", ({ fresh }) => {
       oneWins(results, "QuotaError");
       expect(await one.tags.list("arn:tagged")).toHaveLength(30);
     });
+
+    it("many concurrent writes that all fit the quota: every one succeeds (PostgreSQL's conflicts, at a statement or at COMMIT, are run again)", async () => {
+      const tags = (prefix: string) => Array.from({ length: 5 }, (_, index) => ({ key: `${prefix}${index}`, value: "v" }));
+      const writers = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? one : two));
+      const results = await Promise.allSettled(writers.map((writer, index) => writer.tags.add("arn:busy", tags(`w${index}-`), 50)));
+      expect(results.filter((result) => result.status === "rejected")).toEqual([]);
+      expect(await one.tags.list("arn:busy")).toHaveLength(40);
+    });
   });
 
   describe("failover phases and the health monitor's verdict", () => {
