@@ -261,7 +261,7 @@ export async function start(config: Config) {
       },
       onLost: (reason) => {
         // Stopped before PostgreSQL ends the session and another instance can take the lease.
-        logger.error({ leader: false, reason }, "leader lease lost: controllers stopped; serving the API and the endpoints until restarted");
+        logger.error({ leader: false, reason }, "leader lease lost: controllers stopped; serving the API and the endpoints, and trying the lease again");
         void stopLeading();
       },
     });

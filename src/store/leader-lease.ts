@@ -7,9 +7,10 @@
  * its lock connection as often with a cheap query: when the query fails or takes longer than
  * `pollMs`, or the connection reports an error, the lease counts as lost at once and `onLost` runs,
  * so the leader stops acting before PostgreSQL (which ends the session only after noticing it is
- * gone) can give the lock to another. That check is the only guard: there is no fencing token on
- * the controllers' writes, so a leader paused longer than the check interval (a stopped process,
- * a stalled event loop) may still write once after another took over.
+ * gone) can give the lock to another. A leader that lost the lease becomes a candidate again, on a
+ * new connection, and may lead again later. That check is the only guard: there is no fencing
+ * token on the controllers' writes, so a leader paused longer than the check interval (a stopped
+ * process, a stalled event loop) may still write once after another took over.
  */
 import pg from "pg";
 
@@ -20,7 +21,7 @@ export interface LeaderLeaseOptions {
   pollMs: number;
   /** This instance now holds the lease. */
   onGained(): void;
-  /** The lease is gone (its connection failed); the lease does not try again after this. */
+  /** The lease is gone (its connection failed); from the next poll on, this instance is a candidate again. */
   onLost(reason: string): void;
 }
 
@@ -105,8 +106,6 @@ export class LeaderLease {
   private lose(reason: string): void {
     if (!this.leading) return;
     this.leading = false;
-    this.stopped = true;
-    clearInterval(this.timer);
     this.drop();
     this.options.onLost(reason);
   }

@@ -3,13 +3,16 @@
  * serve the API and the endpoint proxies (each on its own ECL_ENDPOINT_HOST: 127.0.0.1 and ::1,
  * the same ports), exactly one holds the leader lease and runs the controllers. A group created
  * through the follower is brought up by the leader and reached through the follower's primary
- * endpoint, which follows a failover the leader carries out. After the leader is killed (SIGKILL:
- * the control plane is one process, its nodes run in process groups of their own and keep
- * running), the follower takes the lease and fails over the group's primary when that is killed in turn.
+ * endpoint, which follows a failover the leader carries out. When the leader's lock session is
+ * ended by the server (pg_terminate_backend), the other instance takes the lease and the former
+ * leader goes back to waiting for it; after the new leader is killed (SIGKILL: the control plane is
+ * one process, its nodes run in process groups of their own and keep running), the first instance
+ * leads again without a restart, and fails over the group's primary when that is killed in turn.
  */
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { removeEverything } from "../helpers/cleanup.ts";
 import { postgresqlServer, stopPostgresqlServer } from "../helpers/databases.ts";
@@ -30,12 +33,13 @@ import {
 
 let first: NodeServer | undefined;
 let second: NodeServer | undefined;
+let databaseUrl: string;
 const sharedDir = mkdtempSync(path.join(os.tmpdir(), "ecl-lease-"));
 
 beforeAll(async () => {
-  const { url } = await (await postgresqlServer()).freshDatabase();
+  databaseUrl = (await (await postgresqlServer()).freshDatabase()).url;
   const range = await portRange();
-  const env = { DATABASE_URL: url, ECL_DATA_DIR: sharedDir, ECL_HEALTH_INTERVAL_MS: "500", ECL_LEASE_POLL_MS: "200" };
+  const env = { DATABASE_URL: databaseUrl, ECL_DATA_DIR: sharedDir, ECL_HEALTH_INTERVAL_MS: "500", ECL_LEASE_POLL_MS: "200" };
   // One after the other: the first makes the data directory's CA, the second reads it.
   first = await startNodeServer("process", { tag: "lease1", portRange: range, env: { ...env, ECL_ENDPOINT_HOST: "127.0.0.1" } });
   second = await startNodeServer("process", { tag: "lease2", portRange: range, env: { ...env, ECL_ENDPOINT_HOST: "::1" } });
@@ -129,20 +133,56 @@ it("after a failover carried out by the leader, the follower's primary endpoint 
   expect((await redisInfo(primary)).role).toBe("master");
 });
 
-it("after a kill -9 of the leader the follower takes the lease, serves the endpoints and fails over the primary", async () => {
+/** Ends the leader lease's lock session from outside, as a cut connection or the server would. */
+async function terminateLockSession(): Promise<number> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query(
+      "SELECT pg_terminate_backend(pid) AS done FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()",
+    );
+    return rows.length;
+  } finally {
+    await admin.end();
+  }
+}
+
+it("a leader whose lock session is ended stops leading, keeps serving the endpoints, and the other takes over", async () => {
+  expect(await terminateLockSession()).toBe(1);
+  // Both try the lease again at once, the former leader too: should it win, end its session again.
+  await eventually(
+    async () => {
+      if ((await leads(follower)) && !(await leads(leader))) return true;
+      if (await leads(leader)) await terminateLockSession();
+      return false;
+    },
+    30_000,
+    "the other instance leads",
+  );
+  // The former leader waits for the lease again, and still proxies.
+  const { primary } = endpointsOf(await leader.api.group("led"));
+  expect(await writes(primary, "after-handover", "1")).toBe(true);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect([await leads(leader), await leads(follower)]).toEqual([false, true]);
+  [leader, follower] = [follower, leader];
+});
+
+it("after a kill -9 of the new leader the former one leads again without a restart, and fails over the primary", async () => {
   await leader.server.kill();
-  await eventually(() => leads(follower), 30_000, "the follower leads");
+  await eventually(() => leads(follower), 30_000, "the former leader leads again");
   expect(leader.server.process.signalCode).toBe("SIGKILL");
+  expect(await leaderMetric(follower)).toBe("1");
 
   const group = await follower.api.group("led");
   const { primary } = endpointsOf(group);
   await waitForValue(primary, "before", "1", 30_000);
 
   const oldPrimary = primaryOf(group)!;
-  // Its process, as the shared data directory records it (the node was started by the former leader).
+  // Its process, as the shared data directory records it (the node was started by a leader's runtime).
   const pid = pidFileOf(sharedDir, `${oldPrimary}-0001`);
   expect(pid).toBeDefined();
   process.kill(pid!, "SIGKILL");
+  // Carried out by controllers made anew when this instance took the lease again.
   const after = await eventually(
     async () => {
       const current = await follower.api.group("led");
@@ -150,7 +190,7 @@ it("after a kill -9 of the leader the follower takes the lease, serves the endpo
       return current.Status === "available" && newPrimary !== undefined && newPrimary !== oldPrimary && current;
     },
     60_000,
-    "failed over by the new leader",
+    "failed over by the leader of the second term",
   );
   await eventually(() => writes(endpointsOf(after).primary, "after", "2"), 30_000, "writes through the primary endpoint after the failover");
   await waitForValue(endpointsOf(after).primary, "before", "1", 10_000);

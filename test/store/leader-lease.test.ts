@@ -1,8 +1,9 @@
 /**
  * The leader lease on a real PostgreSQL server: of two candidates on one database exactly one
  * leads; when the leader's lock session is ended by the server (pg_terminate_backend, as a cut
- * connection or a restarted database would), the leader hears of it and gives up, and the other
- * takes the lock; a stopped leader hands over to a waiting candidate.
+ * connection or a restarted database would), the leader hears of it and gives up, the other
+ * takes the lock, and the former leader, a candidate again, leads once the other stops; a
+ * stopped leader hands over to a waiting candidate.
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -42,21 +43,38 @@ async function terminateLockSessions(): Promise<number> {
   }
 }
 
-it("one of two candidates leads; a leader whose lock session ends stops before the other takes over", async () => {
+it("one of two candidates leads; a leader whose lock session ends stops, the other takes over, and the first leads again later", async () => {
   const log: string[] = [];
   const a = candidate("a", log);
   const b = candidate("b", log);
   await eventually(async () => a.leading || b.leading, 10_000, "a leader");
-  const [leader, other] = a.leading ? ["a", "b"] : ["b", "a"];
-  expect(log).toEqual([`${leader} gained`]);
+  const [leader, other] = a.leading ? [a, b] : [b, a];
+  const [name, otherName] = a.leading ? ["a", "b"] : ["b", "a"];
+  expect(log).toEqual([`${name} gained`]);
 
   expect(await terminateLockSessions()).toBe(1);
-  await eventually(async () => log.length === 3, 10_000, "the other takes over");
-  // The server frees the lock as it ends the session, so the order of "lost" and the other's
-  // "gained" is not promised here (README: the lock connection check is the guard, and its limit).
-  expect(log[0]).toBe(`${leader} gained`);
-  expect(log.slice(1).sort()).toEqual([`${leader} lost`, `${other} gained`].sort());
+  // Both are candidates again now, the former leader too: should it win, its session is ended again.
+  await eventually(
+    async () => {
+      if (leader.leading) await terminateLockSessions();
+      return other.leading;
+    },
+    10_000,
+    "the other takes over",
+  );
+  // Each term ended is reported before the next one starts in that candidate; the server frees
+  // the lock as it ends the session, so the order of one's "lost" and the other's "gained" is not
+  // promised (README: the lock connection check is the guard, and its limit).
+  expect(log[0]).toBe(`${name} gained`);
+  expect(log.at(-1)).toBe(`${otherName} gained`);
+  expect(log.filter((entry) => entry === `${name} gained`).length).toBe(log.filter((entry) => entry === `${name} lost`).length);
   expect([a.leading, b.leading].filter(Boolean)).toHaveLength(1);
+
+  // The former leader polls again: it takes the lease once the other releases it.
+  const before = log.length;
+  await other.stop();
+  await eventually(async () => leader.leading, 10_000, "the first leads again");
+  expect(log.slice(before)).toEqual([`${name} gained`]);
 });
 
 it("a stopped leader releases the lease to a waiting candidate", async () => {
