@@ -139,10 +139,14 @@ export async function start(config: Config) {
     logger: logger.child({ component: "endpoints" }),
   });
   const settableClock = config.testClock ? new SettableClock() : undefined;
-  /** The controllers of one term as leader, made but not started. */
-  const makeCrew = (): Crew => {
+  /**
+   * The controllers of one term as leader, made but not started. On PostgreSQL they write through
+   * the store fenced with the term's epoch: once another instance takes the lease, their writes fail.
+   */
+  const makeCrew = (epoch: number | undefined): Crew => {
+    const ownStore = epoch === undefined ? store : store.fenced(epoch);
     const monitor: HealthMonitor = new HealthMonitor({
-      store,
+      store: ownStore,
       timings,
       redis,
       redisProbe,
@@ -162,7 +166,7 @@ export async function start(config: Config) {
     const onTopology = async () => {
       await Promise.all([monitor.refresh(), endpoints.sync()]);
     };
-    const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology, timings };
+    const controllerContext = { store: ownStore, runtime, redis, account, certificates, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology, timings };
     const reconciler = new Reconciler(controllerContext, {
       intervalMs: config.reconcileIntervalMs,
       logger: logger.child({ component: "reconciler" }),
@@ -170,7 +174,7 @@ export async function start(config: Config) {
     });
     const parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
     const snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
-    const automaticBackups = new AutomaticBackupController(store, {
+    const automaticBackups = new AutomaticBackupController(ownStore, {
       intervalMs: config.backupIntervalMs,
       clock: settableClock ?? systemClock,
       starter: new AutomatedSnapshots(ctx),
@@ -225,10 +229,10 @@ export async function start(config: Config) {
   // stopped before the next term's start.
   let transition = Promise.resolve();
   const inTurn = (step: () => void | Promise<void>) => (transition = transition.catch(() => undefined).then(step));
-  const lead = () =>
+  const lead = (epoch?: number) =>
     inTurn(() => {
       if (closing) return;
-      crew = makeCrew();
+      crew = makeCrew(epoch);
       leading = true;
       crew.reconciler.start();
       crew.snapshotter.start();
@@ -255,9 +259,9 @@ export async function start(config: Config) {
   } else if (onPostgresql) {
     lease = new LeaderLease(config.databaseUrl, {
       pollMs: config.leasePollMs,
-      onGained: () => {
-        logger.info({ leader: true }, "leader lease taken: this instance runs the controllers");
-        void lead().catch((error) => logger.error({ err: error }, "starting the controllers failed"));
+      onGained: (epoch) => {
+        logger.info({ leader: true, epoch }, "leader lease taken: this instance runs the controllers");
+        void lead(epoch).catch((error) => logger.error({ err: error }, "starting the controllers failed"));
       },
       onLost: (reason) => {
         // Stopped before PostgreSQL ends the session and another instance can take the lease.
