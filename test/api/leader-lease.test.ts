@@ -112,8 +112,9 @@ it("a group created through the follower is brought up by the leader and served 
   expect([follower.env.ECL_ENDPOINT_HOST, leader.env.ECL_ENDPOINT_HOST]).toEqual([primary.Address, leaderPrimary.Address]);
   expect(primary.Address).not.toBe(leaderPrimary.Address);
 
-  // Through the follower's primary endpoint (it does not lead) to the primary the leader started.
-  expect(await redis(primary).set("before", "1")).toBe("OK");
+  // Through the follower's primary endpoint (it does not lead) to the primary the leader started:
+  // the follower opens it from the store on its own sync, up to a lease poll after the group is available.
+  await eventually(() => writes(primary, "before", "1"), 30_000, "a write through the follower's primary endpoint");
   await waitForValue(leaderPrimary, "before", "1");
   const primaryMember = Object.values(members).find((member) => member.role === "primary")!;
   expect(await portBehind(primary)).toBe(primaryMember.endpoint.Port);
