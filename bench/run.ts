@@ -14,6 +14,7 @@ import { benchDashboardFailover } from "./dashboard-failover.ts";
 import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchParameterApply } from "./parameter-apply.ts";
 import { benchLeaderHandover } from "./leader-handover.ts";
+import { benchFencing } from "./fencing.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
 import { benchTransitChange } from "./transit-change.ts";
 import { execFileSync } from "node:child_process";
@@ -30,6 +31,7 @@ const benches: Record<string, () => Promise<string>> = {
   "parameter-apply": benchParameterApply,
   "transit-change": benchTransitChange,
   "leader-handover": benchLeaderHandover,
+  fencing: benchFencing,
   api: () => benchApi(),
   "api-instances": () => benchInstances(),
   proxy: async () => {
