@@ -242,9 +242,11 @@ export async function start(config: Config) {
       crew.parameterApplier.start();
       crew.monitor.start();
     });
-  // The endpoints stay: they follow the store whoever leads.
-  const stopLeading = () =>
-    inTurn(async () => {
+  // The endpoints stay: they follow the store whoever leads. No more kicks from now on, before the
+  // controllers have stopped.
+  const stopLeading = () => {
+    leading = false;
+    return inTurn(async () => {
       leading = false;
       const ending = crew;
       if (!ending) return;
@@ -252,10 +254,11 @@ export async function start(config: Config) {
       await Promise.all([ending.reconciler.stop(), ending.automaticBackups.stop(), ending.snapshotter.stop(), ending.parameterApplier.stop()]);
       if (crew === ending) crew = undefined;
     });
+  };
   let lease: LeaderLease | undefined;
   let closing: Promise<void> | undefined;
   if (!config.controllers) {
-    logger.info("ECL_CONTROLLERS=false: serving the API only; the leader on this database runs the controllers and the endpoints");
+    logger.info("ECL_CONTROLLERS=false: serving the API only; the other instances on this database serve the endpoints, and their leader runs the controllers");
   } else if (onPostgresql) {
     lease = new LeaderLease(config.databaseUrl, {
       pollMs: config.leasePollMs,
