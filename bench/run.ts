@@ -15,6 +15,7 @@ import { benchSnapshotRestore } from "./snapshot-restore.ts";
 import { benchParameterApply } from "./parameter-apply.ts";
 import { benchLeaderHandover } from "./leader-handover.ts";
 import { benchLeaderFailover } from "./leader-failover.ts";
+import { benchFencing } from "./fencing.ts";
 import { benchTlsThroughput } from "./proxy/tls-throughput.ts";
 import { benchTransitChange } from "./transit-change.ts";
 import { execFileSync } from "node:child_process";
@@ -32,6 +33,7 @@ const benches: Record<string, () => Promise<string>> = {
   "transit-change": benchTransitChange,
   "leader-handover": benchLeaderHandover,
   "leader-failover": benchLeaderFailover,
+  fencing: benchFencing,
   api: () => benchApi(),
   "api-instances": () => benchInstances(),
   proxy: async () => {

@@ -38,6 +38,15 @@ import { LeaderLease } from "./store/leader-lease.ts";
 import { isPostgresqlUrl } from "./store/postgresql.ts";
 import { CertificateAuthority, CertificateAuthorityError, nodeCertificates } from "./tls/index.ts";
 
+/** The controllers that run only on the leader. */
+interface Crew {
+  monitor: HealthMonitor;
+  reconciler: Reconciler;
+  parameterApplier: ParameterController;
+  snapshotter: SnapshotController;
+  automaticBackups: AutomaticBackupController;
+}
+
 export async function start(config: Config) {
   const logger = createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
@@ -88,9 +97,9 @@ export async function start(config: Config) {
   const redis = new RedisAdmin();
   const certificates = nodeCertificates(ca, [config.advertisedHost, config.nodeHost]);
   const account = { region: config.region, accountId: config.accountId };
-  let reconciler: Reconciler | undefined;
-  let snapshotter: SnapshotController | undefined;
-  let parameterApplier: ParameterController | undefined;
+  // The controllers of the current term as leader: made anew each time this instance takes the
+  // lease, since a stopped controller never starts again (its Kicker stays stopped).
+  let crew: Crew | undefined;
   // Whether this instance runs the controllers now: at once on SQLite, while it holds the lease on PostgreSQL.
   let leading = false;
   const snapshotFiles = new SnapshotFileStore(path.join(config.dataDir, "snapshots"), config.s3Dir);
@@ -99,21 +108,22 @@ export async function start(config: Config) {
     store,
     account,
     endpointHost: config.advertisedHost,
+    proxyHost: config.endpointHost ?? config.advertisedHost,
     catalog,
     controllers: {
       kick: () => {
         // Not leading (ECL_CONTROLLERS=false, or another instance holds the lease): the leader finds the change on its next pass.
         if (!leading) return;
-        reconciler?.kick();
-        snapshotter?.kick();
-        parameterApplier?.kick();
+        crew?.reconciler.kick();
+        crew?.snapshotter.kick();
+        crew?.parameterApplier.kick();
       },
     },
     snapshotFiles,
     subnetIds: config.subnetIds,
   };
   // Probes get their own connections and timeouts, so a slow admin command never delays a probe.
-  const nodeClosed = (addr: { host: string; port: number }) => monitor.nodeClosed(addr);
+  const nodeClosed = (addr: { host: string; port: number }) => crew?.monitor.nodeClosed(addr);
   const redisProbe = new LineProbe(REDIS_PING, config.healthTimeoutMs, nodeClosed);
   const memcachedProbe = new LineProbe(MEMCACHED_VERSION, config.healthTimeoutMs, nodeClosed);
   // Metrics: nodes' statistics read on the probe connections, the control plane's own; GET /metrics.
@@ -122,49 +132,57 @@ export async function start(config: Config) {
   const timings = new FailoverTimings(logger.child({ component: "failover" }), Date.now, (totalMs) =>
     metrics.failover(totalMs === undefined ? undefined : totalMs / 1000),
   );
-  const monitor = new HealthMonitor({
-    store,
-    timings,
-    redis,
-    redisProbe,
-    memcachedProbe,
-    certificates,
-    intervalMs: config.healthIntervalMs,
-    failureThreshold: config.healthFailureThreshold,
-    ...(config.metricsIntervalMs > 0 && { nodeMetrics: { book: nodeMetrics, intervalMs: config.metricsIntervalMs } }),
-    logger: logger.child({ component: "health" }),
-    onFailure: () => {
-      reconciler?.kick();
-      void endpoints.sync();
-    },
-  });
   const endpoints = new EndpointSync({
     store,
-    bindHost: config.nodeHost,
+    bindHost: config.endpointHost ?? config.nodeHost,
     advertisedHost: config.advertisedHost,
     logger: logger.child({ component: "endpoints" }),
   });
-  // Resolves once both follow the store: a controller about to restart nodes on purpose (a change
-  // of transit encryption) waits until the health monitor no longer probes them as they were.
-  const onTopology = async () => {
-    await Promise.all([monitor.refresh(), endpoints.sync()]);
-  };
-  const controllerContext = { store, runtime, redis, account, certificates, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology, timings };
-  reconciler = new Reconciler(controllerContext, {
-    intervalMs: config.reconcileIntervalMs,
-    logger: logger.child({ component: "reconciler" }),
-    onPass: metrics.reconcilePass,
-  });
-  parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
-  snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
   const settableClock = config.testClock ? new SettableClock() : undefined;
-  const automaticBackups = new AutomaticBackupController(store, {
-    intervalMs: config.backupIntervalMs,
-    clock: settableClock ?? systemClock,
-    starter: new AutomatedSnapshots(ctx),
-    onSnapshotsChanged: () => snapshotter?.kick(),
-    logger: logger.child({ component: "automatic-backups" }),
-  });
+  /**
+   * The controllers of one term as leader, made but not started. On PostgreSQL they write through
+   * the store fenced with the term's epoch: once another instance takes the lease, their writes fail.
+   */
+  const makeCrew = (epoch: number | undefined): Crew => {
+    const ownStore = epoch === undefined ? store : store.fenced(epoch);
+    const monitor: HealthMonitor = new HealthMonitor({
+      store: ownStore,
+      timings,
+      redis,
+      redisProbe,
+      memcachedProbe,
+      certificates,
+      intervalMs: config.healthIntervalMs,
+      failureThreshold: config.healthFailureThreshold,
+      ...(config.metricsIntervalMs > 0 && { nodeMetrics: { book: nodeMetrics, intervalMs: config.metricsIntervalMs } }),
+      logger: logger.child({ component: "health" }),
+      onFailure: () => {
+        reconciler.kick();
+        void endpoints.sync();
+      },
+    });
+    // Resolves once both follow the store: a controller about to restart nodes on purpose (a change
+    // of transit encryption) waits until the health monitor no longer probes them as they were.
+    const onTopology = async () => {
+      await Promise.all([monitor.refresh(), endpoints.sync()]);
+    };
+    const controllerContext = { store: ownStore, runtime, redis, account, certificates, syncTimeoutMs: 10_000, announceHost: announceHostOf(config.nodeHost), onTopology, timings };
+    const reconciler = new Reconciler(controllerContext, {
+      intervalMs: config.reconcileIntervalMs,
+      logger: logger.child({ component: "reconciler" }),
+      onPass: metrics.reconcilePass,
+    });
+    const parameterApplier = new ParameterController(controllerContext, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "parameters" }) });
+    const snapshotter = new SnapshotController(controllerContext, snapshotFiles, { intervalMs: config.reconcileIntervalMs, logger: logger.child({ component: "snapshots" }) });
+    const automaticBackups = new AutomaticBackupController(ownStore, {
+      intervalMs: config.backupIntervalMs,
+      clock: settableClock ?? systemClock,
+      starter: new AutomatedSnapshots(ctx),
+      onSnapshotsChanged: () => snapshotter.kick(),
+      logger: logger.child({ component: "automatic-backups" }),
+    });
+    return { monitor, reconciler, parameterApplier, snapshotter, automaticBackups };
+  };
   const services = createServices(ctx);
   await services.subnetGroups.ensureDefault();
   await services.users.ensureDefault();
@@ -190,7 +208,7 @@ export async function start(config: Config) {
         now: () => settableClock.now(),
         set: (at: Date) => {
           settableClock.set(at);
-          return automaticBackups.pass();
+          return crew?.automaticBackups.pass() ?? Promise.resolve();
         },
       },
     }),
@@ -199,56 +217,70 @@ export async function start(config: Config) {
   await app.listen({ host: config.host, port: config.port });
   logger.info({ signedCalls: config.credentials.size > 0, accessKeys: config.credentials.size }, config.credentials.size > 0 ? "API calls must be SigV4-signed" : "API open: no credentials configured");
   await eventLog.start();
-  let endpointResync: NodeJS.Timeout | undefined;
-  const startControllers = async () => {
-    leading = true;
-    await endpoints.sync();
-    // A safety net besides the topology callbacks (which do the real work): endpoints converge even
-    // if one was missed. Rare, because each sync reads every group and node.
-    endpointResync = setInterval(() => void endpoints.sync(), config.reconcileIntervalMs * 6);
-    endpointResync.unref();
-    reconciler.start();
-    snapshotter.start();
-    // On the test clock, passes run only when a test sets it: an interval pass at the real time of
-    // day (a restart forgets the clock set) could otherwise fall into a test group's window.
-    if (!settableClock) automaticBackups.start();
-    parameterApplier.start();
-    monitor.start();
-  };
-  // Controllers and endpoints stop for good (Kickers do not start again): the instance keeps serving the API.
-  const stopControllers = async () => {
+  // Every instance that may lead serves the endpoints, leader or not: they follow the store. The
+  // leader's topology callbacks keep them in step at once; the periodic sync is a safety net there,
+  // and the way an instance that does not lead sees the leader's changes (within a lease poll).
+  const followingMs = onPostgresql ? config.leasePollMs : config.reconcileIntervalMs * 6;
+  const endpointResync = setInterval(() => void endpoints.sync(), followingMs);
+  endpointResync.unref();
+  if (config.controllers) await endpoints.sync();
+  else clearInterval(endpointResync);
+  // Each leadership change runs after the one before has finished: a term's controllers have
+  // stopped before the next term's start.
+  let transition = Promise.resolve();
+  const inTurn = (step: () => void | Promise<void>) => (transition = transition.catch(() => undefined).then(step));
+  const lead = (epoch?: number) =>
+    inTurn(() => {
+      if (closing) return;
+      crew = makeCrew(epoch);
+      leading = true;
+      crew.reconciler.start();
+      crew.snapshotter.start();
+      // On the test clock, passes run only when a test sets it: an interval pass at the real time of
+      // day (a restart forgets the clock set) could otherwise fall into a test group's window.
+      if (!settableClock) crew.automaticBackups.start();
+      crew.parameterApplier.start();
+      crew.monitor.start();
+    });
+  // The endpoints stay: they follow the store whoever leads. No more kicks from now on, before the
+  // controllers have stopped.
+  const stopLeading = () => {
     leading = false;
-    monitor.stop();
-    clearInterval(endpointResync);
-    await Promise.all([reconciler.stop(), automaticBackups.stop(), snapshotter.stop(), parameterApplier.stop()]);
-    await endpoints.close();
+    return inTurn(async () => {
+      leading = false;
+      const ending = crew;
+      if (!ending) return;
+      ending.monitor.stop();
+      await Promise.all([ending.reconciler.stop(), ending.automaticBackups.stop(), ending.snapshotter.stop(), ending.parameterApplier.stop()]);
+      if (crew === ending) crew = undefined;
+    });
   };
   let lease: LeaderLease | undefined;
+  let closing: Promise<void> | undefined;
   if (!config.controllers) {
-    logger.info("ECL_CONTROLLERS=false: serving the API only; the leader on this database runs the controllers and the endpoints");
+    logger.info("ECL_CONTROLLERS=false: serving the API only; the other instances on this database serve the endpoints, and their leader runs the controllers");
   } else if (onPostgresql) {
     lease = new LeaderLease(config.databaseUrl, {
       pollMs: config.leasePollMs,
-      onGained: () => {
-        logger.info({ leader: true }, "leader lease taken: this instance runs the controllers and the endpoints");
-        void startControllers().catch((error) => logger.error({ err: error }, "starting the controllers failed"));
+      onGained: (epoch) => {
+        logger.info({ leader: true, epoch }, "leader lease taken: this instance runs the controllers");
+        void lead(epoch).catch((error) => logger.error({ err: error }, "starting the controllers failed"));
       },
       onLost: (reason) => {
         // Stopped before PostgreSQL ends the session and another instance can take the lease.
-        logger.error({ leader: false, reason }, "leader lease lost: controllers and endpoints stopped; serving the API only until restarted");
-        void stopControllers();
+        logger.error({ leader: false, reason }, "leader lease lost: controllers stopped; serving the API and the endpoints, and trying the lease again");
+        void stopLeading();
       },
     });
     lease.start();
   } else {
-    await startControllers();
+    await lead();
   }
   const listening = app.server.address();
   const apiPort = typeof listening === "object" && listening ? listening.port : config.port;
   const apiHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   logger.info(bannerOf(config, `http://${apiHost.includes(":") ? `[${apiHost}]` : apiHost}:${apiPort}`, runtime.kind), "elasticache-local is ready");
 
-  let closing: Promise<void> | undefined;
   const stop = () =>
     (closing ??= (async () => {
       logger.info("shutting down");
@@ -257,12 +289,8 @@ export async function start(config: Config) {
         logger.info({ ephemeral: config.ephemeral }, "removing every resource and node before exit (ECL_REMOVE_NODES_ON_EXIT / ECL_EPHEMERAL)");
         await resetService.reset(60_000).catch((error) => logger.error({ err: error }, "could not remove everything before exit"));
       }
-      monitor.stop();
       clearInterval(endpointResync);
-      await reconciler.stop();
-      await automaticBackups.stop();
-      await snapshotter.stop();
-      await parameterApplier.stop();
+      await stopLeading();
       await eventLog.stop();
       await endpoints.close();
       // Released once this instance no longer acts, so another takes over without waiting for a timeout.

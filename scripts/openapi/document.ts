@@ -66,6 +66,7 @@ export async function currentOpenApi(): Promise<string> {
     store: undefined as never,
     account: { region: "us-east-1", accountId: "000000000000" },
     endpointHost: "127.0.0.1",
+    proxyHost: "127.0.0.1",
     catalog: { engines: [] },
     controllers: { kick: () => {} },
     snapshotFiles: undefined as never,

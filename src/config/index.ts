@@ -38,6 +38,12 @@ export interface Config {
   nodeHost: string;
   /** ECL_ADVERTISED_HOST: host name put in endpoints returned to clients. */
   advertisedHost: string;
+  /**
+   * ECL_ENDPOINT_HOST: address this instance's endpoint proxies listen on and the host name its API
+   * gives for them; several instances on one host (PostgreSQL) each need their own, since each
+   * serves the same endpoint ports. Unset: the proxies listen on ECL_NODE_HOST, given as ECL_ADVERTISED_HOST.
+   */
+  endpointHost?: string;
   /** ECL_PORT_RANGE: ports handed to nodes and endpoints, "from-to"; below Linux's ephemeral range (32768+). */
   portRange: [number, number];
   /** ECL_REDIS_SERVER / ECL_MEMCACHED: binaries for the process runtime. */
@@ -185,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
     runtime: oneOf(env, "ECL_RUNTIME", ["auto", "docker", "swarm", "process"] as const, "auto"),
     nodeHost,
     advertisedHost: env.ECL_ADVERTISED_HOST || nodeHost,
+    ...(env.ECL_ENDPOINT_HOST && { endpointHost: env.ECL_ENDPOINT_HOST }),
     portRange: range(env, "ECL_PORT_RANGE", [20000, 29999]),
     redisServerPath: env.ECL_REDIS_SERVER || "redis-server",
     memcachedPath: env.ECL_MEMCACHED || "memcached",

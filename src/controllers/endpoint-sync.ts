@@ -73,6 +73,8 @@ export class EndpointSync {
   private running?: Promise<void>;
   private queued?: Promise<void>;
   private closed = false;
+  /** Endpoints that could not open, logged once until they do (a sync retries them every time). */
+  private readonly unopened = new Set<string>();
 
   constructor(private readonly options: EndpointSyncOptions) {}
 
@@ -155,9 +157,10 @@ export class EndpointSync {
       const endpoint = new ClusterConfigurationEndpoint({ host: this.options.bindHost, port: group.configEndpointPort!, targets: { replicas: nodes }, transit });
       try {
         await endpoint.listen();
+        this.opened(`cluster ${group.id}`);
         this.clusterConfigs.set(group.id, { endpoint, key });
       } catch (error) {
-        this.options.logger.error({ err: error, replicationGroup: group.id }, "could not open the configuration endpoint");
+        this.notOpened(`cluster ${group.id}`, error, { replicationGroup: group.id }, "could not open the configuration endpoint");
         await endpoint.close().catch(() => undefined);
       }
     }
@@ -207,8 +210,9 @@ export class EndpointSync {
         });
         try {
           await endpoints.listen();
+          this.opened(`group ${key}`);
         } catch (error) {
-          this.options.logger.error({ err: error, nodeGroup: key }, "could not open the node group's endpoints");
+          this.notOpened(`group ${key}`, error, { nodeGroup: key }, "could not open the node group's endpoints");
           await endpoints.close().catch(() => undefined);
           continue;
         }
@@ -261,11 +265,26 @@ export class EndpointSync {
       });
       try {
         await entry.endpoint.listen();
+        this.opened(`memcached ${cluster.id}`);
         this.configs.set(cluster.id, entry);
       } catch (error) {
-        this.options.logger.error({ err: error, cluster: cluster.id }, "could not open the configuration endpoint");
+        this.notOpened(`memcached ${cluster.id}`, error, { cluster: cluster.id }, "could not open the configuration endpoint");
         await entry.endpoint.close().catch(() => undefined);
       }
     }
+  }
+
+  private opened(key: string): void {
+    this.unopened.delete(key);
+  }
+
+  /**
+   * Logged once per endpoint until it opens: a port another program (or another instance on the
+   * same ECL_ENDPOINT_HOST) holds stays taken for a while, and every sync tries it again.
+   */
+  private notOpened(key: string, error: unknown, fields: Record<string, string>, message: string): void {
+    if (this.unopened.has(key)) return;
+    this.unopened.add(key);
+    this.options.logger.error({ err: error, ...fields }, message);
   }
 }

@@ -24,8 +24,13 @@ export interface SnapshotFiles {
 export interface ServiceContext {
   store: Store;
   account: Account;
-  /** Host name put into every endpoint returned to clients. */
+  /** Host name put into the nodes' endpoints returned to clients. */
   endpointHost: string;
+  /**
+   * Host name put into the endpoint proxies' endpoints (primary, reader, configuration): this
+   * instance's own (ECL_ENDPOINT_HOST), since every instance serves them on its own address.
+   */
+  proxyHost: string;
   catalog: Catalog;
   controllers: Controllers;
   snapshotFiles: SnapshotFiles;

@@ -12,9 +12,11 @@ import { CLIENT_DOWNLOAD_LANDING_PAGE, defaultSecurityGroupId } from "./imagined
 import { DEFAULT_MAINTENANCE_WINDOW, effectiveSnapshotWindow } from "../domain/backup-window.ts";
 import { transitStateOf, userGroupOf, type NodeSecurity } from "../domain/security.ts";
 
-type Ctx = Pick<ServiceContext, "account" | "endpointHost">;
+type Ctx = Pick<ServiceContext, "account" | "endpointHost" | "proxyHost">;
 
 const endpoint = (ctx: Ctx, port: number | undefined): Aws.Endpoint | undefined => (port === undefined ? undefined : { Address: ctx.endpointHost, Port: port });
+/** An endpoint proxy's: on this instance's endpoint address. */
+const proxyEndpoint = (ctx: Ctx, port: number | undefined): Aws.Endpoint | undefined => (port === undefined ? undefined : { Address: ctx.proxyHost, Port: port });
 
 /**
  * Cluster mode enabled, as AWS gives it: the shard's Slots and its members, no primary or reader
@@ -41,8 +43,8 @@ function toNodeGroupShape(ctx: Ctx, nodeGroup: NodeGroup): Aws.NodeGroup {
   return {
     NodeGroupId: nodeGroup.id,
     Status: nodeGroup.status,
-    PrimaryEndpoint: endpoint(ctx, primaryPort),
-    ReaderEndpoint: endpoint(ctx, readerPort),
+    PrimaryEndpoint: nodeGroup.primaryEndpointPort === undefined ? endpoint(ctx, primaryPort) : proxyEndpoint(ctx, primaryPort),
+    ReaderEndpoint: nodeGroup.readerEndpointPort === undefined ? endpoint(ctx, readerPort) : proxyEndpoint(ctx, readerPort),
     NodeGroupMembers: nodeGroup.members.flatMap((member) =>
       member.nodes.map((node) => ({
         CacheClusterId: member.id,
@@ -95,7 +97,7 @@ export function toReplicationGroup(ctx: Ctx, group: ReplicationGroup): Aws.Repli
     },
     MemberClusters: membersOf(group).map((member) => member.id),
     NodeGroups: group.nodeGroups.map((nodeGroup) => (group.clusterEnabled ? toShardShape(nodeGroup) : toNodeGroupShape(ctx, nodeGroup))),
-    ConfigurationEndpoint: group.clusterEnabled ? endpoint(ctx, group.configEndpointPort) : undefined,
+    ConfigurationEndpoint: group.clusterEnabled ? proxyEndpoint(ctx, group.configEndpointPort) : undefined,
     AutomaticFailover: group.automaticFailover ? "enabled" : "disabled",
     MultiAZ: group.multiAz ? "enabled" : "disabled",
     SnapshotRetentionLimit: group.snapshotRetentionLimit,
@@ -130,7 +132,7 @@ export function toCacheCluster(ctx: Ctx, cluster: CacheCluster, showNodes: boole
   return {
     CacheClusterId: cluster.id,
     ClientDownloadLandingPage: CLIENT_DOWNLOAD_LANDING_PAGE,
-    ConfigurationEndpoint: cluster.engine === "memcached" ? endpoint(ctx, cluster.configEndpointPort) : undefined,
+    ConfigurationEndpoint: cluster.engine === "memcached" ? proxyEndpoint(ctx, cluster.configEndpointPort) : undefined,
     CacheNodeType: cluster.cacheNodeType,
     Engine: cluster.engine,
     EngineVersion: cluster.engineVersion,

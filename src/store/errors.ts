@@ -113,3 +113,16 @@ export function translateUnique(error: unknown, entity: Entity, id: string): unk
   if (fields.some((field) => /port/i.test(field))) return new PortTakenError();
   return new AlreadyExistsError(entity, id);
 }
+
+/**
+ * A controller's write refused by the leader lease's fencing token: another instance took the lease
+ * (the epoch moved on) since this instance's controllers were started with theirs.
+ */
+export class FencedOutError extends StoreError {
+  constructor(
+    readonly epoch: number,
+    readonly current: number | undefined,
+  ) {
+    super(`leader epoch ${epoch} is over (the lease's epoch is ${current ?? "unset"}): another instance leads`);
+  }
+}

@@ -8,6 +8,7 @@ import { AccessControlRepository } from "./access-control.ts";
 import { CacheClusterRepository } from "./cache-clusters.ts";
 import { databaseKindOf, migrate, openDatabase, type Db } from "./database.ts";
 import { EventRepository } from "./events.ts";
+import { fencedDb } from "./fencing.ts";
 import { queryIn } from "./joined-reads.ts";
 import { openReadConnection, type ReadConnection } from "./read-connection.ts";
 import { uncached, versionedCache } from "./read-cache.ts";
@@ -45,7 +46,7 @@ export class Store {
    */
   constructor(
     private readonly db: Db,
-    ports: PortPool,
+    private readonly portPool: PortPool,
     private readonly reads?: ReadConnection,
   ) {
     const query = reads?.query ?? queryIn(db);
@@ -57,13 +58,22 @@ export class Store {
     this.failovers = new FailoverRepository(db);
     this.events = new EventRepository(db);
     this.tags = new TagRepository(db);
-    this.ports = new PortRepository(db, ports);
+    this.ports = new PortRepository(db, portPool);
     this.installation = new InstallationRepository(db);
     this.snapshots = new SnapshotRepository(db);
     this.parameterGroups = new ParameterGroupRepository(db);
     this.automaticBackups = new AutomaticBackupRepository(db);
     this.reset = new ResetRepository(db);
     this.accessControl = new AccessControlRepository(db);
+  }
+
+  /**
+   * The same store whose writes go through only while `epoch` is the leader lease's (fencing.ts):
+   * the leader's controllers write through it, the API through this one. It shares this store's
+   * connections; closing this store closes both.
+   */
+  fenced(epoch: number): Store {
+    return new Store(fencedDb(this.db, epoch), this.portPool, this.reads);
   }
 
   /** Statuses of every resource and node, for the reconciler's pass. */
@@ -87,7 +97,7 @@ export async function openStore(databaseUrl: string, ports: PortPool): Promise<{
   return { store: new Store(openDatabase(databaseUrl), ports, reads), migrated };
 }
 
-export { AlreadyExistsError, InUseError, NotFoundError, PortTakenError, QuotaError, StaleWriteError, TagNotFoundError } from "./errors.ts";
+export { AlreadyExistsError, FencedOutError, InUseError, NotFoundError, PortTakenError, QuotaError, StaleWriteError, TagNotFoundError } from "./errors.ts";
 export type { Entity } from "./errors.ts";
 export type { PortPool } from "./ports.ts";
 export type { NewCluster, NewNode } from "./members.ts";

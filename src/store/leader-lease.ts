@@ -7,20 +7,23 @@
  * its lock connection as often with a cheap query: when the query fails or takes longer than
  * `pollMs`, or the connection reports an error, the lease counts as lost at once and `onLost` runs,
  * so the leader stops acting before PostgreSQL (which ends the session only after noticing it is
- * gone) can give the lock to another. That check is the only guard: there is no fencing token on
- * the controllers' writes, so a leader paused longer than the check interval (a stopped process,
- * a stalled event loop) may still write once after another took over.
+ * gone) can give the lock to another. A leader that lost the lease becomes a candidate again, on a
+ * new connection, and may lead again later. Each term has its fencing token, the epoch the new
+ * leader increments as it takes the lock (fencing.ts): a leader paused longer than the check
+ * interval (a stopped process, a stalled event loop) that wakes up after another took over finds
+ * its controllers' writes refused.
  */
 import pg from "pg";
+import { TAKE_EPOCH_SQL } from "./fencing.ts";
 
 /** Our own lock number ("ECLL"), apart from the migrations' (postgresql.ts) and Prisma's. */
 const LEADER_LOCK = 0x45434c4c;
 
 export interface LeaderLeaseOptions {
   pollMs: number;
-  /** This instance now holds the lease. */
-  onGained(): void;
-  /** The lease is gone (its connection failed); the lease does not try again after this. */
+  /** This instance now holds the lease; `epoch` is its fencing token (Store.fenced). */
+  onGained(epoch: number): void;
+  /** The lease is gone (its connection failed); from the next poll on, this instance is a candidate again. */
   onLost(reason: string): void;
 }
 
@@ -64,12 +67,21 @@ export class LeaderLease {
 
   private async tryAcquire(): Promise<void> {
     try {
-      this.connection ??= await this.connect();
-      const { rows } = await this.connection.query<{ got: boolean }>("SELECT pg_try_advisory_lock($1) AS got", [LEADER_LOCK]);
-      if (rows[0].got && !this.stopped) {
-        this.leading = true;
-        this.options.onGained();
+      if (!this.connection) {
+        const connection = await this.connect();
+        // Stopped while connecting: this connection must not take (and keep) the lock.
+        if (this.stopped) return void (await connection.end().catch(() => undefined));
+        this.connection = connection;
       }
+      const { rows } = await this.connection.query<{ got: boolean }>("SELECT pg_try_advisory_lock($1) AS got", [LEADER_LOCK]);
+      if (!rows[0].got) return;
+      if (this.stopped) return this.drop();
+      // The new term's token, taken while holding the lock: every earlier leader's fenced writes
+      // fail from this commit on.
+      const epoch = (await this.connection.query<{ epoch: number }>(TAKE_EPOCH_SQL)).rows[0].epoch;
+      if (this.stopped) return this.drop();
+      this.leading = true;
+      this.options.onGained(epoch);
     } catch {
       // The database is unreachable for now: a new connection on the next try.
       this.drop();
@@ -105,8 +117,6 @@ export class LeaderLease {
   private lose(reason: string): void {
     if (!this.leading) return;
     this.leading = false;
-    this.stopped = true;
-    clearInterval(this.timer);
     this.drop();
     this.options.onLost(reason);
   }

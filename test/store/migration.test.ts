@@ -20,9 +20,9 @@ const migrations = path.resolve(import.meta.dirname, "../../prisma/migrations");
 const VERSIONS = [
   {
     previous: "20261126010000_failover_and_node_addresses",
-    pending: ["20261130000000_installation", "20261201000000_node_group_unit", "20261201020000_snapshots", "20261201030000_parameter_groups", "20261201100000_security", "20261201200000_cluster_mode", "20261201300000_rbac", "20261201400000_automatic_backups", "20261201500000_security_group_ids", "20261201600000_transit_change", "20261201610000_cluster_restore"],
+    pending: ["20261130000000_installation", "20261201000000_node_group_unit", "20261201020000_snapshots", "20261201030000_parameter_groups", "20261201100000_security", "20261201200000_cluster_mode", "20261201300000_rbac", "20261201400000_automatic_backups", "20261201500000_security_group_ids", "20261201600000_transit_change", "20261201610000_cluster_restore", "20261201700000_leader_epoch"],
   },
-  { previous: "20261130000000_installation", pending: ["20261201000000_node_group_unit", "20261201020000_snapshots", "20261201030000_parameter_groups", "20261201100000_security", "20261201200000_cluster_mode", "20261201300000_rbac", "20261201400000_automatic_backups", "20261201500000_security_group_ids", "20261201600000_transit_change", "20261201610000_cluster_restore"] },
+  { previous: "20261130000000_installation", pending: ["20261201000000_node_group_unit", "20261201020000_snapshots", "20261201030000_parameter_groups", "20261201100000_security", "20261201200000_cluster_mode", "20261201300000_rbac", "20261201400000_automatic_backups", "20261201500000_security_group_ids", "20261201600000_transit_change", "20261201610000_cluster_restore", "20261201700000_leader_epoch"] },
 ];
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ecl-upgrade-"));
