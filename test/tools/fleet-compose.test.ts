@@ -1,8 +1,8 @@
 /**
  * scripts/fleet/docker-compose.yml (README: "Several control planes (PostgreSQL, Swarm)") says
  * what the README says: one PostgreSQL, three control planes on its one database with the Swarm
- * runtime and one instance name, each with its own API port, endpoint address and data volume,
- * and the controllers in exactly one of them. Parsed as YAML with merge keys, as Compose reads it.
+ * runtime, one instance name, one data volume and one node address, each with its own API port
+ * and endpoint address, and every one of them allowed to lead. Parsed as YAML with merge keys, as Compose reads it.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -18,20 +18,19 @@ it("names PostgreSQL and three control planes", () => {
   expect(compose.services.postgresql.environment.POSTGRES_INITDB_ARGS).toContain("--locale=C");
 });
 
-it("the control planes share the database, the runtime and the instance name; ports, addresses and data differ", () => {
+it("the control planes share the database, the runtime, the instance name, the data and the node address; API ports and endpoint addresses differ", () => {
   for (const plane of planes) {
-    expect(plane.environment).toMatchObject({ DATABASE_URL: "postgresql://ecl:ecl@127.0.0.1:5432/ecl", ECL_RUNTIME: "swarm", ECL_INSTANCE: "fleet" });
-    expect(plane.volumes).toContain("/var/run/docker.sock:/var/run/docker.sock");
+    expect(plane.environment).toMatchObject({ DATABASE_URL: "postgresql://ecl:ecl@127.0.0.1:5432/ecl", ECL_RUNTIME: "swarm", ECL_INSTANCE: "fleet", ECL_NODE_HOST: "127.0.0.1" });
+    expect(plane.volumes).toEqual(["/var/run/docker.sock:/var/run/docker.sock", "fleet-data:/data"]);
     expect(plane.depends_on.postgresql.condition).toBe("service_healthy");
   }
   const distinct = (values: unknown[]) => new Set(values).size;
   expect(distinct(planes.map((plane) => plane.environment.ECL_PORT))).toBe(3);
-  expect(distinct(planes.map((plane) => plane.environment.ECL_NODE_HOST))).toBe(3);
-  expect(distinct(planes.map((plane) => plane.volumes.find((volume: string) => volume.endsWith(":/data"))))).toBe(3);
+  expect(distinct(planes.map((plane) => plane.environment.ECL_ENDPOINT_HOST))).toBe(3);
 });
 
-it("the controllers run in exactly one instance", () => {
-  expect(planes.filter((plane) => plane.environment.ECL_CONTROLLERS !== "false").map((plane) => plane.name)).toEqual(["ecl-1"]);
+it("every instance may lead (the leader lease picks one), so every one serves the endpoints", () => {
+  expect(planes.filter((plane) => plane.environment.ECL_CONTROLLERS !== undefined)).toEqual([]);
 });
 
 it("the README section names the compose file and the variables it sets", () => {
@@ -39,7 +38,7 @@ it("the README section names the compose file and the variables it sets", () => 
   const section = readme.slice(readme.indexOf("## Several control planes (PostgreSQL, Swarm)"));
   expect(section.length).toBeLessThan(readme.length);
   expect(section).toContain("scripts/fleet/docker-compose.yml");
-  for (const variable of ["DATABASE_URL", "ECL_RUNTIME=swarm", "ECL_INSTANCE", "ECL_CONTROLLERS", "ECL_NODE_HOST", "ECL_ADVERTISED_HOST", "ECL_PORT"]) {
+  for (const variable of ["DATABASE_URL", "ECL_RUNTIME=swarm", "ECL_INSTANCE", "ECL_ENDPOINT_HOST", "ECL_NODE_HOST", "ECL_ADVERTISED_HOST", "ECL_PORT"]) {
     expect(section).toContain(variable);
   }
 });
