@@ -28,17 +28,24 @@ export async function configureReplication(redis: RedisAdmin, primary: PrimaryLi
   );
 }
 
-/** Resolves true once every replica reports master_link_status:up, false after the timeout. */
-export async function waitForReplicaLinks(redis: RedisAdmin, replicas: ConnectionProfile[], timeoutMs: number): Promise<boolean> {
+/** Asks `done` until it says true (true) or the timeout passes (false), 5 ms apart at first, then up to 100 ms. */
+async function pollUntil(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
-    const infos = await Promise.all(replicas.map((replica) => redis.infoReplication(replica).catch(() => undefined)));
-    if (infos.every((info) => info?.role === "slave" && info.masterLinkStatus === "up")) return true;
+    if (await done()) return true;
     if (Date.now() > deadline) return false;
     await sleep(delay);
     delay = Math.min(delay * 2, 100);
   }
+}
+
+/** Resolves true once every replica reports master_link_status:up, false after the timeout. */
+export async function waitForReplicaLinks(redis: RedisAdmin, replicas: ConnectionProfile[], timeoutMs: number): Promise<boolean> {
+  return pollUntil(async () => {
+    const infos = await Promise.all(replicas.map((replica) => redis.infoReplication(replica).catch(() => undefined)));
+    return infos.every((info) => info?.role === "slave" && info.masterLinkStatus === "up");
+  }, timeoutMs);
 }
 
 /**
@@ -49,13 +56,8 @@ export async function waitForReplicaLinks(redis: RedisAdmin, replicas: Connectio
  */
 export async function waitForReplicaCatchUp(redis: RedisAdmin, primary: ConnectionProfile, replica: ConnectionProfile, timeoutMs: number): Promise<boolean> {
   const target = (await redis.infoReplication(primary)).masterReplOffset;
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  for (;;) {
+  return pollUntil(async () => {
     const info = await redis.infoReplication(replica).catch(() => undefined);
-    if (info?.role === "slave" && info.masterLinkStatus === "up" && (info.slaveReplOffset ?? 0) >= target) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(delay);
-    delay = Math.min(delay * 2, 100);
-  }
+    return info?.role === "slave" && info.masterLinkStatus === "up" && (info.slaveReplOffset ?? 0) >= target;
+  }, timeoutMs);
 }

@@ -121,8 +121,8 @@ export class SnapshotController {
   private async catchUp(member: CacheCluster, replica: ConnectionProfile): Promise<void> {
     if (member.role !== "replica" || !member.replicationGroupId) return;
     const group = await this.work.store.replicationGroups.get(member.replicationGroupId);
-    const primary = group?.nodeGroups.find((nodeGroup) => nodeGroup.id === member.nodeGroupId && nodeGroup.members.some((m) => m.id === member.id));
-    const primaryMember = primary && primaryOf(primary);
+    const nodeGroup = group?.nodeGroups.find((candidate) => candidate.id === member.nodeGroupId && candidate.members.some((m) => m.id === member.id));
+    const primaryMember = nodeGroup && primaryOf(nodeGroup);
     const primaryNode = primaryMember?.nodes[0];
     if (!primaryMember || !primaryNode?.admin) return;
     let primaryProfile: ConnectionProfile;
