@@ -177,7 +177,8 @@ export async function start(config: Config) {
     const automaticBackups = new AutomaticBackupController(ownStore, {
       intervalMs: config.backupIntervalMs,
       clock: settableClock ?? systemClock,
-      starter: new AutomatedSnapshots(ctx),
+      // Through the term's fenced store too: a former leader's backups stop with its lease.
+      starter: new AutomatedSnapshots({ ...ctx, store: ownStore }),
       onSnapshotsChanged: () => snapshotter.kick(),
       logger: logger.child({ component: "automatic-backups" }),
     });
@@ -231,7 +232,8 @@ export async function start(config: Config) {
   const inTurn = (step: () => void | Promise<void>) => (transition = transition.catch(() => undefined).then(step));
   const lead = (epoch?: number) =>
     inTurn(() => {
-      if (closing) return;
+      // A term that ended while an earlier stop was still under way never starts.
+      if (closing || (lease && (!lease.leading || lease.epoch !== epoch))) return;
       crew = makeCrew(epoch);
       leading = true;
       crew.reconciler.start();

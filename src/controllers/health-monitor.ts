@@ -222,7 +222,8 @@ export class HealthMonitor {
   private async primaryToFollow(target: Target): Promise<Address | undefined> {
     const { replicationGroupId, nodeGroupId } = target.place;
     if (!replicationGroupId || !nodeGroupId) return undefined;
-    const group = await this.options.store.replicationGroups.get(replicationGroupId);
+    // A store that cannot answer now says nothing about this node, which did answer: no demotion this round.
+    const group = await this.options.store.replicationGroups.get(replicationGroupId).catch(() => undefined);
     const nodeGroup = group?.nodeGroups.find((candidate) => candidate.id === nodeGroupId);
     if (!nodeGroup || nodeGroup.failover) return undefined;
     if (nodeGroup.members.find((member) => member.id === target.clusterId)?.role !== "replica") return undefined;

@@ -33,6 +33,8 @@ export class LeaderLease {
   private stopped = false;
   private busy = false;
   leading = false;
+  /** The fencing token of the current (or last) term. */
+  epoch?: number;
 
   constructor(
     private readonly databaseUrl: string,
@@ -80,6 +82,7 @@ export class LeaderLease {
       // fail from this commit on.
       const epoch = (await this.connection.query<{ epoch: number }>(TAKE_EPOCH_SQL)).rows[0].epoch;
       if (this.stopped) return this.drop();
+      this.epoch = epoch;
       this.leading = true;
       this.options.onGained(epoch);
     } catch {

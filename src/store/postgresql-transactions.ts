@@ -103,7 +103,8 @@ type WatchedClient = pg.PoolClient & { [watched]?: Set<unknown> };
  * connection that answered goes back as it is; one that did not (a broken socket) is thrown away.
  */
 export function releasingPool(config: pg.PoolConfig): pg.Pool {
-  const pool = new pg.Pool(config);
+  // Prisma checks maxWait only once it has a connection: the pool itself must give up waiting.
+  const pool = new pg.Pool({ connectionTimeoutMillis: CONNECTION_WAIT_MS, ...config });
   pool.on("acquire", (client: WatchedClient) => {
     // The error listeners it has before whoever checks it out adds theirs.
     const known = new Set<unknown>(client.listeners("error"));

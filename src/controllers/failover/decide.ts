@@ -12,7 +12,8 @@
  *   restart-in-place  the primary is down and no failover will happen (disabled, or no replica
  *                     can take over): it is restarted where it is
  *   wait              the primary is down and no replica answered, but one runs and has not failed:
- *                     look again rather than restart the primary empty under it
+ *                     look again rather than restart the primary empty under it (the caller
+ *                     bounds the wait, then restarts in place)
  */
 import type { FailoverRecord } from "../../domain/model.ts";
 import { electReplica } from "./elect.ts";
@@ -42,7 +43,13 @@ function isDown(member: MemberView): boolean {
 
 /** A replica that runs, recorded available, which did not answer this time. */
 const mayAnswerSoon = (member: MemberView) =>
-  member.role === "replica" && !member.deleting && member.node?.desired === "present" && member.node.status === "available" && member.node.running && member.replication === undefined;
+  member.role === "replica" &&
+  !member.deleting &&
+  member.node?.desired === "present" &&
+  member.node.status === "available" &&
+  member.node.running &&
+  member.node.addressed &&
+  member.replication === undefined;
 
 /** The replica with the most of the replication stream among those that answer. */
 function electFrom(members: MemberView[], from: string): string | undefined {

@@ -19,6 +19,8 @@ export type Supervision = "steady" | "healed";
 
 /** Pause before looking again at a node group whose dead primary waits for a replica to answer. */
 const WAIT_STEP_MS = 50;
+/** Since when each node group (group/node group id) has waited for a replica to answer. */
+const waitingSince = new Map<string, number>();
 
 export async function superviseNodeGroup(work: ControllerContext, group: ReplicationGroup, nodeGroup: NodeGroup, observed: Observed): Promise<Supervision> {
   let healed = false;
@@ -27,17 +29,30 @@ export async function superviseNodeGroup(work: ControllerContext, group: Replica
   for (let step = 0; step < 2 * nodeGroup.members.length + 4; step++) {
     const observation = await observeNodeGroup(work, current.group, current.nodeGroup, current.observed);
     const decision = decideFailover(observation);
+    if (decision.action !== "wait") waitingSince.delete(`${current.group.id}/${current.nodeGroup.id}`);
     switch (decision.action) {
       case "steady":
         if (decision.demote.length > 0) await demote(work, current.group, current.nodeGroup, decision.demote);
         return healed ? "healed" : "steady";
-      case "wait":
-        // Look again shortly with the runtime listed afresh; if the bound runs out, the caller's
-        // pass ends here and runs again, and the primary is not restarted meanwhile.
+      case "wait": {
+        // Look again shortly with the runtime listed afresh; if the step bound runs out, the
+        // caller's pass ends here and runs again, and the primary is not restarted meanwhile. A
+        // replica that never answers (its credentials refused, say: the health probe still calls
+        // it alive) is waited for no longer than the sync timeout; then the primary restarts in place.
+        const key = `${current.group.id}/${current.nodeGroup.id}`;
+        const since = waitingSince.get(key) ?? Date.now();
+        waitingSince.set(key, since);
+        if (Date.now() - since > work.syncTimeoutMs) {
+          waitingSince.delete(key);
+          if (healed) return "healed";
+          await restartInPlace(work, current.group, { action: "restart-in-place", primary: decision.primary, reason: "no-candidate" });
+          return "steady";
+        }
         await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
         current = await reread(work, current.group.id, current.nodeGroup.id);
         if (!current.group || !current.nodeGroup) return "healed";
         continue;
+      }
       case "restart-in-place":
         if (healed) return "healed";
         await restartInPlace(work, current.group, decision);

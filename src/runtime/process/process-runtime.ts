@@ -105,8 +105,7 @@ export class ProcessRuntime implements NodeRuntime {
   async start(spec: NodeSpec): Promise<NodeHandle> {
     checkSpec(spec);
     return this.mutex.run(spec.name, async () => {
-      const state = await this.ownState(spec.name);
-      const pid = state && (await this.livePid(spec.name, state));
+      const { state, pid } = await this.liveNode(spec.name);
       if (state && pid !== undefined) {
         if (layoutOf(state.spec) === layoutOf(spec) && state.binary === this.binaries[spec.engine]) {
           // Adopt. Record the new spec (labels, settings) for list(); live settings are the
@@ -137,7 +136,7 @@ export class ProcessRuntime implements NodeRuntime {
     return this.mutex.run(spec.name, async () => {
       const state = await this.ownState(spec.name);
       if (!state) throw new RuntimeError("NodeNotFound", `No node "${spec.name}" in ${this.nodesDir}`);
-      const pid = await this.livePid(spec.name, state);
+      const { pid } = await this.liveNode(spec.name);
       if (pid !== undefined) {
         await stopPid(pid, this.stopTimeoutMs);
         await this.reaped(spec.name, pid);
@@ -188,9 +187,8 @@ export class ProcessRuntime implements NodeRuntime {
     const out: ObservedNode[] = [];
     for (const name of names.sort()) {
       if (!NODE_NAME_RE.test(name)) continue;
-      const state = await this.readState(name);
+      const { state, pid } = await this.liveNode(name, false);
       if (!state || (state.installation !== undefined && state.installation !== this.installationId)) continue;
-      const pid = await this.livePid(name, state);
       const running = pid !== undefined;
       out.push({ ...this.handle(state.spec, running ? pid : undefined), running, labels: { ...(state.spec.labels ?? {}) } });
     }
@@ -392,8 +390,7 @@ export class ProcessRuntime implements NodeRuntime {
   }
 
   private async killLocked(name: string): Promise<void> {
-    const state = await this.ownState(name);
-    const pid = state && (await this.livePid(name, state));
+    const { state, pid } = await this.liveNode(name);
     if (state && pid !== undefined) {
       await stopPid(pid, 0);
       await this.reaped(name, pid);
@@ -405,7 +402,7 @@ export class ProcessRuntime implements NodeRuntime {
 
   // What this runtime wrote or read of node.json and pid is kept in memory: list() runs on every
   // reconcile pass and must not re-read two files per node each time. A cached pid that is no
-  // live node process is read again (livePid): several control planes on PostgreSQL share one
+  // live node process is read again (liveNode): several control planes on PostgreSQL share one
   // data directory, and the leader may have restarted a node since this instance last looked.
   private readonly stateCache = new Map<string, NodeState>();
   private readonly pidCache = new Map<string, number>();
@@ -435,13 +432,21 @@ export class ProcessRuntime implements NodeRuntime {
     this.stateCache.set(name, state);
   }
 
-  /** The pid of the node's live process, or undefined: the cached one, or else what the pid file says now. */
-  private async livePid(name: string, state: NodeState): Promise<number | undefined> {
-    const cached = this.pidCache.get(name);
-    if (cached !== undefined && this.isNodeProcess(cached, state)) return cached;
-    if (cached !== undefined) this.forget(name); // node.json is read again too on the next look
-    const pid = await this.readPid(name);
-    return pid !== undefined && this.isNodeProcess(pid, state) ? pid : undefined;
+  /**
+   * A node's state and the pid of its live process (undefined when none): as cached, or, when the
+   * cached pid is no live node process, as node.json and the pid file say now (another instance
+   * may have restarted the node, with another spec). `own`: refuse another installation's node.
+   */
+  private async liveNode(name: string, own = true): Promise<{ state?: NodeState; pid?: number }> {
+    const read = async () => {
+      const state = own ? await this.ownState(name) : await this.readState(name);
+      const pid = state && (await this.readPid(name));
+      return { state, pid: state && pid !== undefined && this.isNodeProcess(pid, state) ? pid : undefined };
+    };
+    const cached = await read();
+    if (cached.pid !== undefined || !this.pidCache.has(name)) return cached;
+    this.forget(name);
+    return read();
   }
 
   private async readPid(name: string): Promise<number | undefined> {
