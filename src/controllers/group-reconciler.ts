@@ -18,7 +18,7 @@ import type { ControllerContext, Observed } from "./context.ts";
 import { superviseNodeGroup } from "./failover/supervise.ts";
 import { maxmemoryOf } from "./node-spec.ts";
 import { deleteCluster, ensureNodes, removeNodes } from "./nodes.ts";
-import { configureReplication, waitForReplicaLinks } from "./replication.ts";
+import { configureReplication, waitForReplicaLinks, waitForReplicasStreaming } from "./replication.ts";
 import { addressesOfHandle, addressesOfNode, loggedIn, replicationPeerOf } from "./node-access.ts";
 import { applyAuthTokens } from "./auth-tokens.ts";
 import { applyAccessControl } from "./access-control.ts";
@@ -74,6 +74,8 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   await logIn(work, all, handles, profiles);
   const replicaProfiles: ConnectionProfile[] = [];
   const replicaIds: string[] = [];
+  /** Cluster mode disabled: the primary whose stream the replicas must be receiving before the group settles. */
+  let streamingFrom: string | undefined;
   if (group.clusterEnabled) {
     const formed = await formCluster(work, group, handles, profiles);
     if (!formed) return false;
@@ -95,6 +97,7 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
     replicaProfiles.push(...formed);
   } else {
     for (const nodeGroup of group.nodeGroups) {
+      streamingFrom = primaryOf(nodeGroup)?.id;
       const replicated = await replicate(work, group, nodeGroup, handles, profiles);
       replicaProfiles.push(...replicated.profiles);
       replicaIds.push(...replicated.ids);
@@ -116,7 +119,15 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
       replicaProfiles.splice(0, replicaProfiles.length, ...replicaIds.map((id) => profiles.get(id)!));
     }
   }
-  if (!(await waitForReplicaLinks(work.redis, replicaProfiles, work.syncTimeoutMs))) return false;
+  // A group settling (created, modified, a node recovered) is available only once its replicas
+  // receive the primary's stream; a steady pass only checks the links.
+  const settling = group.status !== "available" || all.some((member) => member.status !== "available" || member.nodes.some((node) => node.status !== "available"));
+  const primaryProfile = streamingFrom === undefined ? undefined : profiles.get(streamingFrom);
+  const linked =
+    settling && primaryProfile
+      ? await waitForReplicasStreaming(work.redis, primaryProfile, replicaProfiles, work.syncTimeoutMs)
+      : await waitForReplicaLinks(work.redis, replicaProfiles, work.syncTimeoutMs);
+  if (!linked) return false;
   // Every node serves the new transit mode: the endpoints take it before the group is available again.
   if (group.security?.previousTransit !== undefined) await work.onTopology?.(group.id);
   return !(await markAvailable(work, group));

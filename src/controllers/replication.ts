@@ -48,6 +48,33 @@ export async function waitForReplicaLinks(redis: RedisAdmin, replicas: Connectio
   }, timeoutMs);
 }
 
+/** A channel nobody listens on: publishing to it moves the primary's replication offset on, and no key. */
+const STREAM_CHECK_CHANNEL = "__elasticache-local:stream-check";
+
+/**
+ * Resolves true once every replica is linked and really receives its primary's replication stream,
+ * false after the timeout. After a diskless full sync, Redis 7.0 starts streaming to a replica on
+ * its first REPLCONF ACK, and an ACK that arrives before the primary has reaped its transfer child
+ * is ignored: the replica then says master_link_status:up but gets nothing until its next ACK, up
+ * to a second later, and a primary that died in that second took every write since the sync with
+ * it (CI, twice: all of a new group's first writes lost at its first failover). So the primary's
+ * offset is moved on (PUBLISH is replicated, and touches no key) and each replica must reach it.
+ * Cluster mode enabled does not replicate PUBLISH: use waitForReplicaLinks there.
+ */
+export async function waitForReplicasStreaming(redis: RedisAdmin, primary: ConnectionProfile, replicas: ConnectionProfile[], timeoutMs: number): Promise<boolean> {
+  if (!(await waitForReplicaLinks(redis, replicas, timeoutMs)) || replicas.length === 0) return replicas.length === 0;
+  try {
+    await redis.call(primary, "PUBLISH", STREAM_CHECK_CHANNEL, "1");
+  } catch {
+    return true; // a user without PUBLISH (RBAC): the links are all there is to go by
+  }
+  const target = (await redis.infoReplication(primary)).masterReplOffset;
+  return pollUntil(async () => {
+    const infos = await Promise.all(replicas.map((replica) => redis.infoReplication(replica).catch(() => undefined)));
+    return infos.every((info) => info?.role === "slave" && info.masterLinkStatus === "up" && (info.slaveReplOffset ?? 0) >= target);
+  }, timeoutMs);
+}
+
 /**
  * Resolves once the replica holds every write its primary had acknowledged at the time of the
  * call (link up, slave_repl_offset at least the primary's master_repl_offset then), false after

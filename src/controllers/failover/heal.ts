@@ -12,7 +12,7 @@ import type { NodeGroupKey } from "../../store/index.ts";
 import type { ControllerContext, Observed } from "../context.ts";
 import { addressesOfNode, loggedIn, replicationPeerOf, specOf } from "../node-access.ts";
 import { placementOf } from "../nodes.ts";
-import { waitForReplicaLinks } from "../replication.ts";
+import { waitForReplicaLinks, waitForReplicasStreaming } from "../replication.ts";
 import { shardReplicationOf } from "../shard-replication.ts";
 import type { ConnectionProfile } from "../../engines/connection.ts";
 import type { FailoverDecision } from "./decide.ts";
@@ -98,7 +98,10 @@ export async function recover(work: ControllerContext, group: ReplicationGroup, 
   const profile = await loggedIn(work.redis, work.certificates, recovering, handle.adminAddress);
   const primaryProfile = await loggedIn(work.redis, work.certificates, primary, primaryAddresses.admin);
   await shardReplicationOf(work, group).follow(profile, { admin: primaryProfile, peer });
-  if (!(await waitForReplicaLinks(work.redis, [profile], work.syncTimeoutMs))) {
+  const synced = group.clusterEnabled
+    ? await waitForReplicaLinks(work.redis, [profile], work.syncTimeoutMs)
+    : await waitForReplicasStreaming(work.redis, primaryProfile, [profile], work.syncTimeoutMs);
+  if (!synced) {
     throw new Error(`recovered node ${node.runtimeName} did not sync with ${decision.to}`);
   }
   await work.store.failovers.recovered(keyOf(nodeGroup), { clusterId: recovering.id, nodeId: node.nodeId }, placementOf(handle), [
