@@ -121,7 +121,7 @@ export async function reconcileGroup(work: ControllerContext, id: string, observ
   }
   // A group settling (created, modified, a node recovered) is available only once its replicas
   // receive the primary's stream; a steady pass only checks the links.
-  const settling = group.status !== "available" || all.some((member) => member.status !== "available" || member.nodes.some((node) => node.status !== "available"));
+  const settling = !isSettled(group, pendingOf(group));
   const primaryProfile = streamingFrom === undefined ? undefined : profiles.get(streamingFrom);
   const linked =
     settling && primaryProfile
@@ -161,13 +161,26 @@ async function replicate(
 }
 
 /** Records the group available as read; false when it changed meanwhile (a new pass follows). */
-async function markAvailable(work: ControllerContext, group: ReplicationGroup): Promise<boolean> {
+/** What of a group is not yet recorded available: nodes, member clusters, and members being removed. */
+function pendingOf(group: ReplicationGroup) {
   const all = membersOf(group);
   const members = all.filter((member) => member.status !== "deleting");
-  const pendingNodes = members.flatMap((member) => member.nodes.filter((node) => node.status !== "available"));
-  const pendingClusters = members.filter((member) => member.status !== "available");
-  const removedMembers = all.length !== members.length;
-  if (group.status === "available" && pendingNodes.length === 0 && pendingClusters.length === 0 && !removedMembers) return true;
+  return {
+    pendingNodes: members.flatMap((member) => member.nodes.filter((node) => node.status !== "available")),
+    pendingClusters: members.filter((member) => member.status !== "available"),
+    removedMembers: all.length !== members.length,
+  };
+}
+
+/** The group and everything in it recorded available: a pass over it has nothing to settle. */
+function isSettled(group: ReplicationGroup, pending: ReturnType<typeof pendingOf>): boolean {
+  return group.status === "available" && pending.pendingNodes.length === 0 && pending.pendingClusters.length === 0 && !pending.removedMembers;
+}
+
+async function markAvailable(work: ControllerContext, group: ReplicationGroup): Promise<boolean> {
+  const pending = pendingOf(group);
+  if (isSettled(group, pending)) return true;
+  const { pendingNodes, pendingClusters } = pending;
   const events: NewEvent[] = [];
   for (const node of pendingNodes) {
     if (node.status === "creating") events.push(event("cache-cluster", node.clusterId, `Added cache node ${node.nodeId} in availability zone ${node.az}`));

@@ -62,7 +62,8 @@ const STREAM_CHECK_CHANNEL = "__elasticache-local:stream-check";
  * Cluster mode enabled does not replicate PUBLISH: use waitForReplicaLinks there.
  */
 export async function waitForReplicasStreaming(redis: RedisAdmin, primary: ConnectionProfile, replicas: ConnectionProfile[], timeoutMs: number): Promise<boolean> {
-  if (!(await waitForReplicaLinks(redis, replicas, timeoutMs)) || replicas.length === 0) return replicas.length === 0;
+  if (replicas.length === 0) return true;
+  if (!(await waitForReplicaLinks(redis, replicas, timeoutMs))) return false;
   try {
     await redis.call(primary, "PUBLISH", STREAM_CHECK_CHANNEL, "1");
   } catch {
